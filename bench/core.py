@@ -1,0 +1,665 @@
+#!/usr/bin/env python3
+"""Throughput of the two hot paths, registering and checking, against a plain insert of the same rows.
+
+    .venv/bin/python bench/core.py [--postgres-url URL] [--batches N] [--skip-postgres] [--profile]
+
+For each backend (SQLite, then PostgreSQL) on a fresh, migrated database holding realistic source data:
+
+1. register: `register_presences(...)` on batches of 200 submissions, beside a plain insert of the very rows
+   the service stores (built with the service's own `registration_row`) through the raw DBAPI cursor of the same engine;
+2. checks: `check_registrations(...)` on batches of 200 ids registered in step 1, beside a plain insert of
+   200 `validation` rows through the same raw cursor.
+
+Each line shows the service's rate, the plain insert's rate and their ratio. The aim is a ratio of at least
+0.5: the service should cost at most twice what the database itself needs to store its rows. See
+bench/README.md. This is a benchmark, not a test: it asserts nothing about speed, it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import platform
+import pstats
+import random
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+import psycopg  # noqa: E402
+import sqlalchemy  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from presence.clock import SystemClock, belgian_today  # noqa: E402
+from presence.db import migrate  # noqa: E402
+from presence.db.base import Base  # noqa: E402
+from presence.db.engine import Database, normalise_url  # noqa: E402
+from presence.db.models import Registration, Validation  # noqa: E402
+from presence.domain.channels import Channel  # noqa: E402
+from presence.domain.identifiers import parse_enterprise_number, parse_inss  # noqa: E402
+from presence.domain.registration import CheckedSubmission, Submission, check_submission  # noqa: E402
+from presence.domain.sectors import Regime  # noqa: E402
+from presence.domain.visibility import Caller  # noqa: E402
+from presence.services.checking import check_registrations  # noqa: E402
+from presence.services.context import Registry  # noqa: E402
+from presence.services.registering import Accepted, register_presences, registration_row  # noqa: E402
+from presence.sources.models import (  # noqa: E402
+    Contract,
+    DimonaPeriod,
+    EmployerPeriod,
+    Enterprise,
+    Mandate,
+    Person,
+    WorkDeclaration,
+)
+
+BATCH = 200
+AIM = 0.5  # service rate / plain-insert rate
+CHANNEL = Channel.WEB_SERVICE
+REGIME = Regime.DAY
+SEED = 20260303  # the same submissions on every run and backend (given the same source data)
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# --- valid identifiers ------------------------------------------------------------------------------------
+
+def make_inss(rng: random.Random) -> str:
+    """A valid national-register number: yymmdd, a serial, then 97 - (number mod 97), with a leading 2 in
+    the computation for people born from 2000 on."""
+    while True:
+        born = date(1960, 1, 1) + timedelta(days=rng.randrange(45 * 365))
+        serial = rng.randrange(1, 998)
+        first9 = f"{born:%y%m%d}{serial:03d}"
+        base = int(("2" if born.year >= 2000 else "") + first9)
+        number = f"{first9}{97 - base % 97:02d}"
+        try:
+            return parse_inss(number)
+        except ValueError:  # pragma: no cover - the formula above is the register's
+            continue
+
+
+def make_enterprise_number(rng: random.Random) -> str:
+    """A valid KBO/BCE number: 0 + 7 digits, then 97 - (the first 8 mod 97)."""
+    while True:
+        first8 = rng.randrange(2_000_000, 9_999_999)
+        number = f"0{first8:07d}{97 - first8 % 97:02d}"
+        try:
+            return parse_enterprise_number(number)
+        except ValueError:
+            continue
+
+
+_WORKPLACE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+
+
+def make_workplace(rng: random.Random) -> str:
+    return "".join(rng.choice(_WORKPLACE_ALPHABET) for _ in range(13))
+
+
+# --- source data ------------------------------------------------------------------------------------------
+
+def load_sources(db: Database, today: date, now: datetime) -> str:
+    """The simulation dataset when its module is there and works, else a small dataset of our own."""
+    try:
+        from presence.sources import simulation
+    except Exception as error:  # not written yet, or broken: both happen while it is being developed
+        say(f"presence.sources.simulation not importable ({type(error).__name__}: {error}); "
+            "using the benchmark's own source data")
+    else:
+        try:
+            simulation.generate(db, "small", today)
+            return "simulation dataset 'small'"
+        except Exception as error:
+            say(f"simulation.generate failed ({type(error).__name__}: {error}); "
+                "using the benchmark's own source data")
+            _empty_all_tables(db)
+    _fallback_sources(db, today, now)
+    return "benchmark's own source data (simulation module unavailable)"
+
+
+def _empty_all_tables(db: Database) -> None:
+    with db.writing() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name != "alembic_version":
+                session.execute(table.delete())
+
+
+def _fallback_sources(db: Database, today: date, now: datetime, people_count: int = 6000) -> None:
+    """150 enterprises, 40 construction workplaces with chains of 3 to 7 enterprises, 6,000 people each
+    with a Dimona period at one enterprise (some ended), employer periods, a few mandates: about 8,000
+    (workplace, enterprise, person) triples. Also used to top up the simulation dataset when it has too few
+    for the number of batches asked (keys already in the database are avoided)."""
+    rng = random.Random(SEED)
+    long_ago = date(2000, 1, 1)
+    with db.reading() as session:
+        taken = set(session.scalars(select(Enterprise.number))) | set(session.scalars(select(Person.inss))) \
+            | set(session.scalars(select(WorkDeclaration.number)))
+    numbers = sorted({make_enterprise_number(rng) for _ in range(150)} - taken)
+    enterprises, employer_periods = [], []
+    for i, number in enumerate(numbers):
+        natural = i % 10 == 0
+        enterprises.append({"number": number, "name": f"Enterprise {i}", "natural_person": natural,
+                            "country": "BE", "starts_on": long_ago, "ends_on": None, "updated_at": now})
+        if i % 10 != 9:  # one in ten was never registered as an employer
+            employer_periods.append({"enterprise": number, "starts_on": long_ago, "ends_on": None})
+
+    declarations, contracts = [], []
+    for i in range(40):
+        number = make_workplace(rng)
+        while number in taken:
+            number = make_workplace(rng)
+        chain = rng.sample(numbers, rng.randint(3, 7))
+        declarations.append({
+            "number": number, "sector": 1, "client": chain[0], "client_name": f"Client {i}",
+            "declaring_contractor": chain[0], "street": "Rue de la Loi", "house_number": str(i + 1),
+            "post_code": "1000", "municipality": "Bruxelles", "latitude": 50.85, "longitude": 4.35,
+            "amount_eur": 750_000 + i * 1000, "starts_on": today - timedelta(days=60),
+            "ends_on": today + timedelta(days=200), "subject_to_registration": True, "updated_at": now,
+        })
+        for level, enterprise in enumerate(chain):
+            contracts.append({"declaration_number": number, "enterprise": enterprise,
+                              "parent": chain[level - 1] if level else None, "level": min(level, 2),
+                              "starts_on": today - timedelta(days=60), "ends_on": today + timedelta(days=200),
+                              "amount_eur": 100_000})
+
+    people, dimona, mandates = [], [], []
+    seen: set[str] = set()
+    while len(people) < people_count:
+        inss = make_inss(rng)
+        if inss in seen or inss in taken:
+            continue
+        seen.add(inss)
+        people.append({"inss": inss, "given_name": "Given", "family_name": f"Family {len(people)}",
+                       "birth_date": None, "updated_at": now})
+        employer = rng.choice(numbers)
+        ended = rng.random() < 0.05
+        dimona.append({"dimona_id": f"BENCH{len(dimona):09d}", "inss": inss, "employer": employer,
+                       "starts_on": today - timedelta(days=rng.randint(10, 900)),
+                       "ends_on": today - timedelta(days=3) if ended else None, "worker_type": "OTH"})
+    for i, number in enumerate(numbers):
+        if i % 10 == 0:
+            mandates.append({"enterprise": number, "inss": people[i]["inss"], "role": "founder",
+                             "starts_on": long_ago, "ends_on": None})
+
+    with db.writing() as session:
+        for model, rows in ((Enterprise, enterprises), (EmployerPeriod, employer_periods),
+                            (WorkDeclaration, declarations), (Contract, contracts), (Person, people),
+                            (DimonaPeriod, dimona), (Mandate, mandates)):
+            session.execute(insert(model), rows)
+
+
+def source_counts(db: Database) -> dict[str, int]:
+    with db.reading() as session:
+        return {m.__tablename__: session.scalar(select(func.count()).select_from(m))
+                for m in (Enterprise, WorkDeclaration, Contract, Person, DimonaPeriod, Registration)}
+
+
+# --- the submissions --------------------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    caller: Caller
+    submissions: list[Submission]
+    distinct_valid_triples: int
+    mix: Counter = field(default_factory=Counter)
+
+
+def plan_submissions(db: Database, today: date, count: int) -> Plan:
+    """`count` day-regime submissions that reference real rows: mostly a person with a Dimona period at an
+    enterprise of the workplace's chain (no remark expected), and 15% with a remark: a person unknown to the
+    national register, an enterprise outside the workplace's chain, a person without Dimona at the
+    enterprise. Dates are today and tomorrow (the web service's window); each (person, enterprise,
+    workplace, date) is used once as long as the data has enough of them, so duplicates stay rare."""
+    rng = random.Random(SEED)
+    tomorrow = today + timedelta(days=1)
+
+    def live(model):
+        return (model.starts_on <= today) & ((model.ends_on.is_(None)) | (model.ends_on >= tomorrow))
+
+    with db.reading() as session:
+        declarations = set(session.scalars(select(WorkDeclaration.number).where(
+            live(WorkDeclaration), WorkDeclaration.subject_to_registration.is_(True),
+            WorkDeclaration.sector != 4)))  # cleaning workplaces take clockings, not days
+        known_enterprises = set(session.scalars(select(Enterprise.number)))
+        chains: dict[str, list[str]] = {}
+        for number, enterprise in session.execute(
+                select(Contract.declaration_number, Contract.enterprise).where(live(Contract))
+                .order_by(Contract.declaration_number, Contract.enterprise).distinct()):
+            if number in declarations and enterprise in known_enterprises and enterprise.isdigit():
+                chains.setdefault(number, []).append(enterprise)
+        people = set(session.scalars(select(Person.inss)))
+        workers: dict[str, list[str]] = {}
+        for inss, employer in session.execute(select(DimonaPeriod.inss, DimonaPeriod.employer)
+                                              .where(live(DimonaPeriod)).distinct()
+                                              .order_by(DimonaPeriod.employer, DimonaPeriod.inss)):
+            if inss in people and employer in known_enterprises:
+                workers.setdefault(employer, []).append(inss)
+    if not chains or not workers:
+        raise RuntimeError("the source data has no live workplace with a chain of known enterprises")
+
+    triples = sorted({(w, e, p) for w, chain in chains.items() for e in chain for p in workers.get(e, ())})
+    if not triples:
+        raise RuntimeError("no person has a Dimona period at an enterprise of a live workplace's chain")
+    pairs = [(t, d) for t in triples for d in (today, tomorrow)]
+    rng.shuffle(pairs)
+    chain_list = sorted(chains.items())
+    employers = sorted(workers)
+
+    plan = Plan(Caller.enterprise_account(chain_list[0][1][0], sender_id="bench"), [], len(triples))
+    for i in range(count):
+        roll = rng.random()
+        day = today if i % 2 else tomorrow
+        if roll < 0.05:
+            workplace, chain = rng.choice(chain_list)
+            enterprise, inss, kind = rng.choice(chain), make_inss(rng), "person unknown"
+            while inss in people:
+                inss = make_inss(rng)
+        elif roll < 0.10:
+            workplace, chain = rng.choice(chain_list)
+            outside = [e for e in employers if e not in chain]
+            if not outside:
+                continue
+            enterprise = rng.choice(outside)
+            inss, kind = rng.choice(workers[enterprise]), "enterprise not in the chain"
+        elif roll < 0.15:
+            workplace, chain = rng.choice(chain_list)
+            enterprise = rng.choice(chain)
+            inss, kind = make_inss(rng), "no Dimona at the enterprise"
+            others = [e for e in employers if e != enterprise]
+            if others:
+                inss = rng.choice(workers[rng.choice(others)])
+        else:
+            (workplace, enterprise, inss), day = pairs[i % len(pairs)]
+            kind = "expected valid"
+        plan.mix[kind] += 1
+        plan.submissions.append(Submission(workplace=workplace, inss=inss, enterprise_number=enterprise,
+                                           registration_date=day, client_reference=f"bench-{i}"))
+    while len(plan.submissions) < count:  # the rare `continue` above
+        (workplace, enterprise, inss), day = pairs[len(plan.submissions) % len(pairs)]
+        plan.mix["expected valid"] += 1
+        plan.submissions.append(Submission(workplace=workplace, inss=inss, enterprise_number=enterprise,
+                                           registration_date=day))
+    return plan
+
+
+# --- the plain insert -------------------------------------------------------------------------------------
+
+class PlainInsert:
+    """A plain `executemany` INSERT through the raw DBAPI connection of the service's own engine (same
+    driver, same PRAGMAs / server settings), one transaction per batch like the service."""
+
+    def __init__(self, db: Database, table: str, columns: list[str]) -> None:
+        self.db = db
+        self.sqlite = db.is_sqlite
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join((f":{c}" if self.sqlite else f"%({c})s") for c in columns)
+        self.sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})'
+
+    def params(self, rows: list[dict]) -> list[dict]:
+        """The values as SQLAlchemy's column types would bind them (instants in UTC without zone, in
+        SQLite's fixed-width text form). Done before timing: the baseline is the driver and the database."""
+        return [{k: self._value(v) for k, v in row.items()} for row in rows]
+
+    def _value(self, value):
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC).replace(tzinfo=None)
+            return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else value
+        if isinstance(value, date) and self.sqlite:
+            return value.isoformat()
+        if isinstance(value, bool) and self.sqlite:
+            return int(value)
+        return value
+
+    def __enter__(self):
+        self.connection = self.db.engine.raw_connection()
+        self.cursor = self.connection.cursor()
+        return self
+
+    def insert(self, params: list[dict]) -> None:
+        if self.sqlite:
+            # The engine puts pysqlite in autocommit mode (isolation_level=None) and the service's writes
+            # start with BEGIN IMMEDIATE: do the same, else every row would be its own transaction.
+            self.cursor.execute("BEGIN IMMEDIATE")
+        self.cursor.executemany(self.sql, params)
+        self.connection.commit()
+
+    def __exit__(self, *exc):
+        self.cursor.close()
+        self.connection.close()  # back to the pool
+
+
+def delete_after(db: Database, model, last_id: int) -> None:
+    """Remove the baseline's rows (untimed) so the service starts from the same table, and tidy up so it
+    does not pay for the baseline's leftovers (SQLite: checkpoint the WAL; PostgreSQL: vacuum)."""
+    with db.writing() as session:
+        session.execute(model.__table__.delete().where(model.__table__.c.id > last_id))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if db.is_sqlite:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            connection.exec_driver_sql(f'VACUUM ANALYZE "{model.__tablename__}"')
+
+
+def max_id(db: Database, model) -> int:
+    with db.reading() as session:
+        return session.scalar(select(func.coalesce(func.max(model.id), 0)))
+
+
+# --- the measurements -------------------------------------------------------------------------------------
+
+@dataclass
+class Line:
+    backend: str
+    measure: str
+    rate: float
+    baseline: float
+    rows: int
+
+    @property
+    def ratio(self) -> float:
+        return self.rate / self.baseline if self.baseline else float("nan")
+
+
+class Profiler:
+    def __init__(self, enabled: bool) -> None:
+        self.profile = cProfile.Profile() if enabled else None
+
+    def __enter__(self):
+        if self.profile:
+            self.profile.enable()
+
+    def __exit__(self, *exc):
+        if self.profile:
+            self.profile.disable()
+
+    def report(self, title: str, limit: int = 40) -> None:
+        if not self.profile:
+            return
+        for order in ("tottime", "cumulative"):
+            out = io.StringIO()
+            stats = pstats.Stats(self.profile, stream=out)
+            stats.strip_dirs().sort_stats(order).print_stats(limit)
+            text = out.getvalue()
+            print(f"\n--- cProfile: {title}, by {order} ---")
+            print(text[text.find("   ncalls"):].rstrip() if "   ncalls" in text else text.rstrip())
+
+
+def bench_register(db: Database, backend: str, plan: Plan, batches: int,
+                   profile: bool) -> tuple[Line, list[int]]:
+    registry = Registry(db=db, clock=SystemClock())
+    groups = [plan.submissions[i * BATCH:(i + 1) * BATCH] for i in range(batches + 1)]
+
+    # Baseline first, then the service, on the same table with the same indexes (the fair choice: a copy
+    # without indexes or constraints would flatter the baseline). The baseline's rows are deleted before the
+    # service runs, so both start from the same table and grow it alike.
+    now = registry.clock.now()
+    sectors = _sectors(db)
+    batches_of_rows = []
+    for group in groups:  # the rows the service would store, built before timing
+        checked = [check_submission(s, REGIME, CHANNEL, now) for s in group]
+        batches_of_rows.append([registration_row(c, plan.caller, CHANNEL, sectors.get(c.workplace), now)
+                                for c in checked if isinstance(c, CheckedSubmission)])
+    first = max_id(db, Registration)
+    elapsed, timed_rows = 0.0, 0
+    with PlainInsert(db, "registration", list(batches_of_rows[0][0])) as plain:
+        for index, rows in enumerate(batches_of_rows):
+            params = plain.params(rows)
+            start = time.perf_counter()
+            plain.insert(params)
+            if index:  # batch 0 warms up
+                elapsed += time.perf_counter() - start
+                timed_rows += len(params)
+    baseline_rate = timed_rows / elapsed
+    delete_after(db, Registration, first)
+
+    profiler = Profiler(profile)
+    ids: list[int] = []
+    refused = Counter()
+    elapsed = 0.0
+    stored = 0
+    for index, group in enumerate(groups):
+        start = time.perf_counter()
+        with profiler if index else nullcontext():
+            outcomes = register_presences(registry, plan.caller, CHANNEL, REGIME, group)
+        if index:
+            elapsed += time.perf_counter() - start
+        for outcome in outcomes:
+            if isinstance(outcome, Accepted):
+                ids.append(outcome.presence.id)
+                stored += index > 0
+            else:
+                refused[outcome.errors[0].code] += 1
+    if refused:
+        say(f"{backend}: the service refused {sum(refused.values())} submissions: {dict(refused)}")
+    profiler.report(f"{backend} register_presences")
+    return Line(backend, f"register (batches of {BATCH})", stored / elapsed, baseline_rate, stored), ids
+
+
+def _sectors(db: Database) -> dict[str, int]:
+    with db.reading() as session:
+        return dict(session.execute(select(WorkDeclaration.number, WorkDeclaration.sector)).all())
+
+
+def bench_checks(db: Database, backend: str, ids: list[int], batches: int, profile: bool) -> Line:
+    groups = [ids[i * BATCH:(i + 1) * BATCH] for i in range(batches + 1)]
+    groups = [g for g in groups if g]
+    clock = SystemClock()
+
+    first = max_id(db, Validation)
+    elapsed = 0.0
+    with PlainInsert(db, "validation", ["registration_id", "validated_at", "validity", "remark_codes",
+                                        "trigger", "job_id"]) as plain:
+        for index, group in enumerate(groups):
+            now = clock.now()
+            params = plain.params([{"registration_id": i, "validated_at": now, "validity": "valid",
+                                    "remark_codes": "", "trigger": "registration", "job_id": None}
+                                   for i in group])
+            start = time.perf_counter()
+            plain.insert(params)
+            if index:
+                elapsed += time.perf_counter() - start
+    baseline_rate = sum(len(g) for g in groups[1:]) / elapsed
+    delete_after(db, Validation, first)
+
+    profiler = Profiler(profile)
+    elapsed = 0.0
+    written = 0
+    for index, group in enumerate(groups):
+        start = time.perf_counter()
+        with profiler if index else nullcontext():
+            with db.writing() as session:
+                count = check_registrations(session, group, "registration", clock.now())
+        if index:
+            elapsed += time.perf_counter() - start
+            written += count
+    profiler.report(f"{backend} check_registrations")
+    checked = sum(len(g) for g in groups[1:])
+    if written != checked:
+        say(f"{backend}: the checks wrote {written} validations for {checked} registrations")
+    return Line(backend, f"checks (batches of {BATCH})", checked / elapsed, baseline_rate, checked)
+
+
+def outcome_mix(db: Database, ids: list[int]) -> str:
+    """What the checks found, to show they did real work."""
+    validity, remarks = Counter(), Counter()
+    with db.reading() as session:
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            for v, codes in session.execute(select(Registration.validity, Registration.remark_codes)
+                                            .where(Registration.id.in_(chunk))):
+                validity[v] += 1
+                for code in (codes or "").split():
+                    remarks[code] += 1
+    top = ", ".join(f"{code} {n}" for code, n in remarks.most_common(6))
+    return f"{dict(validity)}; most frequent remarks: {top or 'none'}"
+
+
+def run_backend(backend: str, url: str, batches: int, profile: bool) -> list[Line]:
+    db = Database(url)
+    try:
+        started = time.perf_counter()
+        migrate.upgrade(db)
+        clock = SystemClock()
+        today, now = belgian_today(clock), clock.now()
+        source = load_sources(db, today, now)
+        if db.is_sqlite:
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+        plan = plan_submissions(db, today, (batches + 1) * BATCH)
+        if 2 * plan.distinct_valid_triples < (batches + 1) * BATCH:
+            # Too few distinct (workplace, enterprise, person, date) for this many registrations: most would
+            # be duplicates of each other. Top the source data up with ours.
+            _fallback_sources(db, today, now, people_count=max(6000, (batches + 1) * BATCH))
+            source += " + the benchmark's own top-up"
+            plan = plan_submissions(db, today, (batches + 1) * BATCH)
+        counts = source_counts(db)
+        say(f"{backend}: {source} loaded in {time.perf_counter() - started:.1f}s: "
+            + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        say(f"{backend}: submissions {dict(plan.mix)}; {plan.distinct_valid_triples:,} distinct valid "
+            "(workplace, enterprise, person) triples")
+        say(f"{backend}: {_settings(db)}")
+
+        register_line, ids = bench_register(db, backend, plan, batches, profile)
+        say(f"{backend}: register done: {register_line.rate:,.0f}/s vs plain {register_line.baseline:,.0f}/s")
+        checks_line = bench_checks(db, backend, ids, batches, profile)
+        say(f"{backend}: checks done: {checks_line.rate:,.0f}/s vs plain {checks_line.baseline:,.0f}/s")
+        say(f"{backend}: outcome of the checks: {outcome_mix(db, ids[BATCH:])}")
+        return [register_line, checks_line]
+    finally:
+        db.dispose()
+
+
+def _settings(db: Database) -> str:
+    with db.engine.connect() as connection:
+        if db.is_sqlite:
+            mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+            sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(
+                connection.exec_driver_sql("PRAGMA synchronous").scalar())
+            return f"SQLite {connection.exec_driver_sql('select sqlite_version()').scalar()}, " \
+                   f"journal_mode={mode}, synchronous={sync}"
+        values = {name: connection.exec_driver_sql(f"SHOW {name}").scalar()
+                  for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers")}
+        return "PostgreSQL " + ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+# --- PostgreSQL: a fresh database -------------------------------------------------------------------------
+
+class FreshPostgres:
+    """A new database inside the given server (dropped at the end), or a durable throw-away cluster."""
+
+    def __init__(self, server_url: str | None) -> None:
+        self.server_url = server_url
+        self.cluster = None
+        self.name: str | None = None
+
+    def start(self) -> str:
+        if self.server_url is None:
+            sys.dont_write_bytecode = True  # no __pycache__ beside dev.py
+            from dev import ThrowawayPostgres
+
+            self.cluster = ThrowawayPostgres(durable=True)  # fsync on: realistic
+            say("starting a throw-away PostgreSQL cluster (durable: fsync on)")
+            return self.cluster.start()
+        self.name = f"bench_{uuid.uuid4().hex[:10]}"
+        with self._admin() as admin:
+            admin.execute(f'CREATE DATABASE "{self.name}"')
+        return make_url(normalise_url(self.server_url)).set(database=self.name).render_as_string(
+            hide_password=False)
+
+    def _admin(self):
+        url = make_url(normalise_url(self.server_url))
+        return psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
+                               dbname=url.database, autocommit=True)
+
+    def stop(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()
+        if self.name is not None:
+            with self._admin() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+# --- main -------------------------------------------------------------------------------------------------
+
+def print_table(lines: list[Line], notes: list[str], batches: int) -> None:
+    print()
+    print(f"{'backend':<11} {'measure':<28} {'rate/s':>9} {'baseline/s':>11} {'ratio':>6}  aim")
+    for line in lines:
+        verdict = "ok" if line.ratio >= AIM else "BELOW"
+        print(f"{line.backend:<11} {line.measure:<28} {line.rate:>9,.0f} {line.baseline:>11,.0f} "
+              f"{line.ratio:>6.2f}  {verdict}")
+    for note in notes:
+        print(note)
+    print()
+    print(f"aim: service rate >= {AIM} x plain-insert rate (ratio >= {AIM}); baseline = plain executemany "
+          "INSERT of the same rows through the same engine's raw DBAPI connection, one transaction per "
+          "batch")
+    print(f"{batches} timed batches of {BATCH} per measurement (+1 warm-up batch); machine: "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
+          f"psycopg {psycopg.__version__}, {platform.system()} {platform.release()}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres-url", help="a PostgreSQL server to create a fresh database in "
+                                               "(default: start a durable throw-away cluster)")
+    parser.add_argument("--batches", type=int, default=50, help="timed batches of 200 per measurement")
+    parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the service calls and print the top functions (rates then include "
+                             "the profiler's overhead)")
+    args = parser.parse_args()
+    if args.batches < 1:
+        parser.error("--batches: at least 1")
+
+    started = time.perf_counter()
+    lines: list[Line] = []
+    notes: list[str] = []
+    if not args.skip_sqlite:
+        directory = Path(tempfile.mkdtemp(prefix="presence-bench-"))
+        try:
+            lines += run_backend("sqlite", f"sqlite:///{directory / 'bench.db'}", args.batches, args.profile)
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+    if args.skip_postgres:
+        notes.append("postgresql  SKIPPED (--skip-postgres)")
+    else:
+        postgres = FreshPostgres(args.postgres_url)
+        try:
+            url = postgres.start()
+        except RuntimeError as error:
+            notes.append(f"postgresql  SKIPPED: {error}")
+            say(f"PostgreSQL SKIPPED: {error}")
+        else:
+            try:
+                lines += run_backend("postgresql", url, args.batches, args.profile)
+            finally:
+                postgres.stop()
+    print_table(lines, notes, args.batches)
+    print(f"total run time {time.perf_counter() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""HTTP channels: thin layers over the services."""

@@ -1,0 +1,407 @@
+"""The `presence` command: run the registry and operate it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .clock import SystemClock, belgian_today
+from .config import get_settings
+from .db import migrate
+from .db.engine import Database
+from .logs import configure_logging
+
+app = typer.Typer(help="presence: the presence registration registry.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+jobs_app = typer.Typer(help="The background job queue.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(jobs_app, name="jobs")
+
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("presence")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def open_database(require_schema: bool = True) -> Database:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    try:
+        db = Database(settings.database_url)
+    except Exception as error:  # a malformed URL, a missing driver
+        raise fail(f"cannot use the database PRESENCE_DATABASE_URL: {error}", 2) from None
+    if require_schema:
+        try:
+            up_to_date = migrate.is_up_to_date(db)
+        except Exception as error:
+            raise fail(f"cannot reach the database {db.describe()}: {type(error).__name__}", 2) from None
+        if not up_to_date:
+            raise fail(f"the database {db.describe()} is not migrated: run `presence db upgrade` first", 2)
+    return db
+
+
+def make_registry(db: Database):
+    from .services.context import Registry
+
+    return Registry(db=db, clock=SystemClock(), environment=get_settings().environment)
+
+
+# --- running ----------------------------------------------------------------------------------------------
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    worker: Annotated[bool, typer.Option(help="Run a check worker in this process too.")] = True,
+) -> None:
+    """Serve every HTTP channel (and, by default, run a check worker in the same process)."""
+    import uvicorn
+
+    from .api.app import create_app
+    from .services.jobs import make_worker
+
+    db = open_database()
+    registry = make_registry(db)
+    background = make_worker(registry, lease=timedelta(seconds=get_settings().job_lease_seconds)) if worker else None
+    out.print(f"presence registry listening on http://{host}:{port} "
+              f"(database {db.describe()}, {registry.environment} environment"
+              f"{', with an in-process check worker' if background else ''})", highlight=False)
+    if background:
+        background.start_thread()
+    try:
+        uvicorn.run(create_app(registry), host=host, port=port, log_config=None, access_log=False)
+    finally:
+        if background:
+            background.stop()
+
+
+@app.command("worker")
+def run_worker(
+    until_idle: Annotated[bool, typer.Option(help="Stop when no job is ready instead of waiting for more.")] = False,
+) -> None:
+    """Run a check worker. Start as many as you like on PostgreSQL; they share the queue."""
+    from .services.jobs import make_worker
+
+    db = open_database()
+    worker = make_worker(make_registry(db), lease=timedelta(seconds=get_settings().job_lease_seconds))
+    if until_idle:
+        handled = worker.run_until_idle()
+        out.print(f"{handled} job(s) handled; none ready now")
+        return
+    out.print(f"check worker {worker.name} waiting for jobs (database {db.describe()})", highlight=False)
+    try:
+        worker.run_forever()
+    except KeyboardInterrupt:
+        worker.stop()
+
+
+# --- the database -----------------------------------------------------------------------------------------
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the newest version."""
+    db = open_database(require_schema=False)
+    try:
+        migrate.upgrade(db)
+    except Exception as error:
+        raise fail(f"migration of {db.describe()} failed: {type(error).__name__}: {error}", 2) from None
+    out.print(f"database {db.describe()} at schema version {migrate.current_revision(db)}", highlight=False)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema version of the database."""
+    db = open_database(require_schema=False)
+    current, head = migrate.current_revision(db), migrate.head_revision()
+    out.print(f"{db.describe()}: schema {current or 'none'} (newest {head})", highlight=False)
+    if current != head:
+        raise typer.Exit(1)
+
+
+# --- sources ----------------------------------------------------------------------------------------------
+
+class Size(StrEnum):
+    small = "small"
+    national = "national"
+
+
+@app.command()
+def demo(
+    size: Annotated[Size, typer.Option(help="small: a few thousand rows; national: Belgium's scale.")] = Size.small,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing when the dataset is already loaded.")] = False,
+    today: Annotated[str | None, typer.Option(help="Build the dataset around this date (YYYY-MM-DD).")] = None,
+) -> None:
+    """Load the simulation dataset: enterprises, people, declarations, Dimona, Limosa, every remark's case."""
+    from .sources import simulation
+
+    db = open_database()
+    if simulation.is_loaded(db):
+        if if_empty:
+            out.print("simulation dataset already loaded")
+            return
+        raise fail("the sources already hold data: load the simulation dataset into an empty database")
+    try:
+        day = date.fromisoformat(today) if today else belgian_today(SystemClock())
+    except ValueError:
+        raise fail("--today: a date as YYYY-MM-DD", 2) from None
+    columns = (TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(table: str, done: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = progress.add_task(table, total=total)
+            progress.update(tasks[table], completed=done, total=total)
+
+        summary = simulation.generate(db, str(size), day, progress=report)
+    table = Table("table", "rows", title=f"simulation dataset ({size}) around {day}")
+    for name, count in summary.counts.items():
+        table.add_row(name, f"{count:,}")
+    out.print(table)
+    out.print(f"{len(summary.scenarios)} scenarios (one per remark, and a clean case); "
+              "see `presence scenarios`", highlight=False)
+
+
+@app.command()
+def scenarios(
+    today: Annotated[str | None, typer.Option(help="The date the dataset was built around.")] = None,
+) -> None:
+    """List the simulation scenarios: what to register to get each remark."""
+    from .sources import simulation
+
+    day = date.fromisoformat(today) if today else belgian_today(SystemClock())
+    table = Table("remark", "scenario", "person", "enterprise", "workplace")
+    for s in simulation.scenarios(day):
+        table.add_row(s.expected_remark or "none", s.name, s.inss or f"Limosa {s.limosa_id}",
+                      s.enterprise_number or s.foreign_vat or "", s.workplace)
+    out.print(table)
+
+
+@app.command("import")
+def import_source(
+    source: Annotated[str, typer.Argument(help="people, enterprises, employer-periods, mandates, dimona, "
+                                                "limosa, declarations or contracts")],
+    file: Annotated[Path, typer.Argument(help="A .csv (with a header row) or .json file.", exists=True,
+                                         dir_okay=False, readable=True)],
+) -> None:
+    """Import a file of an authentic source: every row is checked; one bad row and nothing is imported."""
+    from .sources import importers
+
+    db = open_database()
+    if source not in importers.SOURCES:
+        raise fail(f"unknown source {source!r}: one of {', '.join(importers.SOURCES)}", 2)
+    try:
+        report = importers.import_file(db, source, file, SystemClock())
+    except importers.ImportRejected as rejected:
+        report = rejected.report
+        err.print(f"[bold red]{file.name}: nothing imported[/], {len(report.rejected)} row(s) rejected:",
+                  highlight=False)
+        for row in report.rejected[:200]:
+            err.print(f"  line {row.line}: {row.reason}", highlight=False, markup=False)
+        if len(report.rejected) > 200:
+            err.print(f"  ... and {len(report.rejected) - 200} more", highlight=False)
+        raise typer.Exit(1) from None
+    db.jobs_queued.set()
+    out.print(f"{file.name}: {report.accepted} row(s) imported into {source}; "
+              f"{report.revalidated} registration(s) to check again", highlight=False)
+
+
+# --- consultation -----------------------------------------------------------------------------------------
+
+def _criteria(date_from, date_to, inss, enterprise, workplace, status, remark):
+    from .domain.identifiers import (
+        InvalidIdentifier,
+        parse_enterprise_number,
+        parse_foreign_vat,
+        parse_inss,
+        parse_work_declaration_number,
+    )
+    from .domain.remarks import RemarkCode
+    from .domain.statuses import SoapStatus
+    from .services.consulting import SearchCriteria
+
+    try:
+        start = date.fromisoformat(date_from) if date_from else belgian_today(SystemClock())
+        end = date.fromisoformat(date_to) if date_to else start
+    except ValueError:
+        raise fail("--from/--to: dates as YYYY-MM-DD", 2) from None
+    criteria = SearchCriteria(periods=[(start, end)])
+    try:
+        if inss:
+            criteria.inss = parse_inss(inss)
+        if enterprise:
+            try:
+                criteria.enterprise_number = parse_enterprise_number(enterprise)
+            except InvalidIdentifier:
+                criteria.foreign_vat = parse_foreign_vat(enterprise)
+        if workplace:
+            criteria.workplace = parse_work_declaration_number(workplace)
+    except InvalidIdentifier as error:
+        raise fail(str(error), 2) from None
+    try:
+        criteria.statuses = [SoapStatus(s.upper()) for s in status]
+    except ValueError:
+        raise fail(f"--status: one of {', '.join(s.value for s in SoapStatus)}", 2) from None
+    try:
+        criteria.remarks = [RemarkCode(r.upper()) for r in remark]
+    except ValueError:
+        raise fail("--remark: a code CAW_01 .. CAW_19", 2) from None
+    return criteria
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+EXPORT_COLUMNS = ["id", "status", "remarks", "registration_date", "clocked_at", "direction", "inss", "limosa_id",
+                  "enterprise_number", "foreign_vat", "workplace", "sector", "channel", "sender_enterprise",
+                  "sender_id", "created_at", "client_reference"]
+
+
+def _export_row(p) -> dict:
+    return {
+        "id": p.id, "status": p.status.value, "remarks": " ".join(p.remarks),
+        "registration_date": p.registration_date.isoformat(),
+        "clocked_at": p.clocked_at.isoformat() if p.clocked_at else "", "direction": p.direction or "",
+        "inss": p.inss or "", "limosa_id": p.limosa_id or "", "enterprise_number": p.enterprise_number or "",
+        "foreign_vat": p.foreign_vat or "", "workplace": p.workplace, "sector": p.sector or "",
+        "channel": p.channel, "sender_enterprise": p.sender_enterprise or "", "sender_id": p.sender_id or "",
+        "created_at": p.created_at.isoformat(), "client_reference": p.client_reference or "",
+    }
+
+
+DateFrom = Annotated[str | None, typer.Option("--from", help="First registration date (default today).")]
+DateTo = Annotated[str | None, typer.Option("--to", help="Last registration date (default --from).")]
+Inss = Annotated[str | None, typer.Option(help="INSS/BIS number of the person.")]
+EnterpriseOpt = Annotated[str | None, typer.Option(help="Enterprise number or foreign VAT number.")]
+WorkplaceOpt = Annotated[str | None, typer.Option(help="Work-declaration number.")]
+StatusOpt = Annotated[list[str], typer.Option(help="SUCCESSFULLY REGISTERED, VALIDATED, FAILED, "
+                                                   "SUCCESSFULLY CANCELLED (repeatable).")]
+RemarkOpt = Annotated[list[str], typer.Option(help="Remark code such as CAW_01 (repeatable).")]
+
+
+@app.command()
+def search(
+    date_from: DateFrom = None, date_to: DateTo = None, inss: Inss = None, enterprise: EnterpriseOpt = None,
+    workplace: WorkplaceOpt = None, status: StatusOpt = [], remark: RemarkOpt = [],  # noqa: B006
+    first: Annotated[int, typer.Option(help="Skip this many matches.")] = 0,
+    limit: Annotated[int, typer.Option(help="Show at most this many (at most 500).")] = 50,
+    output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
+) -> None:
+    """Search registrations, as the back office sees them."""
+    from .domain.identifiers import mask_inss
+    from .domain.visibility import Caller
+    from .services.consulting import Page, search_presences
+    from .services.errors import ServiceError
+
+    criteria = _criteria(date_from, date_to, inss, enterprise, workplace, status, remark)
+    registry = make_registry(open_database())
+    try:
+        result = search_presences(registry, Caller.operator(), criteria, Page(first, limit))
+    except ServiceError as error:
+        raise fail(str(error), 2) from None
+    if output is Format.table:
+        table = Table("id", "date", "person", "enterprise", "workplace", "channel", "status", "remarks",
+                      title=f"{result.total} match(es); showing {len(result.items)} from {first}")
+        for p in result.items:
+            when = p.registration_date.isoformat() + (f" {p.direction} {p.clocked_at:%H:%M}" if p.clocked_at else "")
+            table.add_row(str(p.id), when, mask_inss(p.inss) if p.inss else f"Limosa {p.limosa_id}",
+                          p.enterprise_number or p.foreign_vat or "", p.workplace, p.channel, p.status.value,
+                          " ".join(p.remarks))
+        out.print(table)
+    elif output is Format.csv:
+        writer = csv.DictWriter(sys.stdout, EXPORT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(_export_row(p) for p in result.items)
+    else:
+        print(json.dumps({"total": result.total, "items": [_export_row(p) for p in result.items]}, indent=2))
+
+
+@app.command()
+def export(
+    date_from: DateFrom = None, date_to: DateTo = None, inss: Inss = None, enterprise: EnterpriseOpt = None,
+    workplace: WorkplaceOpt = None, status: StatusOpt = [], remark: RemarkOpt = [],  # noqa: B006
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="CSV file to write (default stdout).",
+                                                dir_okay=False)] = None,
+) -> None:
+    """Export every matching registration as CSV (no 500 cap: the operator's bulk export)."""
+    from .domain.visibility import Caller
+    from .services.consulting import MAX_RESULTS, Page, search_presences
+    from .services.errors import ServiceError
+
+    criteria = _criteria(date_from, date_to, inss, enterprise, workplace, status, remark)
+    registry = make_registry(open_database())
+    stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        writer = csv.DictWriter(stream, EXPORT_COLUMNS)
+        writer.writeheader()
+        first, written = 0, 0
+        while True:
+            try:
+                result = search_presences(registry, Caller.operator(), criteria, Page(first, MAX_RESULTS))
+            except ServiceError as error:
+                raise fail(str(error), 2) from None
+            writer.writerows(_export_row(p) for p in result.items)
+            written += len(result.items)
+            first += MAX_RESULTS
+            if first >= result.total or not result.items:
+                break
+    finally:
+        if output:
+            stream.close()
+    if output:
+        out.print(f"{written} registration(s) written to {output}", highlight=False)
+
+
+# --- jobs -------------------------------------------------------------------------------------------------
+
+@jobs_app.command("status")
+def jobs_status() -> None:
+    """Jobs by state, and the dead ones with their last error."""
+    from sqlalchemy import func, select
+
+    from .jobs.models import Job, JobState
+
+    db = open_database()
+    with db.reading() as session:
+        counts = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
+        dead = session.execute(select(Job.id, Job.kind, Job.attempts, Job.last_error)
+                               .where(Job.state == JobState.DEAD).order_by(Job.id).limit(20)).all()
+    for state in (JobState.READY, JobState.RUNNING, JobState.DONE, JobState.DEAD):
+        out.print(f"{state:<8} {counts.get(state, 0):>10,}", highlight=False)
+    for row in dead:
+        out.print(f"dead job {row.id} ({row.kind}, {row.attempts} attempts): {row.last_error}", highlight=False,
+                  markup=False)
+
+
+@jobs_app.command("retry-dead")
+def jobs_retry_dead() -> None:
+    """Give every dead job a fresh set of attempts (after fixing what killed them)."""
+    from .jobs.queue import retry_dead
+
+    db = open_database()
+    with db.writing() as session:
+        count = retry_dead(session, SystemClock().now())
+    out.print(f"{count} dead job(s) queued again")
+
+
+if __name__ == "__main__":
+    app()

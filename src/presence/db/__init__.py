@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 models, Alembic migrations, engine set-up (SQLite default, PostgreSQL)."""

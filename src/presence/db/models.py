@@ -1,0 +1,121 @@
+"""The registry's own tables: registrations, their validations, corrections, audit events, senders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, BigId, Json, UTCDateTime
+
+
+class Registration(Base):
+    """A presence registration. Its id is the receipt number (unique, increasing)."""
+
+    __tablename__ = "registration"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    regime: Mapped[str] = mapped_column(String(8))  # day | clocking
+    sector: Mapped[int | None] = mapped_column(SmallInteger)
+    registration_date: Mapped[date] = mapped_column(Date)  # Belgian local date
+    clocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # cleaning: the instant
+    direction: Mapped[str | None] = mapped_column(String(3))  # cleaning: in | out
+    inss: Mapped[str | None] = mapped_column(String(11))
+    limosa_id: Mapped[str | None] = mapped_column(String(17))
+    enterprise_number: Mapped[str | None] = mapped_column(String(10))
+    foreign_vat: Mapped[str | None] = mapped_column(String(20))
+    workplace: Mapped[str] = mapped_column(String(13))  # the work-declaration number
+    client_reference: Mapped[str | None] = mapped_column(String(50))
+    activity: Mapped[str | None] = mapped_column(String(16))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    post_code: Mapped[str | None] = mapped_column(String(4))
+    municipality: Mapped[str | None] = mapped_column(String(100))
+    street: Mapped[str | None] = mapped_column(String(150))
+    house_number: Mapped[str | None] = mapped_column(String(20))
+    box: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(12))
+    sender_enterprise: Mapped[str | None] = mapped_column(String(20))
+    sender_id: Mapped[str | None] = mapped_column(String(64))
+    sender_user_type: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lifecycle: Mapped[str] = mapped_column(String(10), default="registered")
+    lifecycle_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    validity: Mapped[str] = mapped_column(String(8), default="pending")
+    remark_codes: Mapped[str] = mapped_column(String(200), default="")  # of the last validation
+    validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancellation_reason: Mapped[str | None] = mapped_column(String(15))
+
+    __table_args__ = (
+        Index("ix_registration_workplace_date", "workplace", "registration_date"),
+        Index("ix_registration_inss_date", "inss", "registration_date"),
+        Index("ix_registration_enterprise_date", "enterprise_number", "registration_date"),
+        Index("ix_registration_foreign_vat_date", "foreign_vat", "registration_date"),
+        Index("ix_registration_limosa_date", "limosa_id", "registration_date"),
+        Index("ix_registration_date", "registration_date"),
+        Index("ix_registration_sender", "sender_enterprise", "registration_date"),
+        # Never reuse a receipt number, even after the newest registrations were purged.
+        {"sqlite_autoincrement": True},
+    )
+
+
+class Validation(Base):
+    """One run of the content checks on a registration (append-only history)."""
+
+    __tablename__ = "validation"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    validated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    validity: Mapped[str] = mapped_column(String(8))  # valid | invalid
+    remark_codes: Mapped[str] = mapped_column(String(200), default="")
+    trigger: Mapped[str] = mapped_column(String(40))  # registration | source:<name> | correction | ...
+    job_id: Mapped[int | None] = mapped_column(BigId)
+
+    __table_args__ = (Index("ix_validation_registration", "registration_id", "id"),)
+
+
+class Revision(Base):
+    """A correction made by the back office: the values before and after (append-only)."""
+
+    __tablename__ = "revision"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    revised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    justification: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict] = mapped_column(Json)
+    after: Mapped[dict] = mapped_column(Json)
+
+    __table_args__ = (Index("ix_revision_registration", "registration_id", "id"),)
+
+
+class AuditEvent(Base):
+    """Every change: who, when, by which channel, what. Written in the transaction of the change."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_enterprise: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(12))
+    action: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(30))
+    subject_ids: Mapped[list] = mapped_column(Json)  # the ids changed (a batch changes many)
+    details: Mapped[dict] = mapped_column(Json, default=dict)
+
+    __table_args__ = (Index("ix_audit_event_occurred", "occurred_at"),)
+
+
+class Sender(Base):
+    """An enterprise's sender (expeditor) number, as in the OAuth client id `self_service_expeditor_<N>`."""
+
+    __tablename__ = "sender"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enterprise: Mapped[str] = mapped_column(String(20), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Pure rules of presence registration: no I/O, no database, no clock of its own."""

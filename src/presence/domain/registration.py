@@ -1,0 +1,238 @@
+"""A submission (one item of a register request) and its formal checks.
+
+Formal checks are synchronous: an item that fails one is refused with an error code and nothing of it is
+stored. Content checks (remarks) come later, see `checks.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ..clock import belgian_date
+from .activities import ACTIVITIES
+from .channels import Channel
+from .errors import ErrorCode, ItemError
+from .identifiers import (
+    InvalidIdentifier,
+    parse_enterprise_number,
+    parse_foreign_vat,
+    parse_inss,
+    parse_limosa_id,
+    parse_work_declaration_number,
+)
+from .sectors import Regime
+from .timing import clocking_in_window, day_window
+
+MAX_REFERENCE_LENGTH = 50  # the SOAP schema allows 24; the REST customReference is ours to bound
+
+# Places of work are in Belgium; a small margin for points on the border (*ours*).
+BELGIUM_LATITUDE = (49.45, 51.55)
+BELGIUM_LONGITUDE = (2.50, 6.45)
+
+
+class Direction:
+    IN = "in"
+    OUT = "out"
+    ALL = (IN, OUT)
+
+
+@dataclass(frozen=True)
+class Address:
+    post_code: str
+    municipality: str
+    street: str
+    house_number: str
+    box: str | None = None
+
+
+@dataclass
+class Submission:
+    """One item as a channel received it: raw values, untrusted."""
+
+    workplace: str | None
+    inss: str | int | None = None
+    limosa_id: str | int | None = None
+    enterprise_number: str | int | None = None
+    foreign_vat: str | None = None
+    registration_date: date | None = None  # day regime; None means today
+    clocked_at: datetime | None = None  # clocking regime: the instant of the check-in or check-out
+    direction: str | None = None  # clocking regime: in | out
+    client_reference: str | None = None
+    activity: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    address: Address | None = None
+
+
+@dataclass(frozen=True)
+class CheckedSubmission:
+    """A submission that passed every formal check, with its identifiers in canonical form."""
+
+    regime: Regime
+    workplace: str
+    registration_date: date  # Belgian local date (of the instant, for clockings)
+    inss: str | None = None
+    limosa_id: str | None = None
+    enterprise_number: str | None = None
+    foreign_vat: str | None = None
+    clocked_at: datetime | None = None
+    direction: str | None = None
+    client_reference: str | None = None
+    activity: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    address: Address | None = None
+
+    @property
+    def employer(self) -> str | None:
+        return self.enterprise_number or self.foreign_vat
+
+
+@dataclass
+class _Errors:
+    items: list[ItemError] = field(default_factory=list)
+
+    def add(self, code: ErrorCode, field_name: str, message: str) -> None:
+        self.items.append(ItemError(code, field_name, message))
+
+
+def check_submission(
+    submission: Submission, regime: Regime, channel: Channel, received_at: datetime
+) -> CheckedSubmission | list[ItemError]:
+    errors = _Errors()
+    values: dict = {"regime": regime}
+
+    def parse(field_name, raw, parser, code):
+        try:
+            return parser(raw)
+        except InvalidIdentifier as error:
+            errors.add(code, field_name, str(error))
+            return None
+
+    # The workplace.
+    if submission.workplace in (None, ""):
+        errors.add(ErrorCode.WORKPLACE_INVALID, "workplace", "work-declaration number: missing")
+    else:
+        values["workplace"] = parse("workplace", submission.workplace, parse_work_declaration_number,
+                                    ErrorCode.WORKPLACE_INVALID)
+
+    # The person: an INSS/BIS number, or a Limosa number for a posted worker, never both.
+    has_inss = submission.inss not in (None, "")
+    has_limosa = submission.limosa_id not in (None, "")
+    if has_inss == has_limosa:
+        errors.add(ErrorCode.PERSON_MISSING, "inss",
+                   "person: give either an INSS/BIS number or a Limosa number" if not has_inss
+                   else "person: give an INSS/BIS number or a Limosa number, not both")
+    elif has_inss:
+        values["inss"] = parse("inss", submission.inss, parse_inss, ErrorCode.INSS_INVALID)
+    else:
+        values["limosa_id"] = parse("limosa_id", submission.limosa_id, parse_limosa_id, ErrorCode.LIMOSA_INVALID)
+
+    # The enterprise: with an INSS exactly one of a KBO/BCE number or a foreign VAT number; with a Limosa
+    # number none (the Limosa declaration names the foreign employer).
+    has_kbo = submission.enterprise_number not in (None, "")
+    has_vat = submission.foreign_vat not in (None, "")
+    if has_limosa and not has_inss:
+        if has_kbo or has_vat:
+            errors.add(ErrorCode.ENTERPRISE_MISSING, "enterprise_number",
+                       "enterprise: a registration by Limosa number names no enterprise")
+    elif has_kbo == has_vat:
+        errors.add(ErrorCode.ENTERPRISE_MISSING, "enterprise_number",
+                   "enterprise: give either an enterprise number or a foreign VAT number" if not has_kbo
+                   else "enterprise: give an enterprise number or a foreign VAT number, not both")
+    elif has_kbo:
+        values["enterprise_number"] = parse("enterprise_number", submission.enterprise_number,
+                                            parse_enterprise_number, ErrorCode.ENTERPRISE_INVALID)
+    else:
+        values["foreign_vat"] = parse("foreign_vat", submission.foreign_vat, parse_foreign_vat,
+                                      ErrorCode.FOREIGN_VAT_INVALID)
+
+    if regime is Regime.DAY:
+        _check_day(submission, channel, received_at, values, errors)
+    else:
+        _check_clocking(submission, received_at, values, errors)
+
+    reference = submission.client_reference
+    if reference is not None:
+        reference = reference.strip()
+        if len(reference) > MAX_REFERENCE_LENGTH:
+            errors.add(ErrorCode.REFERENCE_INVALID, "client_reference",
+                       f"reference: at most {MAX_REFERENCE_LENGTH} characters")
+        values["client_reference"] = reference or None
+
+    if submission.activity not in (None, ""):
+        activity = str(submission.activity).strip().upper()
+        if activity not in ACTIVITIES:
+            errors.add(ErrorCode.ACTIVITY_UNKNOWN, "activity", "activity: not a code of the activity list")
+        values["activity"] = activity
+
+    if errors.items:
+        return errors.items
+    return CheckedSubmission(**values)
+
+
+def _check_day(submission, channel, received_at, values, errors) -> None:
+    today = belgian_date(received_at)
+    day = submission.registration_date or today
+    first, last = day_window(channel, today)
+    if not first <= day <= last:
+        if first == last:
+            allowed = "today"
+        elif (last - first).days == 1:
+            allowed = "today or tomorrow"
+        else:
+            allowed = f"from today to {(last - first).days} days ahead"
+        errors.add(ErrorCode.DATE_OUT_OF_WINDOW, "registration_date",
+                   f"registration date: {allowed} (Belgian time) on this channel")
+    values["registration_date"] = day
+
+
+def _check_clocking(submission, received_at, values, errors) -> None:
+    direction = (submission.direction or "").strip().lower()
+    if direction not in Direction.ALL:
+        errors.add(ErrorCode.DIRECTION_INVALID, "direction", "type: in or out")
+    values["direction"] = direction
+
+    instant = submission.clocked_at
+    if instant is None:
+        errors.add(ErrorCode.DATE_MISSING, "clocked_at", "registration date: the instant is missing")
+    elif instant.tzinfo is None:
+        errors.add(ErrorCode.INSTANT_OUT_OF_WINDOW, "clocked_at",
+                   "registration date: give the instant with its offset from UTC")
+    else:
+        problem = clocking_in_window(instant, received_at)
+        if problem:
+            errors.add(ErrorCode.INSTANT_OUT_OF_WINDOW, "clocked_at", f"registration date: {problem}")
+        values["clocked_at"] = instant
+        values["registration_date"] = belgian_date(instant)
+
+    has_point = submission.latitude is not None or submission.longitude is not None
+    has_address = submission.address is not None
+    if has_point == has_address:
+        errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work",
+                   "place of work: give either coordinates or an address" if not has_point
+                   else "place of work: give coordinates or an address, not both")
+    elif has_point:
+        lat, lon = submission.latitude, submission.longitude
+        if lat is None or lon is None:
+            errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work",
+                       "place of work: coordinates need both latitude and longitude")
+        elif not (BELGIUM_LATITUDE[0] <= lat <= BELGIUM_LATITUDE[1]
+                  and BELGIUM_LONGITUDE[0] <= lon <= BELGIUM_LONGITUDE[1]):
+            errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work",
+                       "place of work: the coordinates are not in Belgium (WGS84 latitude, longitude)")
+        else:
+            values["latitude"], values["longitude"] = lat, lon
+    else:
+        address = submission.address
+        post_code = (address.post_code or "").strip()
+        if not (post_code.isdigit() and len(post_code) == 4 and post_code[0] != "0"):
+            errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work", "place of work: a Belgian post code")
+        elif not ((address.municipality or "").strip() and (address.street or "").strip()
+                  and (address.house_number or "").strip()):
+            errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work",
+                       "place of work: municipality, street and house number are required")
+        else:
+            values["address"] = Address(post_code, address.municipality.strip(), address.street.strip(),
+                                        address.house_number.strip(), (address.box or "").strip() or None)

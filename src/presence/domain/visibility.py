@@ -1,0 +1,128 @@
+"""Who acts, and what each caller may see, register and cancel (`auth.md`, "Who sees what").
+
+A caller is a person acting for himself, an enterprise (a web-service account, or a person acting for it
+with roles), an inspector, the service's back office, or the registry's operator at the command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class CallerKind(StrEnum):
+    PERSON = "person"  # a worker (employee, self-employed, temp, trainee) acting for himself
+    ENTERPRISE = "enterprise"
+    INSPECTOR = "inspector"  # social inspection: reads everything, changes nothing
+    BACK_OFFICE = "back_office"  # the service's own staff: corrections
+    OPERATOR = "operator"  # command line of the registry's operator
+
+
+class Role(StrEnum):
+    """Roles a person holds for an enterprise, granted by its access managers."""
+
+    MAIN_ACCESS_MANAGER = "main_access_manager"
+    ACCESS_MANAGER = "access_manager"
+    TECHNICAL_MANAGER = "technical_manager"
+    REGISTRAR = "registrar"  # registers (and cancels) for the enterprise, its staff, its subcontractors'
+    CONSULTANT = "consultant"  # consults only
+
+
+CONSULTING_ROLES = frozenset({Role.MAIN_ACCESS_MANAGER, Role.REGISTRAR, Role.CONSULTANT})
+
+
+@dataclass(frozen=True)
+class Caller:
+    kind: CallerKind
+    enterprise: str | None = None  # the enterprise acted for (KBO/BCE number or foreign VAT)
+    inss: str | None = None  # the person acting, when a person
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    sender_id: str | None = None  # the account or user, as shown in `Sender/SenderId`
+    user_type: str | None = None  # as shown in `Sender/SenderUserType`
+
+    @classmethod
+    def person(cls, inss: str, sender_id: str | None = None) -> Caller:
+        return cls(CallerKind.PERSON, inss=inss, sender_id=sender_id, user_type="PERSON")
+
+    @classmethod
+    def enterprise_account(cls, enterprise: str, roles=(Role.REGISTRAR,), sender_id: str | None = None,
+                           user_type: str = "WEBSERVICE", inss: str | None = None) -> Caller:
+        return cls(CallerKind.ENTERPRISE, enterprise=enterprise, inss=inss, roles=frozenset(roles),
+                   sender_id=sender_id, user_type=user_type)
+
+    @classmethod
+    def inspector(cls, sender_id: str | None = None) -> Caller:
+        return cls(CallerKind.INSPECTOR, sender_id=sender_id, user_type="INSPECTOR")
+
+    @classmethod
+    def back_office(cls, sender_id: str | None = None) -> Caller:
+        return cls(CallerKind.BACK_OFFICE, sender_id=sender_id, user_type="BACKOFFICE")
+
+    @classmethod
+    def operator(cls) -> Caller:
+        return cls(CallerKind.OPERATOR, sender_id="operator", user_type="OPERATOR")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a caller may consult. The database layer turns it into a filter.
+
+    `everything`: all registrations. `person`: the registrations of that INSS, except those made with a
+    Limosa number (a posted worker cannot consult those himself). `enterprise`: the registrations where the
+    enterprise is the employer, the sender, the declaring contractor of the workplace or its client.
+    """
+
+    everything: bool = False
+    person: str | None = None
+    enterprise: str | None = None
+
+
+def consultation_scope(caller: Caller) -> Scope | None:
+    """None: the caller may consult nothing."""
+    if caller.kind in (CallerKind.INSPECTOR, CallerKind.BACK_OFFICE, CallerKind.OPERATOR):
+        return Scope(everything=True)
+    if caller.kind is CallerKind.PERSON and caller.inss:
+        return Scope(person=caller.inss)
+    if caller.kind is CallerKind.ENTERPRISE and caller.enterprise and caller.roles & CONSULTING_ROLES:
+        return Scope(enterprise=caller.enterprise)
+    return None
+
+
+def may_register(caller: Caller) -> bool:
+    if caller.kind is CallerKind.ENTERPRISE:
+        return Role.REGISTRAR in caller.roles
+    return caller.kind in (CallerKind.PERSON, CallerKind.OPERATOR, CallerKind.BACK_OFFICE)
+
+
+def may_register_person(caller: Caller, inss: str | None) -> bool:
+    """A worker registers only himself; enterprises register anyone they are responsible for."""
+    if caller.kind is CallerKind.PERSON:
+        return inss is not None and inss == caller.inss
+    return may_register(caller)
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Who a registration concerns, as needed to decide on its cancellation."""
+
+    inss: str | None
+    limosa_id: str | None
+    employer: str | None  # KBO/BCE number or foreign VAT
+    sender_enterprise: str | None
+    declaring_contractor: str | None
+    client: str | None
+
+
+def may_cancel(caller: Caller, parties: Parties) -> bool:
+    """Among the registrations a caller can see, those he may cancel.
+
+    The person himself (not for a Limosa-number registration), and for an enterprise with the registrar
+    role: the employer, the sender, the declaring contractor. The client and inspectors only consult.
+    """
+    if caller.kind in (CallerKind.BACK_OFFICE, CallerKind.OPERATOR):
+        return True
+    if caller.kind is CallerKind.PERSON:
+        return parties.limosa_id is None and parties.inss is not None and parties.inss == caller.inss
+    if caller.kind is CallerKind.ENTERPRISE and Role.REGISTRAR in caller.roles:
+        return caller.enterprise in (parties.employer, parties.sender_enterprise, parties.declaring_contractor)
+    return False

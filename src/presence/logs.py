@@ -1,0 +1,33 @@
+"""Logging set-up with a last line of defence: personal numbers never reach a log line."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# INSS/NISS and BIS numbers are 11 digits, possibly written 85.07.30-033.28; mask any such run.
+_PERSONAL_NUMBER = re.compile(r"(?<!\d)\d{2}[.\- ]?\d{2}[.\- ]?\d{2}[.\- ]?\d{3}[.\- ]?\d{2}(?!\d)")
+
+
+def mask_personal_numbers(text: str) -> str:
+    return _PERSONAL_NUMBER.sub("***********", text)
+
+
+class PersonalNumberFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_personal_numbers(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(PersonalNumberFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Alembic narrates every connection at INFO; only its warnings matter to an operator.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

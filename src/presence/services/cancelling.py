@@ -1,0 +1,132 @@
+"""Cancel registrations: per item, reason, id, visibility, right to cancel, state and cut-off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..db.models import Registration
+from ..domain.cancellation import parse_reason
+from ..domain.channels import Channel
+from ..domain.errors import ErrorCode, ItemError, check_batch_size
+from ..domain.remarks import RemarkCode
+from ..domain.shifts import MAX_OPEN
+from ..domain.statuses import Lifecycle
+from ..domain.timing import may_still_cancel
+from ..domain.visibility import Caller, Parties, consultation_scope, may_cancel
+from ..jobs.queue import enqueue
+from ..sources.models import WorkDeclaration
+from . import audit
+from .context import Registry
+from .registering import CHECK_JOB
+from .scope import scope_filter
+from .views import PresenceView
+
+MAX_ID_DIGITS = 15  # SOAP: PresenceRegistrationId is a long of at most 15 digits
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    registration_id: str | int
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    presence: PresenceView
+
+
+@dataclass(frozen=True)
+class NotCancelled:
+    errors: tuple[ItemError, ...]
+
+
+def _error(code: ErrorCode, message: str, field: str = "registration_id") -> NotCancelled:
+    return NotCancelled((ItemError(code, field, message),))
+
+
+def parse_registration_id(value: str | int) -> int | None:
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > MAX_ID_DIGITS or int(text) <= 0:
+        return None
+    return int(text)
+
+
+def cancel_presences(registry: Registry, caller: Caller, channel: Channel,
+                     requests: list[CancelRequest]) -> list[Cancelled | NotCancelled]:
+    check_batch_size(len(requests))
+    now = registry.clock.now()
+    with registry.db.writing() as session:
+        highest = session.scalar(select(func.max(Registration.id))) or 0
+        ids = {i for i in (parse_registration_id(r.registration_id) for r in requests) if i}
+        query = (
+            select(Registration, WorkDeclaration.declaring_contractor, WorkDeclaration.client)
+            .outerjoin(WorkDeclaration, WorkDeclaration.number == Registration.workplace)
+            .where(Registration.id.in_(ids), scope_filter(consultation_scope(caller)))
+        )
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(of=Registration)
+        visible = {row.Registration.id: row for row in session.execute(query)} if ids else {}
+
+        results: list[Cancelled | NotCancelled] = []
+        cancelled_rows: list[Registration] = []
+        for request in requests:
+            reason = parse_reason(request.reason)
+            registration_id = parse_registration_id(request.registration_id)
+            if reason is None:
+                results.append(_error(ErrorCode.CANCELLATION_REASON_INVALID,
+                                      "cancellation reason: HOLIDAY, DISEASE, PLANNING or C32A", "reason"))
+            elif registration_id is None or registration_id > highest:
+                results.append(_error(ErrorCode.REGISTRATION_ID_UNKNOWN,
+                                      "registration id: not a number this registry issued"))
+            elif registration_id not in visible:
+                results.append(_error(ErrorCode.REGISTRATION_NOT_FOUND,
+                                      "registration id: no such registration among those you may consult"))
+            else:
+                row = visible[registration_id]
+                registration = row.Registration
+                parties = Parties(registration.inss, registration.limosa_id,
+                                  registration.enterprise_number or registration.foreign_vat,
+                                  registration.sender_enterprise, row.declaring_contractor, row.client)
+                if not may_cancel(caller, parties):
+                    results.append(_error(ErrorCode.NOT_ALLOWED, "you may consult this registration, not cancel it"))
+                elif registration.lifecycle == Lifecycle.CANCELLED:
+                    results.append(_error(ErrorCode.ALREADY_CANCELLED, "registration already cancelled"))
+                elif not may_still_cancel(registration.registration_date, now):
+                    results.append(_error(ErrorCode.TOO_LATE_TO_CANCEL,
+                                          "too late: a registration can be cancelled until the end of the day "
+                                          "after its date"))
+                else:
+                    registration.lifecycle = str(Lifecycle.CANCELLED)
+                    registration.lifecycle_at = now
+                    registration.cancellation_reason = str(reason)
+                    cancelled_rows.append(registration)
+                    results.append(registration)
+        if cancelled_rows:
+            session.flush()
+            cancelled_ids = [r.id for r in cancelled_rows]
+            audit.record(session, caller, channel, "registration.cancelled", "registration", cancelled_ids, now,
+                         {"reasons": {str(r.id): r.cancellation_reason for r in cancelled_rows}})
+            _recheck_after_cancel(session, cancelled_rows, now)
+        results = [Cancelled(PresenceView.from_row(r)) if isinstance(r, Registration) else r for r in results]
+    registry.db.jobs_queued.set()
+    return results
+
+
+def _recheck_after_cancel(session, cancelled: list[Registration], now) -> None:
+    """A cancellation can change others' remarks: registrations flagged as duplicates of the cancelled one,
+    and (cleaning) the check-ins and check-outs paired around it."""
+    affected = set()
+    for r in cancelled:
+        same_place = [Registration.workplace == r.workplace, Registration.id != r.id,
+                      Registration.lifecycle != str(Lifecycle.CANCELLED)]
+        if r.clocked_at is not None:
+            near = Registration.clocked_at.between(r.clocked_at - MAX_OPEN, r.clocked_at + MAX_OPEN)
+            affected.update(session.scalars(select(Registration.id).where(*same_place, near,
+                                                                          Registration.inss == r.inss)))
+        affected.update(session.scalars(select(Registration.id).where(
+            *same_place, Registration.registration_date == r.registration_date, Registration.id > r.id,
+            Registration.remark_codes.contains(str(RemarkCode.DUPLICATE)))))
+    if affected:
+        enqueue(session, CHECK_JOB, [{"ids": sorted(affected), "trigger": "cancellation"}], now)

@@ -1,0 +1,241 @@
+"""Run the content checks on stored registrations and record their outcome.
+
+Evidence for a whole batch is gathered in a few queries (one per source), then `domain.checks` decides
+each registration's remarks. A validation is appended to the history when the registration had none yet,
+when it was corrected, or when the outcome changed (a late Dimona, an extended declaration ...); re-checks
+that change nothing leave the history alone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import Session
+
+from ..db.batching import chunked, select_in
+from ..db.models import Registration, Validation
+from ..domain.checks import (
+    DeclarationFacts,
+    EnterpriseFacts,
+    Evidence,
+    LimosaFacts,
+    Period,
+    Subject,
+    remarks_for,
+)
+from ..domain.remarks import RemarkCode, encode_codes
+from ..domain.shifts import MAX_OPEN, Clocking, pair
+from ..domain.statuses import Lifecycle, Validity
+from ..sources.models import (
+    Contract,
+    DimonaPeriod,
+    EmployerPeriod,
+    Enterprise,
+    LimosaDeclaration,
+    Mandate,
+    Person,
+    WorkDeclaration,
+)
+
+# Triggers that always leave a trace in the history, even when the outcome is unchanged.
+RECORDED_TRIGGERS = {"registration", "correction"}
+
+def check_registrations(session: Session, ids: list[int], trigger: str, now: datetime,
+                        job_id: int | None = None) -> int:
+    """Check these registrations (cancelled ones are skipped). Returns the number of validations written."""
+    columns = [Registration.id, Registration.regime, Registration.registration_date, Registration.clocked_at,
+               Registration.direction, Registration.inss, Registration.limosa_id, Registration.enterprise_number,
+               Registration.foreign_vat, Registration.workplace, Registration.validity, Registration.remark_codes,
+               Registration.sector]
+    live = Registration.lifecycle != str(Lifecycle.CANCELLED)
+    registrations = {r.id: r for r in select_in(session, select(*columns).where(live), Registration.id, ids)}
+    if not registrations:
+        return 0
+
+    # Clockings: a new check-in or check-out can change the pairing remarks of its neighbours.
+    clockings = [r for r in registrations.values() if r.clocked_at is not None and r.inss]
+    neighbours = _clocking_neighbours(session, columns, clockings)
+    for row in neighbours:
+        # A neighbour not yet checked gets its own first check from its own job.
+        if row.validity != Validity.PENDING:
+            registrations.setdefault(row.id, row)
+
+    evidence, sectors = _gather(session, list(registrations.values()), now, neighbours)
+
+    validations, changes = [], []
+    requested = set(ids)
+    for reg in registrations.values():
+        remarks = remarks_for(
+            Subject(reg.registration_date, reg.inss, reg.limosa_id, reg.enterprise_number, reg.foreign_vat),
+            evidence[reg.id],
+        )
+        validity = Validity.INVALID if remarks else Validity.VALID
+        codes = encode_codes(remarks)
+        changed = reg.validity != validity or reg.remark_codes != codes
+        recorded = reg.id in requested and trigger in RECORDED_TRIGGERS
+        if not (changed or recorded or reg.validity == Validity.PENDING):
+            continue
+        validations.append({"registration_id": reg.id, "validated_at": now, "validity": str(validity),
+                            "remark_codes": codes, "trigger": trigger if reg.id in requested else "pairing",
+                            "job_id": job_id})
+        change = {"id": reg.id, "validity": str(validity), "remark_codes": codes, "validated_at": now}
+        sector = sectors.get(reg.workplace)
+        if sector is not None and reg.sector != sector:
+            change["sector"] = sector
+        changes.append(change)
+
+    if validations:
+        session.execute(Validation.__table__.insert(), validations)
+        _update_by_id(session, changes)
+    return len(validations)
+
+
+def _update_by_id(session: Session, changes: list[dict]) -> None:
+    """Few distinct outcomes per batch: one UPDATE per outcome rather than one per registration."""
+    by_outcome: dict[tuple, list[int]] = defaultdict(list)
+    for change in changes:
+        values = tuple(sorted((k, v) for k, v in change.items() if k != "id"))
+        by_outcome[values].append(change["id"])
+    for values, ids in by_outcome.items():
+        for chunk in chunked(ids):
+            session.execute(update(Registration).where(Registration.id.in_(chunk)).values(dict(values))
+                            .execution_options(synchronize_session=False))
+
+
+def _clocking_neighbours(session: Session, columns, clockings) -> list:
+    """The other clockings of the same people at the same workplaces around these instants."""
+    if not clockings:
+        return []
+    window = MAX_OPEN + timedelta(hours=8)
+    low = min(c.clocked_at for c in clockings) - window
+    high = max(c.clocked_at for c in clockings) + window
+    query = select(*columns).where(
+        Registration.lifecycle != str(Lifecycle.CANCELLED),
+        Registration.clocked_at.between(low, high),
+    )
+    keys = {(c.inss, c.workplace) for c in clockings}
+    rows = select_in(session, query, Registration.inss, {inss for inss, _ in keys})
+    return [r for r in rows if (r.inss, r.workplace) in keys]
+
+
+def _gather(session: Session, registrations: list, now: datetime, neighbours
+            ) -> tuple[dict[int, Evidence], dict[str, int]]:
+    """What the sources say about each registration, and the sector of each known workplace."""
+    inss = {r.inss for r in registrations if r.inss}
+    kbo = {r.enterprise_number for r in registrations if r.enterprise_number}
+    vats = {r.foreign_vat for r in registrations if r.foreign_vat}
+    limosa_ids = {r.limosa_id for r in registrations if r.limosa_id}
+    workplaces = {r.workplace for r in registrations}
+
+    declarations = {d.number: d for d in select_in(
+        session, select(WorkDeclaration.number, WorkDeclaration.sector, WorkDeclaration.starts_on,
+                        WorkDeclaration.ends_on, WorkDeclaration.subject_to_registration),
+        WorkDeclaration.number, workplaces)}
+    contracts: dict[str, dict[str, list[Period]]] = defaultdict(lambda: defaultdict(list))
+    for c in select_in(session, select(Contract.declaration_number, Contract.enterprise, Contract.starts_on,
+                                        Contract.ends_on), Contract.declaration_number, declarations):
+        contracts[c.declaration_number][c.enterprise].append(Period(c.starts_on, c.ends_on))
+    declaration_facts = {
+        number: DeclarationFacts(Period(d.starts_on, d.ends_on), bool(d.subject_to_registration),
+                                 dict(contracts[number]))
+        for number, d in declarations.items()
+    }
+
+    known_people = {row.inss for row in select_in(session, select(Person.inss), Person.inss, inss)}
+
+    employer_periods: dict[str, list[Period]] = defaultdict(list)
+    for p in select_in(session, select(EmployerPeriod.enterprise, EmployerPeriod.starts_on, EmployerPeriod.ends_on),
+                        EmployerPeriod.enterprise, kbo):
+        employer_periods[p.enterprise].append(Period(p.starts_on, p.ends_on))
+    enterprises = {
+        e.number: EnterpriseFacts(bool(e.natural_person), Period(e.starts_on, e.ends_on),
+                                  tuple(employer_periods[e.number]))
+        for e in select_in(session, select(Enterprise.number, Enterprise.natural_person, Enterprise.starts_on,
+                                            Enterprise.ends_on), Enterprise.number, kbo)
+    }
+
+    mandates: dict[tuple[str, str], list[Period]] = defaultdict(list)
+    dimona: dict[tuple[str, str], list[Period]] = defaultdict(list)
+    if kbo:
+        for m in select_in(session, select(Mandate.enterprise, Mandate.inss, Mandate.starts_on, Mandate.ends_on)
+                            .where(Mandate.enterprise.in_(kbo)), Mandate.inss, inss):
+            mandates[(m.inss, m.enterprise)].append(Period(m.starts_on, m.ends_on))
+        for d in select_in(session, select(DimonaPeriod.inss, DimonaPeriod.employer, DimonaPeriod.starts_on,
+                                            DimonaPeriod.ends_on).where(DimonaPeriod.employer.in_(kbo)),
+                            DimonaPeriod.inss, inss):
+            dimona[(d.inss, d.employer)].append(Period(d.starts_on, d.ends_on))
+
+    limosa_columns = (LimosaDeclaration.number, LimosaDeclaration.employer, LimosaDeclaration.inss,
+                      LimosaDeclaration.starts_on, LimosaDeclaration.ends_on)
+    limosa = {d.number: LimosaFacts(Period(d.starts_on, d.ends_on), d.employer, d.inss)
+              for d in select_in(session, select(*limosa_columns), LimosaDeclaration.number, limosa_ids)}
+    limosa_of_person: dict[tuple[str, str], list[LimosaFacts]] = defaultdict(list)
+    if vats:
+        posted = {r.inss for r in registrations if r.inss and r.foreign_vat}
+        for d in select_in(session, select(*limosa_columns).where(LimosaDeclaration.employer.in_(vats)),
+                            LimosaDeclaration.inss, posted):
+            limosa_of_person[(d.inss, d.employer)].append(LimosaFacts(Period(d.starts_on, d.ends_on), d.employer,
+                                                                      d.inss))
+
+    duplicates = _duplicates(session, registrations)
+    pairing = _pairing(registrations, neighbours, now)
+
+    evidence = {}
+    for r in registrations:
+        evidence[r.id] = Evidence(
+            declaration=declaration_facts.get(r.workplace),
+            person_known=r.inss is None or r.inss in known_people,
+            enterprise=enterprises.get(r.enterprise_number),
+            dimona=dimona.get((r.inss, r.enterprise_number), []),
+            mandates=mandates.get((r.inss, r.enterprise_number), []),
+            limosa=limosa.get(r.limosa_id),
+            limosa_of_person=limosa_of_person.get((r.inss, r.foreign_vat), []),
+            duplicate=r.id in duplicates,
+            pairing=pairing.get(r.id),
+        )
+    return evidence, {number: d.sector for number, d in declarations.items()}
+
+
+def _duplicate_key(r) -> tuple:
+    person = r.inss or r.limosa_id
+    employer = r.enterprise_number or r.foreign_vat
+    if r.clocked_at is not None:
+        return (person, employer, r.workplace, r.direction, r.clocked_at.replace(second=0, microsecond=0))
+    return (person, employer, r.workplace, r.registration_date)
+
+
+def _duplicates(session: Session, registrations: list) -> set[int]:
+    """Registrations with an earlier live registration of the same person, employer, workplace and date
+    (for clockings: the same direction and minute)."""
+    query = select(Registration.id, Registration.inss, Registration.limosa_id, Registration.enterprise_number,
+                   Registration.foreign_vat, Registration.workplace, Registration.registration_date,
+                   Registration.clocked_at, Registration.direction).where(
+        Registration.lifecycle != str(Lifecycle.CANCELLED))
+    # Only the same person on the same date can be a duplicate: the (person, date) indexes find them.
+    rows = []
+    for column, attribute in ((Registration.inss, "inss"), (Registration.limosa_id, "limosa_id")):
+        pairs = {(getattr(r, attribute), r.registration_date) for r in registrations if getattr(r, attribute)}
+        rows += select_in(session, query, tuple_(column, Registration.registration_date), pairs)
+    first_of: dict[tuple, int] = {}
+    for row in rows:
+        key = _duplicate_key(row)
+        if key not in first_of or row.id < first_of[key]:
+            first_of[key] = row.id
+    return {r.id for r in registrations if first_of.get(_duplicate_key(r), r.id) < r.id}
+
+
+def _pairing(registrations: list, neighbours: list, now: datetime) -> dict[int, RemarkCode]:
+    sequences: dict[tuple[str, str], dict[int, Clocking]] = defaultdict(dict)
+    for r in [*registrations, *neighbours]:
+        if r.clocked_at is not None and r.inss and r.direction:
+            sequences[(r.inss, r.workplace)][r.id] = Clocking(r.id, r.direction, r.clocked_at)
+    remarks: dict[int, RemarkCode] = {}
+    for clockings in sequences.values():
+        result = pair(list(clockings.values()), now)
+        for registration_id in result.orphan_outs:
+            remarks[registration_id] = RemarkCode.OUT_WITHOUT_IN
+        for registration_id in result.second_ins:
+            remarks[registration_id] = RemarkCode.SECOND_IN
+    return remarks

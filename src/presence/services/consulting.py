@@ -1,0 +1,198 @@
+"""Consult registrations: one with its history, or a search. Always within the caller's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import and_, func, or_, select
+
+from ..db.models import Registration, Revision, Validation
+from ..domain.remarks import RemarkCode, decode_codes
+from ..domain.statuses import Lifecycle, SoapStatus, Validity, state_of_soap_status
+from ..domain.visibility import Caller, consultation_scope
+from ..sources.models import LimosaDeclaration, Person
+from .context import Registry
+from .errors import InvalidRequest, NotAllowed
+from .scope import scope_filter
+from .views import PresenceView, RevisionView, ValidationView, WorkerName
+
+MAX_RESULTS = 500  # per answer (SOAP contract); the total count is always given
+MAX_PERIODS = 31
+
+
+class SortKey(StrEnum):
+    """The SOAP `SortCriteria` values."""
+
+    ID = "ID"
+    REGISTRATION_DATE = "REGISTRATION DATE"
+    CREATION_DATE = "CREATION DATE"
+    STATUS = "STATUS"
+    PLACE_OF_WORK = "PLACE OF WORK"
+    COMPANY_ID = "COMPANY ID"
+    CHANNEL = "CHANNEL"
+    SENDER_ID = "SENDER ID"
+
+
+_SORT_COLUMNS = {
+    SortKey.ID: (Registration.id,),
+    SortKey.REGISTRATION_DATE: (Registration.registration_date, Registration.clocked_at),
+    SortKey.CREATION_DATE: (Registration.created_at,),
+    SortKey.STATUS: (Registration.lifecycle, Registration.validity),
+    SortKey.PLACE_OF_WORK: (Registration.workplace,),
+    SortKey.COMPANY_ID: (Registration.enterprise_number, Registration.foreign_vat),
+    SortKey.CHANNEL: (Registration.channel,),
+    SortKey.SENDER_ID: (Registration.sender_id,),
+}
+
+
+@dataclass
+class SearchCriteria:
+    """Every criterion of the SOAP and REST searches; all given criteria must hold."""
+
+    periods: list[tuple[date, date]]  # registration dates, inclusive; mandatory, 1 to 31 periods
+    instants: tuple[datetime, datetime] | None = None  # cleaning: the check-in/out instant, inclusive
+    inss: str | None = None
+    limosa_id: str | None = None
+    enterprise_number: str | None = None
+    foreign_vat: str | None = None
+    workplace: str | None = None
+    statuses: list[SoapStatus] = field(default_factory=list)  # any of
+    lifecycles: list[Lifecycle] = field(default_factory=list)  # any of
+    validities: list[Validity] = field(default_factory=list)  # any of
+    remarks: list[RemarkCode] = field(default_factory=list)  # any of
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    sector: int | None = None
+    direction: str | None = None
+    channel: str | None = None
+    client_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    first_row: int = 0
+    size: int = 50
+
+
+@dataclass(frozen=True)
+class Sort:
+    key: SortKey = SortKey.ID
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    items: list[PresenceView]
+    page: Page
+
+
+def _conditions(criteria: SearchCriteria) -> list:
+    if not 1 <= len(criteria.periods) <= MAX_PERIODS:
+        raise InvalidRequest(f"give 1 to {MAX_PERIODS} registration periods", "periods")
+    for start, end in criteria.periods:
+        if start > end:
+            raise InvalidRequest("a registration period ends before it starts", "periods")
+    conditions = [or_(*(Registration.registration_date.between(s, e) for s, e in criteria.periods))]
+    if criteria.instants:
+        start, end = criteria.instants
+        if start > end:
+            raise InvalidRequest("the period ends before it starts", "registrationDate")
+        conditions.append(or_(Registration.clocked_at.is_(None), Registration.clocked_at.between(start, end)))
+    for column, value in (
+        (Registration.inss, criteria.inss),
+        (Registration.limosa_id, criteria.limosa_id),
+        (Registration.enterprise_number, criteria.enterprise_number),
+        (Registration.foreign_vat, criteria.foreign_vat),
+        (Registration.workplace, criteria.workplace),
+        (Registration.sector, criteria.sector),
+        (Registration.direction, criteria.direction),
+        (Registration.channel, criteria.channel),
+        (Registration.client_reference, criteria.client_reference),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if criteria.statuses:
+        either = []
+        for status in criteria.statuses:
+            lifecycle, validity = state_of_soap_status(status)
+            if lifecycle is not None:
+                either.append(Registration.lifecycle == str(lifecycle))
+            else:
+                either.append(and_(Registration.lifecycle != str(Lifecycle.CANCELLED),
+                                   Registration.validity == str(validity)))
+        conditions.append(or_(*either))
+    if criteria.lifecycles:
+        conditions.append(Registration.lifecycle.in_([str(v) for v in criteria.lifecycles]))
+    if criteria.validities:
+        conditions.append(Registration.validity.in_([str(v) for v in criteria.validities]))
+    if criteria.remarks:
+        conditions.append(or_(*(Registration.remark_codes.contains(str(code)) for code in criteria.remarks)))
+    if criteria.created_from:
+        conditions.append(Registration.created_at >= criteria.created_from)
+    if criteria.created_to:
+        conditions.append(Registration.created_at <= criteria.created_to)
+    return conditions
+
+
+def search_presences(registry: Registry, caller: Caller, criteria: SearchCriteria, page: Page = Page(),
+                     sort: Sort = Sort()) -> SearchResult:
+    scope = consultation_scope(caller)
+    if scope is None:
+        raise NotAllowed("this account may not consult registrations")
+    if page.first_row < 0 or page.size < 0:
+        raise InvalidRequest("pagination: first row and size are not negative", "pagination")
+    page = Page(page.first_row, min(page.size, MAX_RESULTS))
+    where = [*_conditions(criteria), scope_filter(scope)]
+    order = [c.desc() if sort.descending else c.asc() for c in _SORT_COLUMNS[sort.key]]
+    if sort.key is not SortKey.ID:
+        order.append(Registration.id.desc() if sort.descending else Registration.id.asc())
+    with registry.db.reading() as session:
+        total = session.scalar(select(func.count()).select_from(Registration).where(*where))
+        rows = session.scalars(
+            select(Registration).where(*where).order_by(*order).offset(page.first_row).limit(page.size)
+        ).all() if page.size else []
+        items = _with_details(session, rows, history=True)
+    return SearchResult(total, items, page)
+
+
+def get_presence(registry: Registry, caller: Caller, registration_id: int) -> PresenceView | None:
+    """The registration with its history, or None when it does not exist or is outside the caller's scope."""
+    scope = consultation_scope(caller)
+    if scope is None:
+        raise NotAllowed("this account may not consult registrations")
+    with registry.db.reading() as session:
+        row = session.scalar(select(Registration).where(Registration.id == registration_id, scope_filter(scope)))
+        if row is None:
+            return None
+        return _with_details(session, [row], history=True)[0]
+
+
+def _with_details(session, rows: list[Registration], history: bool) -> list[PresenceView]:
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    validations: dict[int, list[ValidationView]] = {i: [] for i in ids}
+    revisions: dict[int, list[RevisionView]] = {i: [] for i in ids}
+    if history:
+        for v in session.scalars(select(Validation).where(Validation.registration_id.in_(ids))
+                                 .order_by(Validation.registration_id, Validation.id)):
+            validations[v.registration_id].append(
+                ValidationView(v.validated_at, Validity(v.validity), tuple(decode_codes(v.remark_codes)), v.trigger))
+        for r in session.scalars(select(Revision).where(Revision.registration_id.in_(ids))
+                                 .order_by(Revision.registration_id, Revision.id)):
+            revisions[r.registration_id].append(
+                RevisionView(r.revised_at, r.actor, r.justification, r.before, r.after))
+    names = {p.inss: WorkerName(p.given_name, p.family_name) for p in session.execute(
+        select(Person.inss, Person.given_name, Person.family_name)
+        .where(Person.inss.in_({r.inss for r in rows if r.inss})))}
+    names_by_limosa = {d.number: WorkerName(d.given_name, d.family_name) for d in session.execute(
+        select(LimosaDeclaration.number, LimosaDeclaration.given_name, LimosaDeclaration.family_name)
+        .where(LimosaDeclaration.number.in_({r.limosa_id for r in rows if r.limosa_id})))}
+    return [
+        PresenceView.from_row(r, history=tuple(validations[r.id]), revisions=tuple(revisions[r.id]),
+                              worker=names.get(r.inss) or names_by_limosa.get(r.limosa_id))
+        for r in rows
+    ]

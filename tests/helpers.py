@@ -1,0 +1,47 @@
+"""Small helpers shared by the service tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from presence.domain.channels import Channel
+from presence.domain.registration import Submission
+from presence.domain.sectors import Regime
+from presence.domain.visibility import Caller
+from presence.services.jobs import make_worker
+from presence.services.registering import Accepted, register_presences
+
+EMPLOYER = "0448181966"  # the public example: employs WORKER, declared both workplaces
+WORKER = "78012340961"
+CONSTRUCTION_SITE = "1Y1000003EQCZ"
+CLEANING_SITE = "1Y1003SQ5VSSZ"
+POSTED = "24910158641968060"  # Limosa: posted on CONSTRUCTION_SITE
+CLIENT = "0403019261"  # client of CONSTRUCTION_SITE
+
+EMPLOYER_ACCOUNT = Caller.enterprise_account(EMPLOYER, sender_id="self_service_expeditor_1")
+
+
+def count(db, model) -> int:
+    with db.reading() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def register(registry, *submissions, caller=EMPLOYER_ACCOUNT, channel=Channel.WEB_SERVICE, regime=Regime.DAY):
+    return register_presences(registry, caller, channel, regime, list(submissions))
+
+
+def register_one(registry, submission, **options) -> int:
+    [outcome] = register(registry, submission, **options)
+    assert isinstance(outcome, Accepted), outcome
+    return outcome.presence.id
+
+
+def employee_today(**values) -> Submission:
+    values.setdefault("workplace", CONSTRUCTION_SITE)
+    values.setdefault("inss", WORKER)
+    values.setdefault("enterprise_number", EMPLOYER)
+    return Submission(**values)
+
+
+def run_checks(registry) -> int:
+    return make_worker(registry).run_until_idle()

@@ -1,0 +1,166 @@
+"""The durable job queue: exactly-once effects, several workers, killed workers, retries, dead letters."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from presence.clock import FrozenClock, SystemClock
+from presence.db.engine import Database
+from presence.jobs import queue
+from presence.jobs.models import Job, JobState
+from presence.jobs.worker import Worker
+
+from ..conftest import NOW
+
+JOBS = 300
+
+
+def _record_invocation(log_path: str, job_id: int, worker: str) -> None:
+    """Record the call outside any transaction (an appended line): a handler run twice would show even if
+    its transaction were rolled back."""
+    with open(log_path, "a") as log:
+        log.write(f"{job_id} {worker}\n")
+
+
+def _invocations(log_path) -> list[tuple[int, str]]:
+    if not os.path.exists(log_path):
+        return []
+    with open(log_path) as log:
+        return [(int(job_id), worker) for job_id, worker in (line.split() for line in log)]
+
+
+def _run_worker_process(url: str, log_path: str, name: str, lease_seconds: float, handler_sleep: float) -> None:
+    db = Database(url)
+
+    def probe(session, payload, job):
+        _record_invocation(log_path, job.id, name)
+        time.sleep(handler_sleep)
+
+    worker = Worker(db, {"probe": probe}, SystemClock(), lease=timedelta(seconds=lease_seconds), batch=2, name=name)
+    worker.run_until_idle()
+    db.dispose()
+
+
+def _spawn(*args) -> multiprocessing.Process:
+    process = multiprocessing.get_context("spawn").Process(target=_run_worker_process, args=args)
+    process.start()
+    return process
+
+
+def test_two_worker_processes_share_the_queue_and_never_run_a_job_twice(db, tmp_path):
+    log_path = str(tmp_path / "invocations")
+    with db.writing() as session:
+        queue.enqueue(session, "probe", [{"n": n} for n in range(JOBS)], SystemClock().now())
+    workers = [_spawn(db.url, log_path, f"w{n}", 60.0, 0.002) for n in range(2)]
+    for process in workers:
+        process.join(120)
+        assert process.exitcode == 0
+    calls = _invocations(log_path)
+    with db.reading() as session:
+        states = session.scalars(select(Job.state)).all()
+    assert len(calls) == JOBS
+    assert len({job_id for job_id, _ in calls}) == JOBS  # never the same job twice
+    assert states == [JobState.DONE] * JOBS
+    if db.is_postgresql:
+        # SKIP LOCKED lets both work at once rather than one after the other.
+        assert {worker for _, worker in calls} == {"w0", "w1"}
+
+
+def test_a_killed_worker_leaves_nothing_stuck(db, tmp_path):
+    log_path = str(tmp_path / "invocations")
+    with db.writing() as session:
+        queue.enqueue(session, "probe", [{}], SystemClock().now())
+    doomed = _spawn(db.url, log_path, "doomed", 2.0, 600.0)  # takes the job, then hangs inside it
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if _invocations(log_path):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the worker never started the job")
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.join()
+
+    with db.reading() as session:
+        job = session.scalars(select(Job)).one()
+    assert job.state == JobState.RUNNING  # claimed by the dead worker, lease still running
+
+    done = []
+    rescuer = Worker(db, {"probe": lambda session, payload, job: done.append(job.id)}, SystemClock(),
+                     lease=timedelta(seconds=60))
+    deadline = time.monotonic() + 30
+    while not done and time.monotonic() < deadline:  # taken again once the 2 s lease has run out
+        rescuer.run_once()
+        time.sleep(0.1)
+    with db.reading() as session:
+        job = session.scalars(select(Job)).one()
+    assert done == [job.id]
+    assert job.state == JobState.DONE and job.attempts == 2
+
+
+def test_failures_are_retried_with_backoff_then_buried(db):
+    clock = FrozenClock(NOW)
+    with db.writing() as session:
+        queue.enqueue(session, "flaky", [{}], clock.now(), max_attempts=3)
+
+    def flaky(session, payload, job):
+        session.execute(text("CREATE TABLE should_roll_back (x INT)"))
+        raise RuntimeError("the source is unreachable")
+
+    worker = Worker(db, {"flaky": flaky}, clock)
+    waits = []
+    for _ in range(3):
+        assert worker.run_once() == 1
+        with db.reading() as session:
+            job = session.scalars(select(Job)).one()
+        waits.append(job.run_after - clock.now())
+        assert worker.run_once() == 0  # not before its backoff
+        clock.set(job.run_after)
+    assert waits == [timedelta(seconds=2), timedelta(seconds=4), timedelta(seconds=8)]
+    assert job.state == JobState.DEAD and job.attempts == 3
+    assert "the source is unreachable" in job.last_error
+    with db.reading() as session:  # the failed attempts' effects were rolled back
+        assert session.execute(text("SELECT count(*) FROM job")).scalar() == 1
+    with pytest.raises(DBAPIError), db.reading() as session:
+        session.execute(text("SELECT * FROM should_roll_back"))
+
+    with db.writing() as session:
+        assert queue.retry_dead(session, clock.now()) == 1
+    worker.handlers["flaky"] = lambda session, payload, job: None
+    assert worker.run_once() == 1
+    with db.reading() as session:
+        assert session.scalars(select(Job.state)).one() == JobState.DONE
+
+
+def test_a_worker_that_lost_its_lease_cannot_finish_the_job(db):
+    clock = FrozenClock(NOW)
+    with db.writing() as session:
+        queue.enqueue(session, "slow", [{}], clock.now())
+    with db.writing() as session:
+        [slow_claim] = queue.claim(session, clock.now(), timedelta(seconds=60))
+    clock.advance(timedelta(seconds=61))
+    with db.writing() as session:
+        [new_claim] = queue.claim(session, clock.now(), timedelta(seconds=60))
+    assert new_claim.id == slow_claim.id and new_claim.attempts == 2
+    with db.writing() as session:
+        assert queue.settle_done(session, slow_claim, clock.now()) is False
+    with db.writing() as session:
+        assert queue.settle_done(session, new_claim, clock.now()) is True
+
+
+def test_unknown_job_kind_is_a_failure_not_a_crash(db):
+    clock = FrozenClock(NOW)
+    with db.writing() as session:
+        queue.enqueue(session, "mystery", [{}], clock.now(), max_attempts=1)
+    Worker(db, {}, clock).run_once()
+    with db.reading() as session:
+        job = session.scalars(select(Job)).one()
+    assert job.state == JobState.DEAD and "no handler" in job.last_error

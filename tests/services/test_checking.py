@@ -1,0 +1,118 @@
+"""Acceptance: every remark, and the clean case, produced from simulation data; late source data turns a
+FAILED registration VALIDATED with both validations in its history."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import timedelta
+
+from presence.domain.channels import Channel
+from presence.domain.registration import Submission
+from presence.domain.remarks import RemarkCode
+from presence.domain.statuses import SoapStatus, Validity
+from presence.domain.visibility import Caller
+from presence.services.consulting import get_presence
+from presence.sources import importers, simulation
+from presence.sources.models import WorkDeclaration
+
+from ..conftest import TODAY
+from ..helpers import register_one, run_checks
+
+OPERATOR = Caller.operator()
+
+
+def scenario(remark: str | None) -> simulation.Scenario:
+    """The scenario of that remark (None: the first clean one)."""
+    return next(s for s in simulation.scenarios(TODAY) if s.expected_remark == remark)
+
+
+def register_scenario(registry, s, day=TODAY) -> int:
+    submission = Submission(workplace=s.workplace, inss=s.inss, limosa_id=s.limosa_id,
+                            enterprise_number=s.enterprise_number, foreign_vat=s.foreign_vat, registration_date=day)
+    return register_one(registry, submission, caller=OPERATOR, channel=Channel.ONLINE)
+
+
+def test_every_remark_and_the_clean_case(registry):
+    scenarios = simulation.scenarios(TODAY)
+    assert {s.expected_remark for s in scenarios} == {None} | {f"CAW_{n:02d}" for n in range(1, 18)}
+    registered = [(s.expected_remark, register_scenario(registry, s)) for s in scenarios]
+    # CAW_14's data is clean: its first registration validates, the same presence again is the duplicate.
+    registered = [(None if remark == "CAW_14" else remark, i) for remark, i in registered]
+    registered.append(("CAW_14", register_scenario(registry, scenario("CAW_14"))))
+    run_checks(registry)
+
+    for remark, registration_id in registered:
+        presence = get_presence(registry, OPERATOR, registration_id)
+        if remark is None:
+            assert presence.status is SoapStatus.VALIDATED, presence.remarks
+        else:
+            assert presence.status is SoapStatus.FAILED
+            assert presence.remarks == (RemarkCode(remark),), (remark, presence.remarks)
+        assert len(presence.history) == 1
+
+
+def test_the_scenarios_hold_tomorrow_too(registry):
+    tomorrow = TODAY + timedelta(days=1)
+    ids = [(s.expected_remark, register_scenario(registry, s, tomorrow)) for s in simulation.scenarios(TODAY)]
+    run_checks(registry)
+    for remark, registration_id in ids:
+        expected = () if remark in (None, "CAW_14") else (RemarkCode(remark),)
+        assert get_presence(registry, OPERATOR, registration_id).remarks == expected
+
+
+def test_a_late_dimona_validates_a_failed_registration(registry, tmp_path):
+    s = scenario("CAW_01")
+    registration_id = register_scenario(registry, s)
+    run_checks(registry)
+    assert get_presence(registry, OPERATOR, registration_id).status is SoapStatus.FAILED
+
+    late = tmp_path / "dimona.csv"
+    with late.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["dimona_id", "inss", "employer", "starts_on", "ends_on", "worker_type"])
+        writer.writerow(["LATE-1", s.inss, s.enterprise_number, TODAY.isoformat(), "", "OTH"])
+    importers.import_file(registry.db, "dimona", late, registry.clock)
+    run_checks(registry)
+
+    presence = get_presence(registry, OPERATOR, registration_id)
+    assert presence.status is SoapStatus.VALIDATED
+    assert [(v.validity, v.remarks, v.trigger) for v in presence.history] == [
+        (Validity.INVALID, (RemarkCode.DIMONA_NOT_OK,), "registration"),
+        (Validity.VALID, (), "source:dimona"),
+    ]
+
+
+def test_an_extended_declaration_validates_again(registry, tmp_path):
+    s = scenario("CAW_11")
+    registration_id = register_scenario(registry, s)
+    run_checks(registry)
+    with registry.db.reading() as session:
+        declaration = session.get(WorkDeclaration, s.workplace)
+        row = {column: getattr(declaration, column) for column in WorkDeclaration.__table__.columns.keys()
+               if column != "updated_at"}
+    row["ends_on"] = TODAY + timedelta(days=90)
+    extended = tmp_path / "declarations.json"
+    extended.write_text(json.dumps([row], default=str))
+    importers.import_file(registry.db, "declarations", extended, registry.clock)
+    run_checks(registry)
+    presence = get_presence(registry, OPERATOR, registration_id)
+    assert presence.status is SoapStatus.VALIDATED
+    assert [v.trigger for v in presence.history] == ["registration", "source:declarations"]
+
+
+def test_an_import_that_changes_nothing_leaves_the_history_alone(registry, tmp_path):
+    s = scenario(None)
+    registration_id = register_scenario(registry, s)
+    run_checks(registry)
+    same = tmp_path / "people.json"
+    with registry.db.reading() as session:
+        from presence.sources.models import Person
+
+        person = session.get(Person, s.inss)
+        same.write_text(json.dumps([{"inss": person.inss, "given_name": person.given_name,
+                                     "family_name": person.family_name,
+                                     "birth_date": person.birth_date.isoformat() if person.birth_date else None}]))
+    importers.import_file(registry.db, "people", same, registry.clock)
+    run_checks(registry)
+    assert len(get_presence(registry, OPERATOR, registration_id).history) == 1

@@ -1,0 +1,68 @@
+"""Check-ins and check-outs (cleaning): real time, pairing remarks, re-pairing when one arrives or goes."""
+
+from datetime import timedelta
+
+from presence.domain.channels import Channel
+from presence.domain.registration import Submission
+from presence.domain.remarks import RemarkCode
+from presence.domain.sectors import Regime, Sector
+from presence.domain.statuses import SoapStatus
+from presence.services.cancelling import CancelRequest, cancel_presences
+from presence.services.consulting import get_presence
+
+from ..helpers import CLEANING_SITE, EMPLOYER, EMPLOYER_ACCOUNT, WORKER, register_one, run_checks
+
+
+def clock_in_out(registry, direction, **values):
+    submission = Submission(workplace=CLEANING_SITE, inss=WORKER, enterprise_number=EMPLOYER,
+                            clocked_at=registry.clock.now(), direction=direction, latitude=50.85, longitude=4.35,
+                            **values)
+    return register_one(registry, submission, channel=Channel.REST, regime=Regime.CLOCKING)
+
+
+def remarks(registry, registration_id):
+    return get_presence(registry, EMPLOYER_ACCOUNT, registration_id).remarks
+
+
+def test_a_day_with_a_break_is_clean(registry, clock):
+    ids = []
+    for direction, pause in (("in", 2), ("out", 0.5), ("in", 3), ("out", 0)):
+        ids.append(clock_in_out(registry, direction))
+        clock.advance(timedelta(hours=pause))
+    run_checks(registry)
+    for registration_id in ids:
+        presence = get_presence(registry, EMPLOYER_ACCOUNT, registration_id)
+        assert presence.status is SoapStatus.VALIDATED, presence.remarks
+        assert presence.sector == Sector.CLEANING
+
+
+def test_out_without_in_and_second_in(registry, clock):
+    orphan = clock_in_out(registry, "out")
+    clock.advance(timedelta(minutes=30))
+    first_in = clock_in_out(registry, "in")
+    clock.advance(timedelta(hours=1))
+    second_in = clock_in_out(registry, "in")
+    run_checks(registry)
+    assert remarks(registry, orphan) == (RemarkCode.OUT_WITHOUT_IN,)
+    assert remarks(registry, first_in) == ()
+    assert remarks(registry, second_in) == (RemarkCode.SECOND_IN,)
+
+
+def test_cancelling_a_stray_in_clears_the_remark_of_the_next(registry, clock):
+    stray = clock_in_out(registry, "in")
+    clock.advance(timedelta(minutes=5))
+    real = clock_in_out(registry, "in")
+    run_checks(registry)
+    assert remarks(registry, real) == (RemarkCode.SECOND_IN,)
+    cancel_presences(registry, EMPLOYER_ACCOUNT, Channel.REST, [CancelRequest(stray, "PLANNING")])
+    run_checks(registry)
+    assert remarks(registry, real) == ()
+    assert len(get_presence(registry, EMPLOYER_ACCOUNT, real).history) == 2
+
+
+def test_same_minute_twice_is_a_duplicate(registry):
+    first = clock_in_out(registry, "in")
+    second = clock_in_out(registry, "in")
+    run_checks(registry)
+    assert remarks(registry, first) == ()
+    assert RemarkCode.DUPLICATE in remarks(registry, second)

@@ -1,0 +1,92 @@
+from datetime import timedelta
+
+import pytest
+
+from presence.domain.registration import Submission
+from presence.domain.remarks import RemarkCode
+from presence.domain.statuses import SoapStatus
+from presence.domain.visibility import Caller
+from presence.services.consulting import MAX_RESULTS, Page, SearchCriteria, Sort, SortKey, search_presences
+from presence.services.errors import InvalidRequest, NotAllowed
+
+from ..conftest import TODAY
+from ..helpers import CLIENT, EMPLOYER, EMPLOYER_ACCOUNT, POSTED, WORKER, employee_today, register, run_checks
+
+TOMORROW = TODAY + timedelta(days=1)
+
+
+def today_only(**criteria):
+    return SearchCriteria(periods=[(TODAY, TODAY)], **criteria)
+
+
+def ids(result):
+    return [p.id for p in result.items]
+
+
+@pytest.fixture
+def three(registry):
+    """Today: a clean one and its duplicate; tomorrow: the posted worker."""
+    outcomes = register(registry, employee_today(), employee_today(),
+                        Submission(registration_date=TOMORROW, limosa_id=POSTED, workplace="1Y1000003EQCZ"))
+    run_checks(registry)
+    return [o.presence.id for o in outcomes]
+
+
+def test_periods_are_mandatory_and_bounded(registry):
+    for periods in ([], [(TODAY, TODAY)] * 32, [(TOMORROW, TODAY)]):
+        with pytest.raises(InvalidRequest):
+            search_presences(registry, EMPLOYER_ACCOUNT, SearchCriteria(periods=periods))
+
+
+def test_criteria(registry, three):
+    clean, duplicate, posted = three
+    both_days = [(TODAY, TODAY), (TOMORROW, TOMORROW)]
+    search = lambda **c: ids(search_presences(registry, EMPLOYER_ACCOUNT, SearchCriteria(periods=both_days, **c)))  # noqa: E731
+    assert search() == [clean, duplicate, posted]
+    assert search(inss=WORKER) == [clean, duplicate]
+    assert search(limosa_id=POSTED) == [posted]
+    assert search(enterprise_number=EMPLOYER) == [clean, duplicate]
+    assert search(remarks=[RemarkCode.DUPLICATE]) == [duplicate]
+    assert search(statuses=[SoapStatus.VALIDATED]) == [clean, posted]
+    assert search(statuses=[SoapStatus.FAILED, SoapStatus.SUCCESSFULLY_CANCELLED]) == [duplicate]
+    assert search(sector=1) == [clean, duplicate, posted]
+    assert search(sector=3) == []
+    assert search(workplace="1Y1003SQ5VSSZ") == []
+    assert search(created_from=registry.clock.now() + timedelta(seconds=1)) == []
+
+
+def test_sorting_and_pagination(registry, three):
+    clean, duplicate, posted = three
+    result = search_presences(registry, EMPLOYER_ACCOUNT,
+                              SearchCriteria(periods=[(TODAY, TOMORROW)]), Page(1, 1),
+                              Sort(SortKey.REGISTRATION_DATE, descending=True))
+    assert result.total == 3 and ids(result) == [duplicate]
+    by_status = search_presences(registry, EMPLOYER_ACCOUNT, SearchCriteria(periods=[(TODAY, TOMORROW)]),
+                                 sort=Sort(SortKey.STATUS))
+    assert ids(by_status) == [duplicate, clean, posted]  # invalid < valid
+
+
+def test_answers_hold_at_most_500(registry):
+    for _ in range(3):
+        register(registry, *[employee_today()] * 200)
+    result = search_presences(registry, EMPLOYER_ACCOUNT, today_only(), Page(0, 10_000))
+    assert result.total == 600 and len(result.items) == MAX_RESULTS
+    rest = search_presences(registry, EMPLOYER_ACCOUNT, today_only(), Page(500, 500))
+    assert len(rest.items) == 100
+
+
+def test_scope(registry, three):
+    clean, duplicate, posted = three
+    period = SearchCriteria(periods=[(TODAY, TOMORROW)])
+    assert ids(search_presences(registry, Caller.person(WORKER), period)) == [clean, duplicate]
+    assert ids(search_presences(registry, Caller.enterprise_account(CLIENT), period)) == three
+    assert ids(search_presences(registry, Caller.enterprise_account("0428759497"), period)) == []
+    assert ids(search_presences(registry, Caller.inspector(), period)) == three
+    with pytest.raises(NotAllowed):
+        search_presences(registry, Caller.enterprise_account(EMPLOYER, roles=[]), period)
+
+
+def test_history_and_worker_name_in_results(registry, three):
+    result = search_presences(registry, EMPLOYER_ACCOUNT, today_only())
+    assert result.items[0].worker is not None and result.items[0].worker.family_name
+    assert len(result.items[0].history) == 1

@@ -1,0 +1,129 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from presence.db.models import AuditEvent, Registration, Validation
+from presence.domain.errors import BatchSizeError, ErrorCode
+from presence.domain.registration import Submission
+from presence.domain.remarks import RemarkCode
+from presence.domain.statuses import SoapStatus, Validity
+from presence.domain.visibility import Caller, Role
+from presence.jobs.models import Job
+from presence.services.consulting import get_presence
+from presence.services.errors import NotAllowed
+from presence.services.registering import Accepted, Refused
+
+from ..conftest import TODAY
+from ..helpers import (
+    CONSTRUCTION_SITE,
+    EMPLOYER,
+    EMPLOYER_ACCOUNT,
+    POSTED,
+    WORKER,
+    count,
+    employee_today,
+    register,
+    run_checks,
+)
+
+
+def test_official_example_validates_without_remark(registry):
+    """The two items of soap.md's official request, dated today."""
+    outcomes = register(
+        registry,
+        Submission(registration_date=TODAY, inss=WORKER, enterprise_number=448181966, workplace=CONSTRUCTION_SITE),
+        Submission(registration_date=TODAY, limosa_id=POSTED, workplace=CONSTRUCTION_SITE, client_reference="Ref 1"),
+    )
+    assert all(isinstance(o, Accepted) for o in outcomes)
+    first, second = (o.presence for o in outcomes)
+    assert second.id > first.id
+    assert first.status is SoapStatus.SUCCESSFULLY_REGISTERED and first.validated_at is None
+    assert second.client_reference == "Ref 1"
+
+    run_checks(registry)
+    for presence in (first, second):
+        checked = get_presence(registry, EMPLOYER_ACCOUNT, presence.id)
+        assert checked.status is SoapStatus.VALIDATED, checked.remarks
+        assert [v.validity for v in checked.history] == [Validity.VALID]
+        assert checked.sector == 1
+
+
+def test_refused_items_store_nothing_and_the_rest_is_stored_together(registry):
+    before = count(registry.db, Registration)
+    outcomes = register(
+        registry,
+        employee_today(),
+        employee_today(inss="05011512379"),
+        employee_today(enterprise_number="0431150351"),
+        employee_today(workplace="1Y1000003EQOZ"),
+        employee_today(registration_date=TODAY + timedelta(days=2)),
+        employee_today(registration_date=TODAY + timedelta(days=1)),
+    )
+    assert [type(o) for o in outcomes] == [Accepted, Refused, Refused, Refused, Refused, Accepted]
+    assert [o.errors[0].code for o in outcomes if isinstance(o, Refused)] == [
+        ErrorCode.INSS_INVALID, ErrorCode.ENTERPRISE_INVALID, ErrorCode.WORKPLACE_INVALID,
+        ErrorCode.DATE_OUT_OF_WINDOW]
+    assert count(registry.db, Registration) == before + 2
+    stored = [o.presence.id for o in outcomes if isinstance(o, Accepted)]
+    with registry.db.reading() as session:
+        [event] = session.scalars(select(AuditEvent)).all()
+        assert event.subject_ids == stored and event.action == "registration.created"
+        [job] = session.scalars(select(Job)).all()
+        assert job.payload["ids"] == stored
+
+
+def test_unknown_enterprise_is_error_3(registry):
+    # Valid check digits, unknown to the enterprise register.
+    [outcome] = register(registry, employee_today(enterprise_number="0123456749"))
+    assert outcome.errors[0].code is ErrorCode.ENTERPRISE_UNKNOWN
+    assert count(registry.db, Registration) == 0
+
+
+@pytest.mark.parametrize("size", [0, 201])
+def test_batch_size_refused_whole(registry, size):
+    with pytest.raises(BatchSizeError):
+        register(registry, *[employee_today()] * size)
+    assert count(registry.db, Registration) == 0
+    assert count(registry.db, Job) == 0
+
+
+def test_200_items_in_one_batch(registry):
+    outcomes = register(registry, *[employee_today()] * 200)
+    ids = [o.presence.id for o in outcomes]
+    assert ids == sorted(ids) and len(set(ids)) == 200
+    run_checks(registry)
+    presences = [get_presence(registry, EMPLOYER_ACCOUNT, i) for i in (ids[0], ids[1], ids[-1])]
+    assert presences[0].remarks == ()
+    assert presences[1].remarks == (RemarkCode.DUPLICATE,)
+    assert presences[2].remarks == (RemarkCode.DUPLICATE,)
+
+
+def test_consultant_may_not_register(registry):
+    consultant = Caller.enterprise_account(EMPLOYER, roles=[Role.CONSULTANT])
+    with pytest.raises(NotAllowed):
+        register(registry, employee_today(), caller=consultant)
+    assert count(registry.db, Registration) == 0
+
+
+def test_a_worker_registers_only_himself(registry):
+    me = Caller.person(WORKER, sender_id="user-1")
+    ok, other = register(registry, employee_today(), employee_today(inss="85073003328"), caller=me)
+    assert isinstance(ok, Accepted) and ok.presence.sender_user_type == "PERSON"
+    assert other.errors[0].code is ErrorCode.NOT_ALLOWED_FOR_PERSON
+
+
+def test_receipt_numbers_increase_across_batches(registry):
+    first = [o.presence.id for o in register(registry, *[employee_today()] * 3)]
+    second = [o.presence.id for o in register(registry, *[employee_today()] * 3)]
+    assert first + second == sorted(first + second)
+    assert len(set(first + second)) == 6
+
+
+def test_first_validation_is_recorded_once(registry):
+    [outcome] = register(registry, employee_today())
+    run_checks(registry)
+    run_checks(registry)
+    with registry.db.reading() as session:
+        assert len(session.scalars(select(Validation).where(
+            Validation.registration_id == outcome.presence.id)).all()) == 1
