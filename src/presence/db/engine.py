@@ -69,6 +69,9 @@ class Database:
         self._write = sessionmaker(self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
         # Set when jobs were queued by this process, so an in-process worker wakes at once.
         self.jobs_queued = threading.Event()
+        # Enterprise numbers known to the enterprise register. Its rows are never deleted (importers upsert,
+        # a struck-off enterprise keeps its row with an end date), so a number once found stays found.
+        self.known_enterprises: set[str] = set()
 
     @property
     def is_postgresql(self) -> bool:

@@ -65,7 +65,7 @@ class Submission:
     address: Address | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckedSubmission:
     """A submission that passed every formal check, with its identifiers in canonical form."""
 
@@ -96,19 +96,21 @@ class _Errors:
     def add(self, code: ErrorCode, field_name: str, message: str) -> None:
         self.items.append(ItemError(code, field_name, message))
 
+    def parse(self, field_name: str, raw, parser, code: ErrorCode):
+        """`parser(raw)`, or None with the error noted."""
+        try:
+            return parser(raw)
+        except InvalidIdentifier as error:
+            self.add(code, field_name, str(error))
+            return None
+
 
 def check_submission(
     submission: Submission, regime: Regime, channel: Channel, received_at: datetime
 ) -> CheckedSubmission | list[ItemError]:
     errors = _Errors()
     values: dict = {"regime": regime}
-
-    def parse(field_name, raw, parser, code):
-        try:
-            return parser(raw)
-        except InvalidIdentifier as error:
-            errors.add(code, field_name, str(error))
-            return None
+    parse = errors.parse
 
     # The workplace.
     if submission.workplace in (None, ""):

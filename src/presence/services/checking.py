@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db.batching import chunked, select_in
+from ..db.batching import plan_with_actual_values, select_in
+from ..db.bulk import bulk_insert, bulk_update
 from ..db.models import Registration, Validation
 from ..domain.checks import (
     DeclarationFacts,
@@ -50,6 +51,7 @@ def check_registrations(session: Session, ids: list[int], trigger: str, now: dat
                Registration.foreign_vat, Registration.workplace, Registration.validity, Registration.remark_codes,
                Registration.sector]
     live = Registration.lifecycle != str(Lifecycle.CANCELLED)
+    plan_with_actual_values(session)
     registrations = {r.id: r for r in select_in(session, select(*columns).where(live), Registration.id, ids)}
     if not registrations:
         return 0
@@ -80,28 +82,13 @@ def check_registrations(session: Session, ids: list[int], trigger: str, now: dat
         validations.append({"registration_id": reg.id, "validated_at": now, "validity": str(validity),
                             "remark_codes": codes, "trigger": trigger if reg.id in requested else "pairing",
                             "job_id": job_id})
-        change = {"id": reg.id, "validity": str(validity), "remark_codes": codes, "validated_at": now}
-        sector = sectors.get(reg.workplace)
-        if sector is not None and reg.sector != sector:
-            change["sector"] = sector
-        changes.append(change)
+        changes.append({"id": reg.id, "validity": str(validity), "remark_codes": codes, "validated_at": now,
+                        "sector": sectors.get(reg.workplace, reg.sector)})
 
     if validations:
-        session.execute(Validation.__table__.insert(), validations)
-        _update_by_id(session, changes)
+        bulk_insert(session, Validation.__table__, validations)
+        bulk_update(session, Registration.__table__, changes)
     return len(validations)
-
-
-def _update_by_id(session: Session, changes: list[dict]) -> None:
-    """Few distinct outcomes per batch: one UPDATE per outcome rather than one per registration."""
-    by_outcome: dict[tuple, list[int]] = defaultdict(list)
-    for change in changes:
-        values = tuple(sorted((k, v) for k, v in change.items() if k != "id"))
-        by_outcome[values].append(change["id"])
-    for values, ids in by_outcome.items():
-        for chunk in chunked(ids):
-            session.execute(update(Registration).where(Registration.id.in_(chunk)).values(dict(values))
-                            .execution_options(synchronize_session=False))
 
 
 def _clocking_neighbours(session: Session, columns, clockings) -> list:
@@ -214,10 +201,12 @@ def _duplicates(session: Session, registrations: list) -> set[int]:
                    Registration.clocked_at, Registration.direction).where(
         Registration.lifecycle != str(Lifecycle.CANCELLED))
     # Only the same person on the same date can be a duplicate: the (person, date) indexes find them.
+    days = {r.registration_date for r in registrations}
     rows = []
     for column, attribute in ((Registration.inss, "inss"), (Registration.limosa_id, "limosa_id")):
-        pairs = {(getattr(r, attribute), r.registration_date) for r in registrations if getattr(r, attribute)}
-        rows += select_in(session, query, tuple_(column, Registration.registration_date), pairs)
+        people = {getattr(r, attribute) for r in registrations if getattr(r, attribute)}
+        if people:
+            rows += select_in(session, query.where(Registration.registration_date.in_(days)), column, people)
     first_of: dict[tuple, int] = {}
     for row in rows:
         key = _duplicate_key(row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..db.batching import chunked
+from ..db.batching import select_in
 from ..db.models import Registration
 from ..domain.statuses import Lifecycle
 from ..jobs.queue import enqueue
@@ -24,8 +24,8 @@ def affected_registrations(session, keys) -> list[int]:
         (Registration.limosa_id, keys.limosa_ids),
         (Registration.workplace, keys.workplaces),
     ):
-        for chunk in chunked(values):
-            ids.update(session.scalars(select(Registration.id).where(live, column.in_(chunk))))
+        if values:
+            ids.update(row.id for row in select_in(session, select(Registration.id).where(live), column, values))
     return sorted(ids)
 
 

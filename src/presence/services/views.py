@@ -34,7 +34,7 @@ class WorkerName:
     family_name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PresenceView:
     id: int
     regime: str
@@ -79,7 +79,7 @@ class PresenceView:
         values = {name: row[name] for name in _SHARED}
         values["lifecycle"] = Lifecycle(values["lifecycle"])
         values["validity"] = Validity(values["validity"])
-        values["remarks"] = tuple(decode_codes(row["remark_codes"]))
+        values["remarks"] = tuple(decode_codes(row["remark_codes"])) if row["remark_codes"] else ()
         if row["post_code"]:
             values["address"] = Address(row["post_code"], row["municipality"], row["street"], row["house_number"],
                                         row["box"])
