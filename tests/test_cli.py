@@ -15,8 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from presence.db.models import Registration
+from presence.clock import SystemClock
+from presence.domain.statuses import Validity
+from presence.services.consulting import get_presence
+from presence.services.context import Registry
 from presence.sources.models import DimonaPeriod
+
+from .helpers import EMPLOYER_ACCOUNT, employee_today, register_one
 
 PRESENCE = str(Path(sys.executable).parent / "presence")
 
@@ -81,7 +86,9 @@ def test_import_reports_every_bad_row_and_imports_nothing(db, tmp_path):
     assert run(db.url, "import", "nonsense", str(good), check=False).returncode == 2
 
 
-def test_serve_prints_where_it_listens_and_answers(db):
+def test_serve_prints_where_it_listens_answers_and_checks_within_seconds(demo_db):
+    """The embedded start: one process serves HTTP and checks registrations (any process may register)."""
+    db = demo_db
     port = free_port()
     env = {**os.environ, "PRESENCE_DATABASE_URL": db.url}
     server = subprocess.Popen([PRESENCE, "serve", "--port", str(port)], stdout=subprocess.PIPE,
@@ -101,9 +108,24 @@ def test_serve_prints_where_it_listens_and_answers(db):
                 time.sleep(0.1)
         assert health["status"] == "ok"
         assert health["database"] == db.engine.dialect.name
+
+        registry = Registry(db=db, clock=SystemClock())
+        presence_id = register_one(registry, employee_today(registration_date=None))
+        deadline = time.monotonic() + 30  # "within seconds"; generous for a loaded CI machine
+        while get_presence(registry, EMPLOYER_ACCOUNT, presence_id).validity is Validity.PENDING:
+            assert time.monotonic() < deadline, "the in-process worker did not check the registration"
+            time.sleep(0.2)
     finally:
         server.terminate()
         server.wait(timeout=30)
         server.stdout.close()
-    with db.reading() as session:
-        assert session.scalar(select(func.count()).select_from(Registration)) == 0
+
+
+def test_worker_until_idle_checks_what_is_queued(demo_db):
+    registry = Registry(db=demo_db, clock=SystemClock())
+    presence_id = register_one(registry, employee_today(registration_date=None))
+    result = run(demo_db.url, "worker", "--until-idle")
+    assert "1 job(s) handled" in result.stdout
+    assert get_presence(registry, EMPLOYER_ACCOUNT, presence_id).validity is Validity.VALID
+    status = run(demo_db.url, "jobs", "status").stdout
+    assert re.search(r"done\s+1\b", status) and re.search(r"dead\s+0\b", status)

@@ -79,9 +79,10 @@ def serve(
     db = open_database()
     registry = make_registry(db)
     background = make_worker(registry, lease=timedelta(seconds=get_settings().job_lease_seconds)) if worker else None
-    out.print(f"presence registry listening on http://{host}:{port} "
-              f"(database {db.describe()}, {registry.environment} environment"
-              f"{', with an in-process check worker' if background else ''})", highlight=False)
+    # One plain line, never wrapped: scripts and people look for it.
+    print(f"presence registry listening on http://{host}:{port} (database {db.describe()}, "
+          f"{registry.environment} environment{', with an in-process check worker' if background else ''})",
+          flush=True)
     if background:
         background.start_thread()
     try:
@@ -201,23 +202,24 @@ def import_source(
                                          dir_okay=False, readable=True)],
 ) -> None:
     """Import a file of an authentic source: every row is checked; one bad row and nothing is imported."""
+    from .domain.visibility import Caller
+    from .services.revalidation import import_source
     from .sources import importers
 
     db = open_database()
     if source not in importers.SOURCES:
         raise fail(f"unknown source {source!r}: one of {', '.join(importers.SOURCES)}", 2)
     try:
-        report = importers.import_file(db, source, file, SystemClock())
+        report = import_source(make_registry(db), Caller.operator(), source, file)
     except importers.ImportRejected as rejected:
         report = rejected.report
         err.print(f"[bold red]{file.name}: nothing imported[/], {len(report.rejected)} row(s) rejected:",
                   highlight=False)
         for row in report.rejected[:200]:
-            err.print(f"  line {row.line}: {row.reason}", highlight=False, markup=False)
+            err.print(f"  {row}", highlight=False, markup=False)
         if len(report.rejected) > 200:
             err.print(f"  ... and {len(report.rejected) - 200} more", highlight=False)
         raise typer.Exit(1) from None
-    db.jobs_queued.set()
     out.print(f"{file.name}: {report.accepted} row(s) imported into {source}; "
               f"{report.revalidated} registration(s) to check again", highlight=False)
 

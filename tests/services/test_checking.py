@@ -13,7 +13,8 @@ from presence.domain.remarks import RemarkCode
 from presence.domain.statuses import SoapStatus, Validity
 from presence.domain.visibility import Caller
 from presence.services.consulting import get_presence
-from presence.sources import importers, simulation
+from presence.services.revalidation import import_source
+from presence.sources import simulation
 from presence.sources.models import WorkDeclaration
 
 from ..conftest import TODAY
@@ -72,7 +73,7 @@ def test_a_late_dimona_validates_a_failed_registration(registry, tmp_path):
         writer = csv.writer(f)
         writer.writerow(["dimona_id", "inss", "employer", "starts_on", "ends_on", "worker_type"])
         writer.writerow(["LATE-1", s.inss, s.enterprise_number, TODAY.isoformat(), "", "OTH"])
-    importers.import_file(registry.db, "dimona", late, registry.clock)
+    import_source(registry, OPERATOR, "dimona", late)
     run_checks(registry)
 
     presence = get_presence(registry, OPERATOR, registration_id)
@@ -94,7 +95,7 @@ def test_an_extended_declaration_validates_again(registry, tmp_path):
     row["ends_on"] = TODAY + timedelta(days=90)
     extended = tmp_path / "declarations.json"
     extended.write_text(json.dumps([row], default=str))
-    importers.import_file(registry.db, "declarations", extended, registry.clock)
+    import_source(registry, OPERATOR, "declarations", extended)
     run_checks(registry)
     presence = get_presence(registry, OPERATOR, registration_id)
     assert presence.status is SoapStatus.VALIDATED
@@ -113,6 +114,6 @@ def test_an_import_that_changes_nothing_leaves_the_history_alone(registry, tmp_p
         same.write_text(json.dumps([{"inss": person.inss, "given_name": person.given_name,
                                      "family_name": person.family_name,
                                      "birth_date": person.birth_date.isoformat() if person.birth_date else None}]))
-    importers.import_file(registry.db, "people", same, registry.clock)
+    import_source(registry, OPERATOR, "people", same)
     run_checks(registry)
     assert len(get_presence(registry, OPERATOR, registration_id).history) == 1

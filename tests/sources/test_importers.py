@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import json
 import os
-import sys
-import types
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from presence.db.models import AuditEvent
+from presence.domain.visibility import Caller
+from presence.services.context import Registry
+from presence.services.revalidation import import_source
 from presence.sources import importers
 from presence.sources.importers import SOURCES, AffectedKeys, ImportRejected, import_file
 from presence.sources.models import (
@@ -32,20 +34,18 @@ NOW = datetime(2026, 3, 3, 8, 30, tzinfo=UTC)
 GERMAN = make_foreign_vat("DE", 81_304_657)
 
 
-@pytest.fixture
-def hook(monkeypatch):
-    """Stands in for `presence.services.revalidation`: records the calls of `on_imported`."""
-    calls = []
+class Recorder(list):
+    """An `after_write` that records its calls (source, keys) and says 7 registrations were queued."""
 
-    def on_imported(session, source, keys, clock):
+    def __call__(self, session, report):
         assert session.in_transaction()
-        calls.append((source, keys))
+        self.append((report.source, report.keys))
         return 7
 
-    module = types.ModuleType("presence.services.revalidation")
-    module.on_imported = on_imported
-    monkeypatch.setitem(sys.modules, "presence.services.revalidation", module)
-    return calls
+
+@pytest.fixture
+def hook():
+    return Recorder()
 
 
 # Two valid rows per source (CSV text values; the JSON tests use the same values).
@@ -149,13 +149,13 @@ def table_rows(db, model) -> list[dict]:
         return [dict(r._mapping) for r in session.execute(select(*columns).order_by(*columns))]
 
 
-def load(db, source, tmp_path, clock, fmt="csv", rows=None):
+def load(db, source, tmp_path, clock, fmt="csv", rows=None, after_write=None):
     rows = rows if rows is not None else ROWS[source]
     if fmt == "csv":
         path = write_csv(tmp_path / f"{source}.csv", rows)
     else:
         path = write_json(tmp_path / f"{source}.json", [as_json_values(r) for r in rows])
-    return import_file(db, source, path, clock)
+    return import_file(db, source, path, clock, after_write)
 
 
 def test_the_sources():
@@ -174,8 +174,7 @@ def test_unknown_source_lists_the_valid_ones(db, tmp_path, clock):
 def test_happy_path(db, tmp_path, clock, hook, source, fmt):
     if source == "contracts":
         load(db, "declarations", tmp_path, clock, fmt)
-        hook.clear()
-    report = load(db, source, tmp_path, clock, fmt)
+    report = load(db, source, tmp_path, clock, fmt, after_write=hook)
 
     assert report.ok and report.accepted == 2 and report.rejected == []
     assert report.revalidated == 7
@@ -185,7 +184,7 @@ def test_happy_path(db, tmp_path, clock, hook, source, fmt):
     assert set(report.affected) == {"inss", "enterprises", "limosa_ids", "workplaces"}
 
 
-def test_values_are_stored_in_canonical_form(db, tmp_path, clock, hook):
+def test_values_are_stored_in_canonical_form(db, tmp_path, clock):
     for source in ROWS:
         load(db, source, tmp_path, clock)
     with db.reading() as session:
@@ -208,7 +207,7 @@ def test_values_are_stored_in_canonical_form(db, tmp_path, clock, hook):
         assert (german.parent, german.level, german.amount_eur) == ("0448181966", 1, None)
 
 
-def test_affected_keys(db, tmp_path, clock, hook):
+def test_affected_keys(db, tmp_path, clock):
     reports = {source: load(db, source, tmp_path, clock) for source in ROWS}
     assert reports["people"].keys == AffectedKeys(inss=frozenset({"78012340961", "98472899765"}))
     assert reports["enterprises"].keys.enterprises == {"0448181966", GERMAN}
@@ -225,14 +224,14 @@ def test_affected_keys(db, tmp_path, clock, hook):
     assert reports["contracts"].keys == AffectedKeys(workplaces=frozenset({"1Y1000003EQCZ"}))
 
 
-def test_json_items_wrapper_and_bom(db, tmp_path, clock, hook):
+def test_json_items_wrapper_and_bom(db, tmp_path, clock):
     path = write_json(tmp_path / "people.json", [as_json_values(r) for r in ROWS["people"]], wrapped=True)
     assert import_file(db, "people", path, clock).accepted == 2
     path = write_csv(tmp_path / "enterprises.csv", ROWS["enterprises"], bom=True)
     assert import_file(db, "enterprises", path, clock).accepted == 2
 
 
-def test_optional_columns_may_be_left_out(db, tmp_path, clock, hook):
+def test_optional_columns_may_be_left_out(db, tmp_path, clock):
     path = tmp_path / "enterprises.csv"
     path.write_text("number,name,starts_on\n0448181966,Exemplum SA,2000-01-01\n", encoding="utf-8")
     import_file(db, "enterprises", path, clock)
@@ -241,7 +240,7 @@ def test_optional_columns_may_be_left_out(db, tmp_path, clock, hook):
         assert (row.natural_person, row.country, row.ends_on) == (False, "BE", None)
 
 
-def test_json_numbers_for_identifiers(db, tmp_path, clock, hook):
+def test_json_numbers_for_identifiers(db, tmp_path, clock):
     path = write_json(tmp_path / "dimona.json", [
         {"dimona_id": 5, "inss": 12556777, "employer": 448181966, "starts_on": "2020-01-01"}])
     import_file(db, "dimona", path, clock)
@@ -258,7 +257,7 @@ def test_json_numbers_for_identifiers(db, tmp_path, clock, hook):
     ("100", "cleaning", "", True),
     ("900000", "construction", "false", False),  # the declaration says so
 ])
-def test_subject_to_registration(db, tmp_path, clock, hook, amount, sector, given, expected):
+def test_subject_to_registration(db, tmp_path, clock, amount, sector, given, expected):
     row = dict(ROWS["declarations"][0], amount_eur=amount, sector=sector)
     row["subject_to_registration"] = given
     load(db, "declarations", tmp_path, clock, rows=[row])
@@ -266,9 +265,9 @@ def test_subject_to_registration(db, tmp_path, clock, hook, amount, sector, give
         assert session.get(WorkDeclaration, "1Y1000003EQCZ").subject_to_registration is expected
 
 
-def reject(db, source, path, clock) -> list[tuple[int, str]]:
+def reject(db, source, path, clock, after_write=None) -> list[tuple[int, str]]:
     with pytest.raises(ImportRejected) as caught:
-        import_file(db, source, path, clock)
+        import_file(db, source, path, clock, after_write)
     report = caught.value.report
     assert report.accepted == 0 and not report.ok
     assert count(db, MODELS[source]) == 0, "nothing is stored when a row is rejected"
@@ -287,7 +286,7 @@ def test_broken_rows_are_all_reported_with_their_lines(db, tmp_path, clock, hook
         dict(good, role="boss", inss="97440936363"),  # line 8
         dict(good, enterprise="", inss="85073003328", role="mandatary"),  # line 9: missing value
     ]
-    problems = reject(db, "mandates", write_csv(tmp_path / "m.csv", rows), clock)
+    problems = reject(db, "mandates", write_csv(tmp_path / "m.csv", rows), clock, hook)
     assert problems == [
         (3, "inss: wrong check digits"),
         (4, "starts_on: not a calendar date"),
@@ -300,7 +299,7 @@ def test_broken_rows_are_all_reported_with_their_lines(db, tmp_path, clock, hook
     assert hook == []
 
 
-def test_json_rows_are_numbered_from_one(db, tmp_path, clock, hook):
+def test_json_rows_are_numbered_from_one(db, tmp_path, clock):
     rows = [as_json_values(r) for r in ROWS["limosa"]]
     rows[1]["number"] = "24911936602056032"
     rows.append("not an object")
@@ -315,14 +314,14 @@ def test_json_rows_are_numbered_from_one(db, tmp_path, clock, hook):
     ]
 
 
-def test_multiline_csv_field_keeps_physical_line_numbers(db, tmp_path, clock, hook):
+def test_multiline_csv_field_keeps_physical_line_numbers(db, tmp_path, clock):
     path = tmp_path / "people.csv"
     path.write_text('inss,given_name,family_name\n78012340961,"Jan\nMarie",Janssens\n'
                     '\n85073003328,Luc,\n', encoding="utf-8")
     assert reject(db, "people", path, clock) == [(5, "family_name: required")]
 
 
-def test_declaration_rules(db, tmp_path, clock, hook):
+def test_declaration_rules(db, tmp_path, clock):
     good = ROWS["declarations"][1]
     rows = [
         dict(good, sector="2"),
@@ -344,7 +343,7 @@ def test_declaration_rules(db, tmp_path, clock, hook):
     assert problems[8].startswith("amount_eur: Input should be greater than or equal to 0")
 
 
-def test_enterprise_numbers_follow_the_country(db, tmp_path, clock, hook):
+def test_enterprise_numbers_follow_the_country(db, tmp_path, clock):
     good = ROWS["enterprises"][0]
     rows = [dict(good, country="DE"), dict(good, number=GERMAN, country="BE"), dict(good, country="Belgium")]
     problems = reject(db, "enterprises", write_csv(tmp_path / "e.csv", rows), clock)
@@ -353,13 +352,13 @@ def test_enterprise_numbers_follow_the_country(db, tmp_path, clock, hook):
     assert problems[2][1].startswith("country: String should match pattern")
 
 
-def test_belgian_only_columns_refuse_foreign_numbers(db, tmp_path, clock, hook):
+def test_belgian_only_columns_refuse_foreign_numbers(db, tmp_path, clock):
     row = dict(ROWS["employer-periods"][0], enterprise=GERMAN)
     assert reject(db, "employer-periods", write_csv(tmp_path / "p.csv", [row]), clock) == [
         (2, "enterprise: wrong format")]
 
 
-def test_duplicate_keys_in_one_file(db, tmp_path, clock, hook):
+def test_duplicate_keys_in_one_file(db, tmp_path, clock):
     rows = [ROWS["people"][0], ROWS["people"][1], dict(ROWS["people"][0], given_name="Other")]
     assert reject(db, "people", write_csv(tmp_path / "p.csv", rows), clock) == [
         (4, "same inss as line 2")]
@@ -376,7 +375,7 @@ def test_duplicate_keys_in_one_file(db, tmp_path, clock, hook):
     ("", (0, "empty file: a header row with the field names is needed")),
     ("inss,given_name,family_name\n78012340961,Jan\n", (2, "2 fields where the header has 3")),
 ])
-def test_unreadable_csv(db, tmp_path, clock, hook, content, expected):
+def test_unreadable_csv(db, tmp_path, clock, content, expected):
     path = tmp_path / "people.csv"
     path.write_text(content, encoding="utf-8")
     [problem] = reject(db, "people", path, clock)
@@ -389,14 +388,14 @@ def test_unreadable_csv(db, tmp_path, clock, hook, content, expected):
     ('{"people": []}', 'JSON: expected a list of objects, or {"items": [...]}'),
     ("42", 'JSON: expected a list of objects'),
 ])
-def test_unreadable_json(db, tmp_path, clock, hook, content, expected):
+def test_unreadable_json(db, tmp_path, clock, content, expected):
     path = tmp_path / "people.json"
     path.write_text(content, encoding="utf-8")
     [(line, reason)] = reject(db, "people", path, clock)
     assert line == 0 and reason.startswith(expected)
 
 
-def test_unreadable_files(db, tmp_path, clock, hook):
+def test_unreadable_files(db, tmp_path, clock):
     assert reject(db, "people", tmp_path / "people.xlsx", clock) == [
         (0, "unsupported file type: .csv or .json")]
     [(line, reason)] = reject(db, "people", tmp_path / "absent.csv", clock)
@@ -409,12 +408,12 @@ def test_unreadable_files(db, tmp_path, clock, hook):
 def test_empty_file_imports_nothing(db, tmp_path, clock, hook):
     path = tmp_path / "people.csv"
     path.write_text("inss,given_name,family_name\n", encoding="utf-8")
-    report = import_file(db, "people", path, clock)
+    report = import_file(db, "people", path, clock, hook)
     assert report.ok and report.accepted == 0 and hook == []
 
 
 @pytest.mark.parametrize("source", list(ROWS))
-def test_reimport_updates_in_place(db, tmp_path, clock, hook, source):
+def test_reimport_updates_in_place(db, tmp_path, clock, source):
     if source == "contracts":
         load(db, "declarations", tmp_path, clock)
     load(db, source, tmp_path, clock)
@@ -443,15 +442,14 @@ def test_reimport_updates_in_place(db, tmp_path, clock, hook, source):
 def test_contracts_need_their_declaration(db, tmp_path, clock, hook):
     load(db, "declarations", tmp_path, clock, rows=ROWS["declarations"][1:])
     rows = [dict(ROWS["contracts"][0], declaration_number="1Y1003SQ5VSSZ"), *ROWS["contracts"]]
-    hook.clear()
-    assert reject(db, "contracts", write_csv(tmp_path / "c.csv", rows), clock) == [
+    assert reject(db, "contracts", write_csv(tmp_path / "c.csv", rows), clock, hook) == [
         (3, "declaration_number: no work declaration has this number (import it first)"),
         (4, "declaration_number: no work declaration has this number (import it first)"),
     ]
     assert hook == []
 
 
-def test_contract_chain_rules(db, tmp_path, clock, hook):
+def test_contract_chain_rules(db, tmp_path, clock):
     load(db, "declarations", tmp_path, clock)
     good = ROWS["contracts"][1]
     rows = [dict(good, level="0"), dict(good, parent=GERMAN), dict(good, level="-1")]
@@ -468,7 +466,7 @@ BAD_INSS = ["78012340962", "7801234096", "780123409611", "78O12340961", "9847289
 @pytest.mark.parametrize("source,column", [("people", "inss"), ("mandates", "inss"), ("dimona", "inss"),
                                            ("limosa", "inss")])
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_inss_never_appears_in_messages(db, tmp_path, clock, hook, source, column, fmt):
+def test_inss_never_appears_in_messages(db, tmp_path, clock, source, column, fmt):
     rows = [dict(ROWS[source][0], **{column: bad}) for bad in BAD_INSS]
     if source == "dimona":
         rows = [dict(row, dimona_id=str(n)) for n, row in enumerate(rows)]
@@ -488,22 +486,24 @@ def test_inss_never_appears_in_messages(db, tmp_path, clock, hook, source, colum
     assert all(r.reason.startswith("inss: ") for r in caught.value.report.rejected)
 
 
-def test_revalidation_hook_runs_in_the_import_transaction(db, tmp_path, clock, monkeypatch):
-    def failing(session, source, keys, clock):
+def test_after_write_runs_in_the_import_transaction(db, tmp_path, clock):
+    def failing(session, report):
         raise RuntimeError("revalidation failed")
 
-    module = types.ModuleType("presence.services.revalidation")
-    module.on_imported = failing
-    monkeypatch.setitem(sys.modules, "presence.services.revalidation", module)
     with pytest.raises(RuntimeError):
-        load(db, "people", tmp_path, clock)
+        load(db, "people", tmp_path, clock, after_write=failing)
     assert count(db, Person) == 0
 
 
-def test_with_the_real_revalidation(db, tmp_path, clock):
-    pytest.importorskip("presence.services.revalidation")
-    report = load(db, "dimona", tmp_path, clock)
+def test_the_import_service_audits_and_queues_checks(db, tmp_path, clock):
+    registry = Registry(db=db, clock=clock)
+    path = write_csv(tmp_path / "dimona.csv", ROWS["dimona"])
+    report = import_source(registry, Caller.operator(), "dimona", path)
     assert report.accepted == 2 and report.revalidated == 0
+    with db.reading() as session:
+        [event] = session.scalars(select(AuditEvent)).all()
+    assert event.action == "source.imported" and event.actor_kind == "operator"
+    assert event.details == {"source": "dimona", "file": "dimona.csv", "rows": 2, "revalidated": 0}
 
 
 def test_report_texts():

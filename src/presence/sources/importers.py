@@ -4,7 +4,7 @@ An import is all or nothing. Every row is validated first (identifiers through `
 dates, periods that end after they start ...); if any row is rejected, or the file cannot be read, nothing is
 written and the report lists every problem with its line (CSV: the physical line, the header being line 1;
 JSON: the item's position, from 1; 0: the file as a whole). Otherwise all rows are written in one transaction
-as upserts on the source's natural key, and the registrations they may concern are queued for a new check.
+as upserts on the source's natural key, and `after_write` runs in the same transaction.
 
 Messages never quote an INSS value: they name the field and say what is wrong with it.
 """
@@ -534,9 +534,12 @@ def _unknown_declarations(session, rows: list[tuple[int, ContractRow]]) -> list[
             for line, row in rows if row.declaration_number not in known]
 
 
-def import_file(db: Database, source: str, path: Path, clock) -> ImportReport:
+def import_file(db: Database, source: str, path: Path, clock,
+                after_write: Callable[[Any, ImportReport], int] | None = None) -> ImportReport:
     """Import one file of `source` into its table, all or nothing.
 
+    `after_write(session, report)` runs in the import's transaction once the rows are written (the services
+    queue the checks the import calls for, and audit it); what it returns is `report.revalidated`.
     Raises `ImportRejected` (with the report) when a row is rejected or the file cannot be read.
     """
     spec = SOURCES.get(source)
@@ -572,7 +575,6 @@ def import_file(db: Database, source: str, path: Path, clock) -> ImportReport:
         _upsert(session, spec, values)
         report.accepted = len(values)
         report.keys = spec.affected(rows)
-        from ..services.revalidation import on_imported
-
-        report.revalidated = on_imported(session, spec.name, report.keys, clock)
+        if after_write is not None:
+            report.revalidated = after_write(session, report)
     return report
