@@ -41,31 +41,29 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import psycopg  # noqa: E402
 import sqlalchemy  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from presence.clock import SystemClock, belgian_today  # noqa: E402
 from presence.db import migrate  # noqa: E402
-from presence.db.base import Base  # noqa: E402
 from presence.db.engine import Database, normalise_url  # noqa: E402
 from presence.db.models import Registration, Validation  # noqa: E402
 from presence.domain.channels import Channel  # noqa: E402
-from presence.domain.identifiers import parse_enterprise_number, parse_inss  # noqa: E402
 from presence.domain.registration import CheckedSubmission, Submission, check_submission  # noqa: E402
 from presence.domain.sectors import Regime  # noqa: E402
 from presence.domain.visibility import Caller  # noqa: E402
 from presence.services.checking import check_registrations  # noqa: E402
 from presence.services.context import Registry  # noqa: E402
 from presence.services.registering import Accepted, register_presences, registration_row  # noqa: E402
+from presence.sources import simulation  # noqa: E402
 from presence.sources.models import (  # noqa: E402
     Contract,
     DimonaPeriod,
-    EmployerPeriod,
     Enterprise,
-    Mandate,
     Person,
     WorkDeclaration,
 )
+from presence.sources.simulation import make_inss  # noqa: E402
 
 BATCH = 200
 AIM = 0.5  # service rate / plain-insert rate
@@ -80,129 +78,12 @@ def say(message: str) -> None:
 
 # --- valid identifiers ------------------------------------------------------------------------------------
 
-def make_inss(rng: random.Random) -> str:
-    """A valid national-register number: yymmdd, a serial, then 97 - (number mod 97), with a leading 2 in
-    the computation for people born from 2000 on."""
+def unknown_inss(rng: random.Random, known: set[str]) -> str:
+    """A valid INSS nobody in the national register has."""
     while True:
-        born = date(1960, 1, 1) + timedelta(days=rng.randrange(45 * 365))
-        serial = rng.randrange(1, 998)
-        first9 = f"{born:%y%m%d}{serial:03d}"
-        base = int(("2" if born.year >= 2000 else "") + first9)
-        number = f"{first9}{97 - base % 97:02d}"
-        try:
-            return parse_inss(number)
-        except ValueError:  # pragma: no cover - the formula above is the register's
-            continue
-
-
-def make_enterprise_number(rng: random.Random) -> str:
-    """A valid KBO/BCE number: 0 + 7 digits, then 97 - (the first 8 mod 97)."""
-    while True:
-        first8 = rng.randrange(2_000_000, 9_999_999)
-        number = f"0{first8:07d}{97 - first8 % 97:02d}"
-        try:
-            return parse_enterprise_number(number)
-        except ValueError:
-            continue
-
-
-_WORKPLACE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
-
-
-def make_workplace(rng: random.Random) -> str:
-    return "".join(rng.choice(_WORKPLACE_ALPHABET) for _ in range(13))
-
-
-# --- source data ------------------------------------------------------------------------------------------
-
-def load_sources(db: Database, today: date, now: datetime) -> str:
-    """The simulation dataset when its module is there and works, else a small dataset of our own."""
-    try:
-        from presence.sources import simulation
-    except Exception as error:  # not written yet, or broken: both happen while it is being developed
-        say(f"presence.sources.simulation not importable ({type(error).__name__}: {error}); "
-            "using the benchmark's own source data")
-    else:
-        try:
-            simulation.generate(db, "small", today)
-            return "simulation dataset 'small'"
-        except Exception as error:
-            say(f"simulation.generate failed ({type(error).__name__}: {error}); "
-                "using the benchmark's own source data")
-            _empty_all_tables(db)
-    _fallback_sources(db, today, now)
-    return "benchmark's own source data (simulation module unavailable)"
-
-
-def _empty_all_tables(db: Database) -> None:
-    with db.writing() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name != "alembic_version":
-                session.execute(table.delete())
-
-
-def _fallback_sources(db: Database, today: date, now: datetime, people_count: int = 6000) -> None:
-    """150 enterprises, 40 construction workplaces with chains of 3 to 7 enterprises, 6,000 people each
-    with a Dimona period at one enterprise (some ended), employer periods, a few mandates: about 8,000
-    (workplace, enterprise, person) triples. Also used to top up the simulation dataset when it has too few
-    for the number of batches asked (keys already in the database are avoided)."""
-    rng = random.Random(SEED)
-    long_ago = date(2000, 1, 1)
-    with db.reading() as session:
-        taken = set(session.scalars(select(Enterprise.number))) | set(session.scalars(select(Person.inss))) \
-            | set(session.scalars(select(WorkDeclaration.number)))
-    numbers = sorted({make_enterprise_number(rng) for _ in range(150)} - taken)
-    enterprises, employer_periods = [], []
-    for i, number in enumerate(numbers):
-        natural = i % 10 == 0
-        enterprises.append({"number": number, "name": f"Enterprise {i}", "natural_person": natural,
-                            "country": "BE", "starts_on": long_ago, "ends_on": None, "updated_at": now})
-        if i % 10 != 9:  # one in ten was never registered as an employer
-            employer_periods.append({"enterprise": number, "starts_on": long_ago, "ends_on": None})
-
-    declarations, contracts = [], []
-    for i in range(40):
-        number = make_workplace(rng)
-        while number in taken:
-            number = make_workplace(rng)
-        chain = rng.sample(numbers, rng.randint(3, 7))
-        declarations.append({
-            "number": number, "sector": 1, "client": chain[0], "client_name": f"Client {i}",
-            "declaring_contractor": chain[0], "street": "Rue de la Loi", "house_number": str(i + 1),
-            "post_code": "1000", "municipality": "Bruxelles", "latitude": 50.85, "longitude": 4.35,
-            "amount_eur": 750_000 + i * 1000, "starts_on": today - timedelta(days=60),
-            "ends_on": today + timedelta(days=200), "subject_to_registration": True, "updated_at": now,
-        })
-        for level, enterprise in enumerate(chain):
-            contracts.append({"declaration_number": number, "enterprise": enterprise,
-                              "parent": chain[level - 1] if level else None, "level": min(level, 2),
-                              "starts_on": today - timedelta(days=60), "ends_on": today + timedelta(days=200),
-                              "amount_eur": 100_000})
-
-    people, dimona, mandates = [], [], []
-    seen: set[str] = set()
-    while len(people) < people_count:
-        inss = make_inss(rng)
-        if inss in seen or inss in taken:
-            continue
-        seen.add(inss)
-        people.append({"inss": inss, "given_name": "Given", "family_name": f"Family {len(people)}",
-                       "birth_date": None, "updated_at": now})
-        employer = rng.choice(numbers)
-        ended = rng.random() < 0.05
-        dimona.append({"dimona_id": f"BENCH{len(dimona):09d}", "inss": inss, "employer": employer,
-                       "starts_on": today - timedelta(days=rng.randint(10, 900)),
-                       "ends_on": today - timedelta(days=3) if ended else None, "worker_type": "OTH"})
-    for i, number in enumerate(numbers):
-        if i % 10 == 0:
-            mandates.append({"enterprise": number, "inss": people[i]["inss"], "role": "founder",
-                             "starts_on": long_ago, "ends_on": None})
-
-    with db.writing() as session:
-        for model, rows in ((Enterprise, enterprises), (EmployerPeriod, employer_periods),
-                            (WorkDeclaration, declarations), (Contract, contracts), (Person, people),
-                            (DimonaPeriod, dimona), (Mandate, mandates)):
-            session.execute(insert(model), rows)
+        inss = make_inss(date(1960, 1, 1) + timedelta(days=rng.randrange(40 * 365)), rng.randrange(1, 998))
+        if inss not in known:
+            return inss
 
 
 def source_counts(db: Database) -> dict[str, int]:
@@ -268,9 +149,7 @@ def plan_submissions(db: Database, today: date, count: int) -> Plan:
         day = today if i % 2 else tomorrow
         if roll < 0.05:
             workplace, chain = rng.choice(chain_list)
-            enterprise, inss, kind = rng.choice(chain), make_inss(rng), "person unknown"
-            while inss in people:
-                inss = make_inss(rng)
+            enterprise, inss, kind = rng.choice(chain), unknown_inss(rng, people), "person unknown"
         elif roll < 0.10:
             workplace, chain = rng.choice(chain_list)
             outside = [e for e in employers if e not in chain]
@@ -281,7 +160,7 @@ def plan_submissions(db: Database, today: date, count: int) -> Plan:
         elif roll < 0.15:
             workplace, chain = rng.choice(chain_list)
             enterprise = rng.choice(chain)
-            inss, kind = make_inss(rng), "no Dimona at the enterprise"
+            inss, kind = unknown_inss(rng, people), "no Dimona at the enterprise"
             others = [e for e in employers if e != enterprise]
             if others:
                 inss = rng.choice(workers[rng.choice(others)])
@@ -517,8 +396,9 @@ def run_backend(backend: str, url: str, batches: int, profile: bool) -> list[Lin
         started = time.perf_counter()
         migrate.upgrade(db)
         clock = SystemClock()
-        today, now = belgian_today(clock), clock.now()
-        source = load_sources(db, today, now)
+        today = belgian_today(clock)
+        simulation.generate(db, "medium", today)
+        source = "simulation dataset 'medium'"
         if db.is_sqlite:
             with db.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -526,12 +406,6 @@ def run_backend(backend: str, url: str, batches: int, profile: bool) -> list[Lin
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("VACUUM ANALYZE")
         plan = plan_submissions(db, today, (batches + 1) * BATCH)
-        if 2 * plan.distinct_valid_triples < (batches + 1) * BATCH:
-            # Too few distinct (workplace, enterprise, person, date) for this many registrations: most would
-            # be duplicates of each other. Top the source data up with ours.
-            _fallback_sources(db, today, now, people_count=max(6000, (batches + 1) * BATCH))
-            source += " + the benchmark's own top-up"
-            plan = plan_submissions(db, today, (batches + 1) * BATCH)
         counts = source_counts(db)
         say(f"{backend}: {source} loaded in {time.perf_counter() - started:.1f}s: "
             + ", ".join(f"{k} {v:,}" for k, v in counts.items()))

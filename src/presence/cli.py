@@ -139,12 +139,14 @@ def db_current() -> None:
 
 class Size(StrEnum):
     small = "small"
+    medium = "medium"
     national = "national"
 
 
 @app.command()
 def demo(
-    size: Annotated[Size, typer.Option(help="small: a few thousand rows; national: Belgium's scale.")] = Size.small,
+    size: Annotated[Size, typer.Option(help="small: thousands of rows; medium: a region; national: Belgium.")] = (
+        Size.small),
     if_empty: Annotated[bool, typer.Option(help="Do nothing when the dataset is already loaded.")] = False,
     today: Annotated[str | None, typer.Option(help="Build the dataset around this date (YYYY-MM-DD).")] = None,
 ) -> None:

@@ -61,6 +61,9 @@ class Size:
 SIZES = {
     "small": Size(people=2_000, enterprises=400, declarations=200, dimona=6_000, limosa=100,
                   foreign_employers=12),
+    # Enough distinct people, employers and workplaces for benchmarks of tens of thousands of registrations.
+    "medium": Size(people=60_000, enterprises=12_000, declarations=6_000, dimona=240_000, limosa=2_000,
+                   foreign_employers=200),
     "national": Size(people=500_000, enterprises=100_000, declarations=50_000, dimona=2_000_000,
                      limosa=20_000, foreign_employers=2_000),
 }
