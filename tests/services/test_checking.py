@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
+import pytest
+
+from presence.clock import BRUSSELS
 from presence.domain.channels import Channel
 from presence.domain.registration import Submission
 from presence.domain.remarks import RemarkCode
+from presence.domain.sectors import Regime
 from presence.domain.statuses import SoapStatus, Validity
 from presence.domain.visibility import Caller
 from presence.services.consulting import get_presence
@@ -18,7 +22,16 @@ from presence.sources import simulation
 from presence.sources.models import WorkDeclaration
 
 from ..conftest import TODAY
-from ..helpers import register_one, run_checks
+from ..helpers import (
+    CLEANING_SITE,
+    CONSTRUCTION_SITE,
+    EMPLOYER,
+    POSTED,
+    WORKER,
+    employee_today,
+    register_one,
+    run_checks,
+)
 
 OPERATOR = Caller.operator()
 
@@ -60,6 +73,33 @@ def test_the_scenarios_hold_tomorrow_too(registry):
     for remark, registration_id in ids:
         expected = () if remark in (None, "CAW_14") else (RemarkCode(remark),)
         assert get_presence(registry, OPERATOR, registration_id).remarks == expected
+
+
+def test_the_scenarios_hold_two_weeks_after_the_data_was_made(registry, clock):
+    clock.advance(timedelta(days=14))
+    ids = [(s.expected_remark, register_scenario(registry, s, TODAY + timedelta(days=14)))
+           for s in simulation.scenarios(TODAY)]
+    run_checks(registry)
+    for remark, registration_id in ids:
+        expected = () if remark in (None, "CAW_14") else (RemarkCode(remark),)
+        assert get_presence(registry, OPERATOR, registration_id).remarks == expected
+
+
+@pytest.mark.parametrize("day", [date(2013, 1, 1), date(2013, 12, 1), TODAY + timedelta(days=400)])
+def test_the_public_examples_validate_on_any_day(registry, clock, day):
+    """soap.md's and rest.md's examples, whatever the day an integrator tries them."""
+    clock.set(datetime.combine(day, time(9, 0), tzinfo=BRUSSELS))
+    ids = [register_one(registry, employee_today(registration_date=day)),
+           register_one(registry, Submission(registration_date=day, limosa_id=POSTED, workplace=CONSTRUCTION_SITE)),
+           register_one(registry, Submission(registration_date=day, limosa_id="24911936602056031",
+                                             workplace=CONSTRUCTION_SITE)),
+           register_one(registry, Submission(workplace=CLEANING_SITE, inss=WORKER, enterprise_number=EMPLOYER,
+                                             clocked_at=clock.now(), direction="in", latitude=50.85,
+                                             longitude=4.35), channel=Channel.REST, regime=Regime.CLOCKING)]
+    run_checks(registry)
+    for registration_id in ids:
+        presence = get_presence(registry, OPERATOR, registration_id)
+        assert presence.status is SoapStatus.VALIDATED, (registration_id, presence.remarks)
 
 
 def test_a_late_dimona_validates_a_failed_registration(registry, tmp_path):

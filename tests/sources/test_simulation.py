@@ -10,15 +10,6 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.be import bis, nn
 
-from presence.domain.checks import (
-    DeclarationFacts,
-    EnterpriseFacts,
-    Evidence,
-    LimosaFacts,
-    Period,
-    Subject,
-    remarks_for,
-)
 from presence.domain.identifiers import (
     parse_enterprise_number,
     parse_foreign_vat,
@@ -26,7 +17,6 @@ from presence.domain.identifiers import (
     parse_limosa_id,
     parse_work_declaration_number,
 )
-from presence.domain.remarks import RemarkCode
 from presence.sources import simulation
 from presence.sources.models import (
     Contract,
@@ -227,45 +217,6 @@ def test_public_examples(demo_db):
         assert (sub.level, sub.parent, sub.ends_on) == (1, "0448181966", None)
 
 
-# --- The scenarios, checked with the decision tree of domain.checks ---------------------------------------
-
-
-def evidence_for(session, subject: Subject, workplace: str, duplicate: bool = False) -> Evidence:
-    """What the sources say about one registration (as the checking service gathers it)."""
-    declaration = None
-    row = session.get(WorkDeclaration, workplace)
-    if row is not None:
-        contracts: dict[str, list[Period]] = {}
-        for c in session.scalars(select(Contract).where(Contract.declaration_number == row.number)):
-            contracts.setdefault(c.enterprise, []).append(Period(c.starts_on, c.ends_on))
-        declaration = DeclarationFacts(Period(row.starts_on, row.ends_on), row.subject_to_registration,
-                                       contracts)
-    evidence = Evidence(declaration=declaration, duplicate=duplicate)
-    if subject.inss:
-        evidence.person_known = session.get(Person, subject.inss) is not None
-    if subject.enterprise_number:
-        e = session.get(Enterprise, subject.enterprise_number)
-        if e is not None:
-            periods = tuple(Period(p.starts_on, p.ends_on) for p in session.scalars(
-                select(EmployerPeriod).where(EmployerPeriod.enterprise == e.number)))
-            evidence.enterprise = EnterpriseFacts(e.natural_person, Period(e.starts_on, e.ends_on), periods)
-        evidence.dimona = [Period(d.starts_on, d.ends_on) for d in session.scalars(select(DimonaPeriod).where(
-            DimonaPeriod.inss == subject.inss, DimonaPeriod.employer == subject.enterprise_number))]
-        evidence.mandates = [Period(m.starts_on, m.ends_on) for m in session.scalars(select(Mandate).where(
-            Mandate.inss == subject.inss, Mandate.enterprise == subject.enterprise_number))]
-    if subject.limosa_id:
-        limosa = session.get(LimosaDeclaration, subject.limosa_id)
-        if limosa is not None:
-            period = Period(limosa.starts_on, limosa.ends_on)
-            evidence.limosa = LimosaFacts(period, limosa.employer, limosa.inss)
-    if subject.inss and subject.foreign_vat:
-        evidence.limosa_of_person = [
-            LimosaFacts(Period(row.starts_on, row.ends_on), row.employer, row.inss)
-            for row in session.scalars(select(LimosaDeclaration).where(
-                LimosaDeclaration.inss == subject.inss, LimosaDeclaration.employer == subject.foreign_vat))]
-    return evidence
-
-
 def test_scenarios_cover_every_remark():
     listed = simulation.scenarios(TODAY)
     expected = [s.expected_remark for s in listed]
@@ -284,36 +235,6 @@ def test_scenarios_cover_every_remark():
                    (s.workplace, parse_work_declaration_number))
         for value, parse in parsers:
             assert value is None or parse(value) == value, s.name
-
-
-@pytest.mark.parametrize("offset", [0, 1, 14])
-def test_each_scenario_gets_exactly_its_remark(demo_db, offset):
-    day = TODAY + timedelta(days=offset)  # also a couple of weeks after the data was generated
-    with demo_db.reading() as session:
-        for scenario in simulation.scenarios(TODAY):
-            subject = Subject(day, scenario.inss, scenario.limosa_id, scenario.enterprise_number,
-                              scenario.foreign_vat)
-            remarks = remarks_for(subject, evidence_for(session, subject, scenario.workplace))
-            if scenario.expected_remark == RemarkCode.DUPLICATE:
-                assert remarks == [], scenario.name
-                twice = evidence_for(session, subject, scenario.workplace, duplicate=True)
-                remarks = remarks_for(subject, twice)
-            expected = [scenario.expected_remark] if scenario.expected_remark else []
-            assert remarks == expected, scenario.name
-
-
-@pytest.mark.parametrize("day", [date(2013, 1, 1), date(2013, 12, 1), TODAY, TODAY + timedelta(days=1)])
-def test_public_examples_validate_without_remark(demo_db, day):
-    with demo_db.reading() as session:
-        for inss, limosa_id, enterprise, workplace in (
-            ("78012340961", None, "0448181966", "1Y1000003EQCZ"),
-            (None, "24910158641968060", None, "1Y1000003EQCZ"),
-            (None, "24911936602056031", None, "1Y1000003EQCZ"),
-            ("78012340961", None, "0448181966", "1Y1003SQ5VSSZ"),  # cleaning: the clockings' day
-        ):
-            subject = Subject(day, inss, limosa_id, enterprise, None)
-            assert remarks_for(subject, evidence_for(session, subject, workplace)) == [], (inss or limosa_id,
-                                                                                           workplace)
 
 
 def test_generated_numbers_helpers():
