@@ -513,3 +513,13 @@ def test_report_texts():
     assert str(ImportRejected(report)) == (
         "people: nothing imported from p.csv, 2 problems: "
         "file: broken JSON; line 3: inss: wrong check digits")
+
+
+def test_hostile_files_get_short_clear_answers(db, tmp_path, clock):
+    deep = tmp_path / "people.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert reject(db, "people", deep, clock) == [(0, "JSON nested too deeply: expected a list of flat objects")]
+    wide = tmp_path / "people.csv"
+    wide.write_text("inss,given_name,family_name," + ",".join(f"c{i}" for i in range(50_000)) + "\n")
+    [(line, reason)] = reject(db, "people", wide, clock)
+    assert line == 1 and "and 49990 more" in reason and len(reason) < 400

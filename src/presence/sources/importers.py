@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -415,17 +416,23 @@ def _read_csv(text: str, spec: SourceSpec) -> Iterator[tuple[int, dict[str, Any]
         raise _FileProblem(reader.line_num, f"broken CSV: {error}") from None
 
 
+def _names(names: list[str], shown: int = 10) -> str:
+    """A list of names for a message, cut short when a hostile file has thousands."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(name[:40] for name in names[:shown]) + more
+
+
 def _check_header(header: list[str], spec: SourceSpec) -> None:
     problems = []
-    duplicated = sorted({name for name in header if header.count(name) > 1})
+    duplicated = sorted(name for name, n in Counter(header).items() if n > 1)
     if duplicated:
-        problems.append(f"repeated columns: {', '.join(duplicated)}")
+        problems.append(f"repeated columns: {_names(duplicated)}")
     unknown = [name for name in header if name not in spec.columns]
     if unknown:
-        problems.append(f"unknown columns: {', '.join(unknown)} (expected among: {', '.join(spec.columns)})")
+        problems.append(f"unknown columns: {_names(unknown)} (expected among: {', '.join(spec.columns)})")
     missing = [name for name in spec.required_columns if name not in header]
     if missing:
-        problems.append(f"missing required columns: {', '.join(missing)}")
+        problems.append(f"missing required columns: {_names(missing)}")
     if problems:
         raise _FileProblem(1, "; ".join(problems))
 
@@ -436,6 +443,8 @@ def _read_json(text: str) -> Iterator[tuple[int, dict[str, Any] | RejectedRow]]:
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         raise _FileProblem(WHOLE_FILE, f"broken JSON at {where}: {error.msg}") from None
+    except RecursionError:
+        raise _FileProblem(WHOLE_FILE, "JSON nested too deeply: expected a list of flat objects") from None
     items = document.get("items") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise _FileProblem(WHOLE_FILE, 'JSON: expected a list of objects, or {"items": [...]}')
