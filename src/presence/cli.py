@@ -375,6 +375,21 @@ def export(
         out.print(f"{written} registration(s) written to {output}", highlight=False)
 
 
+@app.command()
+def purge(
+    dry_run: Annotated[bool, typer.Option(help="Only count what would be purged.")] = False,
+) -> None:
+    """Purge registrations older than the 7-year retention (with their history), old audit events and
+    finished jobs older than 30 days."""
+    from .domain.visibility import Caller
+    from .services.retention import purge_expired
+
+    report = purge_expired(make_registry(open_database()), Caller.operator(), dry_run=dry_run)
+    verb = "would purge" if dry_run else "purged"
+    out.print(f"{verb}: {report.registrations} registration(s) dated before {report.cutoff}, "
+              f"{report.audit_events} audit event(s), {report.jobs} finished job(s)", highlight=False)
+
+
 # --- jobs -------------------------------------------------------------------------------------------------
 
 @jobs_app.command("status")

@@ -1,0 +1,65 @@
+"""Retention: registrations are kept 7 years, then purged with their history; finished jobs are pruned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import delete, func, select
+
+from ..clock import belgian_today, start_of_belgian_day
+from ..db.models import AuditEvent, Registration
+from ..domain.channels import Channel
+from ..domain.timing import RETENTION_YEARS
+from ..domain.visibility import Caller
+from ..jobs.models import Job, JobState
+from . import audit
+from .context import Registry
+
+DONE_JOBS_KEPT = timedelta(days=30)  # *ours*: long enough to investigate a complaint about a check
+CHUNK = 5_000  # registrations deleted per transaction, so a purge never holds a long lock
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    cutoff: date  # registrations dated before this day are purged
+    registrations: int
+    audit_events: int
+    jobs: int
+
+
+def retention_cutoff(today: date, years: int = RETENTION_YEARS) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def purge_expired(registry: Registry, caller: Caller, dry_run: bool = False) -> PurgeReport:
+    now = registry.clock.now()
+    cutoff = retention_cutoff(belgian_today(registry.clock))
+    expired = Registration.registration_date < cutoff
+    old_events = AuditEvent.occurred_at < start_of_belgian_day(cutoff)
+    old_jobs = (Job.state == JobState.DONE) & (Job.finished_at < now - DONE_JOBS_KEPT)
+    if dry_run:
+        with registry.db.reading() as session:
+            def count(model, condition) -> int:
+                return session.scalar(select(func.count()).select_from(model).where(condition))
+
+            return PurgeReport(cutoff, count(Registration, expired), count(AuditEvent, old_events),
+                               count(Job, old_jobs))
+    purged = 0
+    while True:
+        with registry.db.writing() as session:
+            ids = list(session.scalars(select(Registration.id).where(expired).limit(CHUNK)))
+            if not ids:
+                break
+            # Validations and revisions go with their registration (ON DELETE CASCADE).
+            session.execute(delete(Registration).where(Registration.id.in_(ids)))
+            purged += len(ids)
+    with registry.db.writing() as session:
+        events = session.execute(delete(AuditEvent).where(old_events)).rowcount
+        jobs = session.execute(delete(Job).where(old_jobs)).rowcount
+        audit.record(session, caller, Channel.OPERATOR, "registration.purged", "registration", [], now,
+                     {"before": cutoff.isoformat(), "registrations": purged, "audit_events": events, "jobs": jobs})
+    return PurgeReport(cutoff, purged, events, jobs)
