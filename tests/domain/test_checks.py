@@ -21,7 +21,7 @@ VAT = "DE136695976"
 
 
 def declaration(**overrides):
-    values = {"period": ALWAYS, "subject_to_registration": True,
+    values = {"period": ALWAYS, "subject_to_registration": True, "declaring_contractor": "0403019261",
               "contracts": {EMPLOYER: [ALWAYS], VAT: [ALWAYS]}}
     values.update(overrides)
     return DeclarationFacts(**values)
@@ -56,6 +56,13 @@ def test_declaration_remarks():
     assert remarks_for(EMPLOYEE, employee(declaration=declaration(contracts={}))) == [R.COMPANY_NOT_IN_DECLARATION]
     assert remarks_for(EMPLOYEE, employee(declaration=declaration(contracts={EMPLOYER: [PAST]}))) == [
         R.CONTRACT_NOT_ACTIVE]
+
+
+def test_the_declaring_contractor_is_in_the_chain_without_a_contract_row():
+    own = declaration(declaring_contractor=EMPLOYER, contracts={})
+    assert remarks_for(EMPLOYEE, employee(declaration=own)) == []
+    assert remarks_for(EMPLOYEE, employee(declaration=declaration(declaring_contractor=EMPLOYER, period=PAST,
+                                                                  contracts={}))) == [R.DECLARATION_NOT_ACTIVE]
 
 
 def test_employment_decision_tree():

@@ -9,6 +9,7 @@ from presence.domain.errors import BatchSizeError, ErrorCode
 from presence.domain.remarks import RemarkCode
 from presence.domain.statuses import SoapStatus
 from presence.domain.visibility import Caller, Role
+from presence.jobs.models import Job
 from presence.services.cancelling import Cancelled, CancelRequest, NotCancelled, cancel_presences
 from presence.services.consulting import get_presence
 
@@ -82,3 +83,14 @@ def test_cancelling_the_first_frees_its_duplicate(registry):
     freed = get_presence(registry, EMPLOYER_ACCOUNT, second)
     assert freed.status is SoapStatus.VALIDATED
     assert [v.remarks for v in freed.history] == [(RemarkCode.DUPLICATE,), ()]
+
+
+def test_cancelling_queues_a_new_check_of_a_duplicate_not_yet_checked(registry):
+    first = register_one(registry, employee_today())
+    second = register_one(registry, employee_today())
+    cancel(registry, (first, "PLANNING"))  # before any check ran: the second has no remark yet
+    with registry.db.reading() as session:
+        queued = session.scalars(select(Job.payload).order_by(Job.id)).all()
+    assert {"ids": [second], "trigger": "cancellation"} in queued
+    run_checks(registry)
+    assert get_presence(registry, EMPLOYER_ACCOUNT, second).status is SoapStatus.VALIDATED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from presence.domain.remarks import RemarkCode
 from presence.domain.sectors import Regime
 from presence.domain.statuses import SoapStatus, Validity
 from presence.domain.visibility import Caller
+from presence.services import checking
 from presence.services.consulting import get_presence
 from presence.services.revalidation import import_source
 from presence.sources import simulation
@@ -157,3 +159,41 @@ def test_an_import_that_changes_nothing_leaves_the_history_alone(registry, tmp_p
     import_source(registry, OPERATOR, "people", same)
     run_checks(registry)
     assert len(get_presence(registry, OPERATOR, registration_id).history) == 1
+
+
+def test_a_check_that_read_older_sources_cannot_have_the_last_word(registry, tmp_path, monkeypatch):
+    """Two checks of one registration run one after the other: the one that saw the late Dimona wins."""
+    if registry.db.is_sqlite:
+        pytest.skip("SQLite runs one writer at a time: the import itself waits for the first check")
+    s = scenario("CAW_01")
+    registration_id = register_scenario(registry, s)
+    late = tmp_path / "dimona.json"
+    late.write_text(json.dumps([{"dimona_id": "LATE-2", "inss": s.inss, "employer": s.enterprise_number,
+                                 "starts_on": TODAY.isoformat()}]))
+
+    # The first check pauses after reading the sources (no Dimona yet), before writing its outcome.
+    gathered, go = threading.Event(), threading.Event()
+    real_gather = checking._gather
+
+    def slow_gather(*args):
+        found = real_gather(*args)
+        if not gathered.is_set():
+            gathered.set()
+            go.wait(30)
+        return found
+
+    monkeypatch.setattr(checking, "_gather", slow_gather)
+    first = threading.Thread(target=run_checks, args=(registry,))
+    first.start()
+    assert gathered.wait(30)
+    import_source(registry, OPERATOR, "dimona", late)  # queues the second check
+    second = threading.Thread(target=run_checks, args=(registry,))
+    second.start()
+    second.join(timeout=2)
+    assert second.is_alive(), "the second check did not wait for the first"
+    go.set()
+    first.join(30)
+    second.join(30)
+    presence = get_presence(registry, OPERATOR, registration_id)
+    assert presence.status is SoapStatus.VALIDATED
+    assert [v.validity for v in presence.history] == [Validity.INVALID, Validity.VALID]

@@ -66,3 +66,18 @@ def test_same_minute_twice_is_a_duplicate(registry):
     run_checks(registry)
     assert remarks(registry, first) == ()
     assert RemarkCode.DUPLICATE in remarks(registry, second)
+
+
+def test_the_next_days_check_in_leaves_yesterdays_shift_alone(registry, clock):
+    """A shift of 9 hours, then the next morning's check-in: yesterday's check-out keeps its pairing."""
+    clock.set(clock.now().replace(hour=6))  # 07:00 in Brussels
+    first_in = clock_in_out(registry, "in")
+    clock.advance(timedelta(hours=9))
+    out = clock_in_out(registry, "out")
+    run_checks(registry)
+    clock.advance(timedelta(hours=16))
+    next_in = clock_in_out(registry, "in")
+    run_checks(registry)
+    for registration_id in (first_in, out, next_in):
+        assert remarks(registry, registration_id) == ()
+    assert len(get_presence(registry, EMPLOYER_ACCOUNT, out).history) == 1

@@ -37,8 +37,9 @@ def any_covers(periods, day: date) -> bool:
 class DeclarationFacts:
     period: Period
     subject_to_registration: bool
-    # Every enterprise of the chain (the declaring contractor and its subcontractors at every level), with
-    # the periods of its contracts on these works.
+    declaring_contractor: str  # in the chain for the whole declaration period
+    # The subcontractors at every level (and the declaring contractor, if listed), with the periods of their
+    # contracts on these works.
     contracts: dict[str, list[Period]]
 
 
@@ -65,6 +66,17 @@ class Subject:
     limosa_id: str | None
     enterprise_number: str | None
     foreign_vat: str | None
+
+
+def duplicate_key(r) -> tuple:
+    """What two registrations share when the later is a duplicate of the earlier (remark CAW_14): the same
+    person, employer, workplace and date; for clockings, the same direction and minute. `r` has the
+    registration's attributes."""
+    person = r.inss or r.limosa_id
+    employer = r.enterprise_number or r.foreign_vat
+    if r.clocked_at is not None:
+        return (person, employer, r.workplace, r.direction, r.clocked_at.replace(second=0, microsecond=0))
+    return (person, employer, r.workplace, r.registration_date)
 
 
 @dataclass
@@ -125,7 +137,7 @@ def _declaration_remarks(declaration: DeclarationFacts | None, employer: str | N
         found.append(RemarkCode.DECLARATION_NOT_ACTIVE)
     if not declaration.subject_to_registration:
         found.append(RemarkCode.SITE_NOT_SUBJECT)
-    if employer is not None:
+    if employer is not None and employer != declaration.declaring_contractor:
         contracts = declaration.contracts.get(employer)
         if contracts is None:
             found.append(RemarkCode.COMPANY_NOT_IN_DECLARATION)

@@ -15,6 +15,9 @@ from datetime import datetime, timedelta
 
 MAX_OPEN = timedelta(hours=16)  # *ours*: no cleaning shift lasts longer
 MAX_BREAK = timedelta(hours=3)  # *ours*: a longer gap separates two shifts (split shifts are common)
+# How far pairing reaches: a clocking's remark depends only on the clockings of the MAX_OPEN before it, and a
+# new clocking can only change the remarks of those up to MAX_OPEN after it. With a margin.
+PAIRING_CONTEXT = MAX_OPEN + timedelta(hours=8)
 
 
 @dataclass(frozen=True)

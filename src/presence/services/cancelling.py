@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from ..db.models import Registration
 from ..domain.cancellation import parse_reason
 from ..domain.channels import Channel
+from ..domain.checks import duplicate_key
 from ..domain.errors import ErrorCode, ItemError, check_batch_size
-from ..domain.remarks import RemarkCode
-from ..domain.shifts import MAX_OPEN
+from ..domain.shifts import PAIRING_CONTEXT
 from ..domain.statuses import Lifecycle
 from ..domain.timing import may_still_cancel
 from ..domain.visibility import Caller, Parties, consultation_scope, may_cancel
@@ -115,18 +115,18 @@ def cancel_presences(registry: Registry, caller: Caller, channel: Channel,
 
 
 def _recheck_after_cancel(session, cancelled: list[Registration], now) -> None:
-    """A cancellation can change others' remarks: registrations flagged as duplicates of the cancelled one,
-    and (cleaning) the check-ins and check-outs paired around it."""
+    """A cancellation can change others' remarks: the later registrations of the same presence (one of them
+    was a duplicate of the cancelled one), and (cleaning) the clockings paired after it."""
     affected = set()
     for r in cancelled:
-        same_place = [Registration.workplace == r.workplace, Registration.id != r.id,
-                      Registration.lifecycle != str(Lifecycle.CANCELLED)]
+        person = Registration.inss == r.inss if r.inss else Registration.limosa_id == r.limosa_id
+        later = [Registration.id != r.id, Registration.lifecycle != str(Lifecycle.CANCELLED), person]
+        same_day = session.execute(select(Registration).where(
+            *later, Registration.id > r.id, Registration.registration_date == r.registration_date)).scalars()
+        affected.update(other.id for other in same_day if duplicate_key(other) == duplicate_key(r))
         if r.clocked_at is not None:
-            near = Registration.clocked_at.between(r.clocked_at - MAX_OPEN, r.clocked_at + MAX_OPEN)
-            affected.update(session.scalars(select(Registration.id).where(*same_place, near,
-                                                                          Registration.inss == r.inss)))
-        affected.update(session.scalars(select(Registration.id).where(
-            *same_place, Registration.registration_date == r.registration_date, Registration.id > r.id,
-            Registration.remark_codes.contains(str(RemarkCode.DUPLICATE)))))
+            affected.update(session.scalars(select(Registration.id).where(
+                *later, Registration.workplace == r.workplace,
+                Registration.clocked_at.between(r.clocked_at, r.clocked_at + PAIRING_CONTEXT))))
     if affected:
         enqueue(session, CHECK_JOB, [{"ids": sorted(affected), "trigger": "cancellation"}], now)

@@ -9,7 +9,7 @@ that change nothing leave the history alone.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,10 +24,11 @@ from ..domain.checks import (
     LimosaFacts,
     Period,
     Subject,
+    duplicate_key,
     remarks_for,
 )
 from ..domain.remarks import RemarkCode, encode_codes
-from ..domain.shifts import MAX_OPEN, Clocking, pair
+from ..domain.shifts import PAIRING_CONTEXT, Clocking, pair
 from ..domain.statuses import Lifecycle, Validity
 from ..sources.models import (
     Contract,
@@ -43,32 +44,41 @@ from ..sources.models import (
 # Triggers that always leave a trace in the history, even when the outcome is unchanged.
 RECORDED_TRIGGERS = {"registration", "correction"}
 
+_COLUMNS = (Registration.id, Registration.regime, Registration.registration_date, Registration.clocked_at,
+            Registration.direction, Registration.inss, Registration.limosa_id, Registration.enterprise_number,
+            Registration.foreign_vat, Registration.workplace, Registration.validity, Registration.remark_codes,
+            Registration.sector)
+_LIVE = Registration.lifecycle != str(Lifecycle.CANCELLED)
+
+
 def check_registrations(session: Session, ids: list[int], trigger: str, now: datetime,
                         job_id: int | None = None) -> int:
-    """Check these registrations (cancelled ones are skipped). Returns the number of validations written."""
-    columns = [Registration.id, Registration.regime, Registration.registration_date, Registration.clocked_at,
-               Registration.direction, Registration.inss, Registration.limosa_id, Registration.enterprise_number,
-               Registration.foreign_vat, Registration.workplace, Registration.validity, Registration.remark_codes,
-               Registration.sector]
-    live = Registration.lifecycle != str(Lifecycle.CANCELLED)
+    """Check these registrations (cancelled ones are skipped). Returns the number of validations written.
+
+    The registrations are locked first (PostgreSQL; SQLite's writer lock already serialises checks), so two
+    checks of the same registration run one after the other and the later one, which read the newer
+    sources, has the last word.
+    """
     plan_with_actual_values(session)
-    registrations = {r.id: r for r in select_in(session, select(*columns).where(live), Registration.id, ids)}
+    # Clockings: a new check-in or check-out can change the pairing remarks of the later ones.
+    requested = _load(session, ids, lock=False)
+    context = _clocking_context(session, [r for r in requested if r.clocked_at is not None and r.inss])
+    earliest: dict[tuple, datetime] = {}
+    for r in requested:
+        if r.clocked_at is not None:
+            key = (r.inss, r.workplace)
+            earliest[key] = min(earliest.get(key, r.clocked_at), r.clocked_at)
+    later = {r.id for r in context if r.validity != Validity.PENDING  # those pending get their own check
+             and (r.inss, r.workplace) in earliest and r.clocked_at >= earliest[(r.inss, r.workplace)]}
+    registrations = _load(session, set(ids) | later, lock=True)
     if not registrations:
         return 0
 
-    # Clockings: a new check-in or check-out can change the pairing remarks of its neighbours.
-    clockings = [r for r in registrations.values() if r.clocked_at is not None and r.inss]
-    neighbours = _clocking_neighbours(session, columns, clockings)
-    for row in neighbours:
-        # A neighbour not yet checked gets its own first check from its own job.
-        if row.validity != Validity.PENDING:
-            registrations.setdefault(row.id, row)
-
-    evidence, sectors = _gather(session, list(registrations.values()), now, neighbours)
+    evidence, sectors = _gather(session, registrations, now, context)
 
     validations, changes = [], []
-    requested = set(ids)
-    for reg in registrations.values():
+    wanted = set(ids)
+    for reg in registrations:
         remarks = remarks_for(
             Subject(reg.registration_date, reg.inss, reg.limosa_id, reg.enterprise_number, reg.foreign_vat),
             evidence[reg.id],
@@ -76,11 +86,11 @@ def check_registrations(session: Session, ids: list[int], trigger: str, now: dat
         validity = Validity.INVALID if remarks else Validity.VALID
         codes = encode_codes(remarks)
         changed = reg.validity != validity or reg.remark_codes != codes
-        recorded = reg.id in requested and trigger in RECORDED_TRIGGERS
+        recorded = reg.id in wanted and trigger in RECORDED_TRIGGERS
         if not (changed or recorded or reg.validity == Validity.PENDING):
             continue
         validations.append({"registration_id": reg.id, "validated_at": now, "validity": str(validity),
-                            "remark_codes": codes, "trigger": trigger if reg.id in requested else "pairing",
+                            "remark_codes": codes, "trigger": trigger if reg.id in wanted else "pairing",
                             "job_id": job_id})
         changes.append({"id": reg.id, "validity": str(validity), "remark_codes": codes, "validated_at": now,
                         "sector": sectors.get(reg.workplace, reg.sector)})
@@ -91,23 +101,27 @@ def check_registrations(session: Session, ids: list[int], trigger: str, now: dat
     return len(validations)
 
 
-def _clocking_neighbours(session: Session, columns, clockings) -> list:
-    """The other clockings of the same people at the same workplaces around these instants."""
+def _load(session: Session, ids, lock: bool) -> list:
+    """The live registrations among `ids`; locked, in id order (no deadlocks), on PostgreSQL when asked."""
+    query = select(*_COLUMNS).where(_LIVE).order_by(Registration.id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Registration)
+    return sorted(select_in(session, query, Registration.id, ids), key=lambda r: r.id)
+
+
+def _clocking_context(session: Session, clockings) -> list:
+    """The live clockings of the same people at the same workplaces within pairing reach of these."""
     if not clockings:
         return []
-    window = MAX_OPEN + timedelta(hours=8)
-    low = min(c.clocked_at for c in clockings) - window
-    high = max(c.clocked_at for c in clockings) + window
-    query = select(*columns).where(
-        Registration.lifecycle != str(Lifecycle.CANCELLED),
-        Registration.clocked_at.between(low, high),
-    )
+    low = min(c.clocked_at for c in clockings) - PAIRING_CONTEXT
+    high = max(c.clocked_at for c in clockings) + PAIRING_CONTEXT
+    query = select(*_COLUMNS).where(_LIVE, Registration.clocked_at.between(low, high))
     keys = {(c.inss, c.workplace) for c in clockings}
     rows = select_in(session, query, Registration.inss, {inss for inss, _ in keys})
     return [r for r in rows if (r.inss, r.workplace) in keys]
 
 
-def _gather(session: Session, registrations: list, now: datetime, neighbours
+def _gather(session: Session, registrations: list, now: datetime, context: list
             ) -> tuple[dict[int, Evidence], dict[str, int]]:
     """What the sources say about each registration, and the sector of each known workplace."""
     inss = {r.inss for r in registrations if r.inss}
@@ -118,7 +132,8 @@ def _gather(session: Session, registrations: list, now: datetime, neighbours
 
     declarations = {d.number: d for d in select_in(
         session, select(WorkDeclaration.number, WorkDeclaration.sector, WorkDeclaration.starts_on,
-                        WorkDeclaration.ends_on, WorkDeclaration.subject_to_registration),
+                        WorkDeclaration.ends_on, WorkDeclaration.subject_to_registration,
+                        WorkDeclaration.declaring_contractor),
         WorkDeclaration.number, workplaces)}
     contracts: dict[str, dict[str, list[Period]]] = defaultdict(lambda: defaultdict(list))
     for c in select_in(session, select(Contract.declaration_number, Contract.enterprise, Contract.starts_on,
@@ -126,7 +141,7 @@ def _gather(session: Session, registrations: list, now: datetime, neighbours
         contracts[c.declaration_number][c.enterprise].append(Period(c.starts_on, c.ends_on))
     declaration_facts = {
         number: DeclarationFacts(Period(d.starts_on, d.ends_on), bool(d.subject_to_registration),
-                                 dict(contracts[number]))
+                                 d.declaring_contractor, dict(contracts[number]))
         for number, d in declarations.items()
     }
 
@@ -167,7 +182,7 @@ def _gather(session: Session, registrations: list, now: datetime, neighbours
                                                                       d.inss))
 
     duplicates = _duplicates(session, registrations)
-    pairing = _pairing(registrations, neighbours, now)
+    pairing = _pairing(registrations, context, now)
 
     evidence = {}
     for r in registrations:
@@ -183,14 +198,6 @@ def _gather(session: Session, registrations: list, now: datetime, neighbours
             pairing=pairing.get(r.id),
         )
     return evidence, {number: d.sector for number, d in declarations.items()}
-
-
-def _duplicate_key(r) -> tuple:
-    person = r.inss or r.limosa_id
-    employer = r.enterprise_number or r.foreign_vat
-    if r.clocked_at is not None:
-        return (person, employer, r.workplace, r.direction, r.clocked_at.replace(second=0, microsecond=0))
-    return (person, employer, r.workplace, r.registration_date)
 
 
 def _duplicates(session: Session, registrations: list) -> set[int]:
@@ -209,15 +216,15 @@ def _duplicates(session: Session, registrations: list) -> set[int]:
             rows += select_in(session, query.where(Registration.registration_date.in_(days)), column, people)
     first_of: dict[tuple, int] = {}
     for row in rows:
-        key = _duplicate_key(row)
+        key = duplicate_key(row)
         if key not in first_of or row.id < first_of[key]:
             first_of[key] = row.id
-    return {r.id for r in registrations if first_of.get(_duplicate_key(r), r.id) < r.id}
+    return {r.id for r in registrations if first_of.get(duplicate_key(r), r.id) < r.id}
 
 
-def _pairing(registrations: list, neighbours: list, now: datetime) -> dict[int, RemarkCode]:
+def _pairing(registrations: list, context: list, now: datetime) -> dict[int, RemarkCode]:
     sequences: dict[tuple[str, str], dict[int, Clocking]] = defaultdict(dict)
-    for r in [*registrations, *neighbours]:
+    for r in [*registrations, *context]:
         if r.clocked_at is not None and r.inss and r.direction:
             sequences[(r.inss, r.workplace)][r.id] = Clocking(r.id, r.direction, r.clocked_at)
     remarks: dict[int, RemarkCode] = {}
