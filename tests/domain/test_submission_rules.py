@@ -143,3 +143,10 @@ def test_batch_sizes(size, ok):
     else:
         with pytest.raises(BatchSizeError, match="1 to 200"):
             check_batch_size(size)
+
+
+def test_address_parts_fit_what_is_stored():
+    long_house_number = clocking(NOW, latitude=None, longitude=None,
+                                 address=Address("1000", "Bruxelles", "Rue Haute", "16 boîte 3, appartement 12B"))
+    [error] = check_submission(long_house_number, Regime.CLOCKING, Channel.REST, NOW)
+    assert error.code is ErrorCode.PLACE_OF_WORK_INVALID and "house number (at most 20)" in error.message

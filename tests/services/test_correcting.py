@@ -9,7 +9,17 @@ from presence.services.consulting import get_presence
 from presence.services.correcting import Correction, correct_presence
 from presence.services.errors import InvalidRequest, NotAllowed
 
-from ..helpers import CONSTRUCTION_SITE, EMPLOYER_ACCOUNT, employee_today, register_one, run_checks
+from ..conftest import TODAY
+from ..helpers import (
+    CONSTRUCTION_SITE,
+    EMPLOYER,
+    EMPLOYER_ACCOUNT,
+    POSTED,
+    WORKER,
+    employee_today,
+    register_one,
+    run_checks,
+)
 
 BACK_OFFICE = Caller.back_office(sender_id="onss-agent-7")
 
@@ -47,3 +57,45 @@ def test_corrections_within_30_days_and_well_formed(registry, clock):
     with pytest.raises(InvalidRequest, match="30 days"):
         correct_presence(registry, BACK_OFFICE, presence, Correction(workplace=CONSTRUCTION_SITE), "late")
     assert get_presence(registry, EMPLOYER_ACCOUNT, presence).lifecycle is Lifecycle.REGISTERED
+
+
+def test_a_request_made_in_time_is_applied_even_if_handled_later(registry, clock):
+    presence = register_one(registry, employee_today())
+    clock.advance(timedelta(days=35))
+    corrected = correct_presence(registry, BACK_OFFICE, presence, Correction(workplace=CONSTRUCTION_SITE),
+                                 "request of day 29", requested_on=TODAY + timedelta(days=29))
+    assert corrected.lifecycle is Lifecycle.EDITED
+    with pytest.raises(InvalidRequest, match="future"):
+        correct_presence(registry, BACK_OFFICE, presence, Correction(workplace=CONSTRUCTION_SITE), "x",
+                         requested_on=TODAY + timedelta(days=40))
+
+
+def test_a_correction_keeps_the_registration_whole(registry):
+    presence = register_one(registry, employee_today())
+    with pytest.raises(InvalidRequest, match="not a field of a day registration"):
+        correct_presence(registry, BACK_OFFICE, presence, Correction(direction="in"), "x")
+    # A Limosa number replaces the INSS and the enterprise.
+    corrected = correct_presence(registry, BACK_OFFICE, presence, Correction(limosa_id=POSTED), "posted worker")
+    assert (corrected.inss, corrected.enterprise_number, corrected.limosa_id) == (None, None, POSTED)
+    with pytest.raises(InvalidRequest, match="Limosa number names no INSS"):
+        correct_presence(registry, BACK_OFFICE, presence, Correction(enterprise_number=EMPLOYER), "x")
+    # Back to an INSS: it needs its enterprise in the same correction.
+    with pytest.raises(InvalidRequest, match="one enterprise"):
+        correct_presence(registry, BACK_OFFICE, presence, Correction(inss=WORKER), "x")
+    corrected = correct_presence(registry, BACK_OFFICE, presence,
+                                 Correction(inss=WORKER, enterprise_number=EMPLOYER), "not posted after all")
+    assert (corrected.inss, corrected.limosa_id) == (WORKER, None)
+    run_checks(registry)
+    assert get_presence(registry, EMPLOYER_ACCOUNT, presence).status is SoapStatus.VALIDATED
+
+
+def test_correcting_the_first_of_two_frees_the_duplicate(registry):
+    first = register_one(registry, employee_today())
+    second = register_one(registry, employee_today())
+    run_checks(registry)
+    assert get_presence(registry, EMPLOYER_ACCOUNT, second).remarks == (RemarkCode.DUPLICATE,)
+    correct_presence(registry, BACK_OFFICE, first, Correction(registration_date=TODAY + timedelta(days=1)),
+                     "was for tomorrow")
+    run_checks(registry)
+    assert get_presence(registry, EMPLOYER_ACCOUNT, second).remarks == ()
+    assert get_presence(registry, EMPLOYER_ACCOUNT, first).remarks == ()

@@ -4,9 +4,11 @@ import pytest
 from sqlalchemy import select
 
 from presence.db.models import AuditEvent, Registration, Validation
+from presence.domain.channels import Channel
 from presence.domain.errors import BatchSizeError, ErrorCode
 from presence.domain.registration import Submission
 from presence.domain.remarks import RemarkCode
+from presence.domain.sectors import Regime
 from presence.domain.statuses import SoapStatus, Validity
 from presence.domain.visibility import Caller, Role
 from presence.jobs.models import Job
@@ -127,3 +129,19 @@ def test_first_validation_is_recorded_once(registry):
     with registry.db.reading() as session:
         assert len(session.scalars(select(Validation).where(
             Validation.registration_id == outcome.presence.id)).all()) == 1
+
+
+def test_a_workplace_of_the_other_regime_is_refused(registry):
+    day_on_cleaning = employee_today(workplace="1Y1003SQ5VSSZ")
+    [outcome] = register(registry, day_on_cleaning)
+    assert outcome.errors[0].code is ErrorCode.WORKPLACE_INVALID and "cleaning" in outcome.errors[0].message
+    clocking_on_construction = employee_today(clocked_at=registry.clock.now(), direction="in", latitude=50.85,
+                                              longitude=4.35)
+    [outcome] = register(registry, clocking_on_construction, channel=Channel.REST, regime=Regime.CLOCKING)
+    assert outcome.errors[0].code is ErrorCode.WORKPLACE_INVALID and "per day" in outcome.errors[0].message
+    assert count(registry.db, Registration) == 0
+
+
+def test_the_sector_is_known_at_once(registry):
+    [outcome] = register(registry, employee_today())
+    assert outcome.presence.sector == 1

@@ -72,6 +72,8 @@ class Database:
         # Enterprise numbers known to the enterprise register. Its rows are never deleted (importers upsert,
         # a struck-off enterprise keeps its row with an end date), so a number once found stays found.
         self.known_enterprises: set[str] = set()
+        # Sectors of known work declarations: a declaration keeps its sector for life.
+        self.declaration_sectors: dict[str, int] = {}
 
     @property
     def is_postgresql(self) -> bool:

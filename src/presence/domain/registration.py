@@ -25,6 +25,7 @@ from .sectors import Regime
 from .timing import clocking_in_window, day_window
 
 MAX_REFERENCE_LENGTH = 50  # the SOAP schema allows 24; the REST customReference is ours to bound
+ADDRESS_LIMITS = {"municipality": 100, "street": 150, "house_number": 20, "box": 20}  # as stored
 
 # Places of work are in Belgium; a small margin for points on the border (*ours*).
 BELGIUM_LATITUDE = (49.45, 51.55)
@@ -236,5 +237,11 @@ def _check_clocking(submission, received_at, values, errors) -> None:
             errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work",
                        "place of work: municipality, street and house number are required")
         else:
-            values["address"] = Address(post_code, address.municipality.strip(), address.street.strip(),
-                                        address.house_number.strip(), (address.box or "").strip() or None)
+            parts = Address(post_code, address.municipality.strip(), address.street.strip(),
+                            address.house_number.strip(), (address.box or "").strip() or None)
+            too_long = [name for name, limit in ADDRESS_LIMITS.items() if len(getattr(parts, name) or "") > limit]
+            if too_long:
+                errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work",
+                           "place of work: too long: " + ", ".join(
+                               f"{name.replace('_', ' ')} (at most {ADDRESS_LIMITS[name]})" for name in too_long))
+            values["address"] = parts

@@ -9,15 +9,14 @@ from sqlalchemy import func, select
 from ..db.models import Registration
 from ..domain.cancellation import parse_reason
 from ..domain.channels import Channel
-from ..domain.checks import duplicate_key
 from ..domain.errors import ErrorCode, ItemError, check_batch_size
-from ..domain.shifts import PAIRING_CONTEXT
 from ..domain.statuses import Lifecycle
 from ..domain.timing import may_still_cancel
 from ..domain.visibility import Caller, Parties, consultation_scope, may_cancel
 from ..jobs.queue import enqueue
 from ..sources.models import WorkDeclaration
 from . import audit
+from .checking import dependents_of
 from .context import Registry
 from .registering import CHECK_JOB
 from .scope import scope_filter
@@ -108,25 +107,9 @@ def cancel_presences(registry: Registry, caller: Caller, channel: Channel,
             cancelled_ids = [r.id for r in cancelled_rows]
             audit.record(session, caller, channel, "registration.cancelled", "registration", cancelled_ids, now,
                          {"reasons": {str(r.id): r.cancellation_reason for r in cancelled_rows}})
-            _recheck_after_cancel(session, cancelled_rows, now)
+            affected = dependents_of(session, cancelled_rows)
+            if affected:
+                enqueue(session, CHECK_JOB, [{"ids": sorted(affected), "trigger": "cancellation"}], now)
         results = [Cancelled(PresenceView.from_row(r)) if isinstance(r, Registration) else r for r in results]
     registry.db.jobs_queued.set()
     return results
-
-
-def _recheck_after_cancel(session, cancelled: list[Registration], now) -> None:
-    """A cancellation can change others' remarks: the later registrations of the same presence (one of them
-    was a duplicate of the cancelled one), and (cleaning) the clockings paired after it."""
-    affected = set()
-    for r in cancelled:
-        person = Registration.inss == r.inss if r.inss else Registration.limosa_id == r.limosa_id
-        later = [Registration.id != r.id, Registration.lifecycle != str(Lifecycle.CANCELLED), person]
-        same_day = session.execute(select(Registration).where(
-            *later, Registration.id > r.id, Registration.registration_date == r.registration_date)).scalars()
-        affected.update(other.id for other in same_day if duplicate_key(other) == duplicate_key(r))
-        if r.clocked_at is not None:
-            affected.update(session.scalars(select(Registration.id).where(
-                *later, Registration.workplace == r.workplace,
-                Registration.clocked_at.between(r.clocked_at, r.clocked_at + PAIRING_CONTEXT))))
-    if affected:
-        enqueue(session, CHECK_JOB, [{"ids": sorted(affected), "trigger": "cancellation"}], now)

@@ -235,3 +235,21 @@ def _pairing(registrations: list, context: list, now: datetime) -> dict[int, Rem
         for registration_id in result.second_ins:
             remarks[registration_id] = RemarkCode.SECOND_IN
     return remarks
+
+
+def dependents_of(session: Session, changed: list[Registration]) -> set[int]:
+    """Registrations whose remarks may depend on these (before they were cancelled or corrected): the later
+    registrations of the same presence (one was a duplicate of it) and, in cleaning, the clockings paired
+    after it."""
+    affected: set[int] = set()
+    for r in changed:
+        person = Registration.inss == r.inss if r.inss else Registration.limosa_id == r.limosa_id
+        others = [Registration.id != r.id, _LIVE, person]
+        same_day = session.scalars(select(Registration).where(
+            *others, Registration.id > r.id, Registration.registration_date == r.registration_date))
+        affected.update(other.id for other in same_day if duplicate_key(other) == duplicate_key(r))
+        if r.clocked_at is not None:
+            affected.update(session.scalars(select(Registration.id).where(
+                *others, Registration.workplace == r.workplace,
+                Registration.clocked_at.between(r.clocked_at, r.clocked_at + PAIRING_CONTEXT))))
+    return affected

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ..clock import belgian_date
 from ..db.models import Registration, Revision
@@ -17,43 +17,71 @@ from ..domain.identifiers import (
     parse_enterprise_number,
     parse_foreign_vat,
     parse_inss,
+    parse_limosa_id,
     parse_work_declaration_number,
 )
 from ..domain.registration import Direction
-from ..domain.statuses import Lifecycle
+from ..domain.sectors import Regime
+from ..domain.statuses import Lifecycle, Validity
 from ..domain.timing import CORRECTION_DAYS, may_still_correct
 from ..domain.visibility import Caller, CallerKind
 from ..jobs.queue import enqueue
 from . import audit
+from .checking import dependents_of
 from .context import Registry
 from .errors import InvalidRequest, NotAllowed, NotFound
 from .registering import CHECK_JOB
 from .views import PresenceView
+
+_PARSERS = {
+    "inss": parse_inss,
+    "limosa_id": parse_limosa_id,
+    "enterprise_number": parse_enterprise_number,
+    "foreign_vat": parse_foreign_vat,
+    "workplace": parse_work_declaration_number,
+}
+# A new person or enterprise replaces the identifiers it excludes.
+_REPLACES = {
+    "inss": ("limosa_id",),
+    "limosa_id": ("inss", "enterprise_number", "foreign_vat"),
+    "enterprise_number": ("foreign_vat",),
+    "foreign_vat": ("enterprise_number",),
+}
+_FIELDS_OF = {
+    Regime.DAY: {"registration_date", "inss", "limosa_id", "enterprise_number", "foreign_vat", "workplace"},
+    Regime.CLOCKING: {"clocked_at", "direction", "inss", "enterprise_number", "foreign_vat", "workplace"},
+}
 
 
 @dataclass(frozen=True)
 class Correction:
     """The values to change (None: unchanged)."""
 
-    registration_date: date | None = None
-    clocked_at: datetime | None = None
-    direction: str | None = None
+    registration_date: date | None = None  # day regime
+    clocked_at: datetime | None = None  # clocking regime (the date follows)
+    direction: str | None = None  # clocking regime
     inss: str | None = None
+    limosa_id: str | None = None
     enterprise_number: str | None = None
     foreign_vat: str | None = None
     workplace: str | None = None
 
 
 def correct_presence(registry: Registry, caller: Caller, registration_id: int, correction: Correction,
-                     justification: str) -> PresenceView:
+                     justification: str, requested_on: date | None = None) -> PresenceView:
+    """Apply a correction requested on `requested_on` (default today). The registration is checked again."""
     if caller.kind not in (CallerKind.BACK_OFFICE, CallerKind.OPERATOR):
         raise NotAllowed("only the service's back office corrects registrations")
     if not justification or not justification.strip():
         raise InvalidRequest("a correction needs its justification (the supporting documents)", "justification")
+    now = registry.clock.now()
+    today = belgian_date(now)
+    requested_on = requested_on or today
+    if requested_on > today:
+        raise InvalidRequest("the request date is in the future", "requested_on")
     changes = _parse(correction)
     if not changes:
         raise InvalidRequest("nothing to correct", "correction")
-    now = registry.clock.now()
     with registry.db.writing() as session:
         query = select(Registration).where(Registration.id == registration_id)
         if registry.db.is_postgresql:
@@ -63,42 +91,47 @@ def correct_presence(registry: Registry, caller: Caller, registration_id: int, c
             raise NotFound("no such registration")
         if registration.lifecycle == Lifecycle.CANCELLED:
             raise InvalidRequest("a cancelled registration cannot be corrected", "registration_id")
-        if not may_still_correct(registration.registration_date, belgian_date(now)):
+        if not may_still_correct(registration.registration_date, requested_on):
             raise InvalidRequest(f"corrections are requested within {CORRECTION_DAYS} days of the registration "
-                                 "date", "registration_date")
-        if "enterprise_number" in changes:
-            changes["foreign_vat"] = None
-        elif "foreign_vat" in changes:
-            changes["enterprise_number"] = None
+                                 "date", "requested_on")
+        regime = Regime(registration.regime)
+        refused = sorted(set(changes) - _FIELDS_OF[regime])
+        if refused:
+            raise InvalidRequest(f"not a field of a {regime} registration: {', '.join(refused)}", refused[0])
+        for field in list(changes):
+            for excluded in _REPLACES.get(field, ()):
+                changes.setdefault(excluded, None)
         if "clocked_at" in changes:
             changes["registration_date"] = belgian_date(changes["clocked_at"])
+        _check_identity({name: changes.get(name, getattr(registration, name))
+                         for name in ("inss", "limosa_id", "enterprise_number", "foreign_vat")})
+
+        dependents = dependents_of(session, [registration])  # of the old values
         before = {key: _plain(getattr(registration, key)) for key in changes}
         after = {key: _plain(value) for key, value in changes.items()}
         for key, value in changes.items():
             setattr(registration, key, value)
         registration.lifecycle = str(Lifecycle.EDITED)
         registration.lifecycle_at = now
-        session.execute(insert(Revision), [{"registration_id": registration.id, "revised_at": now,
-                                            "actor": caller.sender_id or str(caller.kind),
-                                            "justification": justification.strip(), "before": before,
-                                            "after": after}])
+        registration.validity = str(Validity.PENDING)  # until the checks ran on the new values
+        registration.remark_codes = ""
+        session.add(Revision(registration_id=registration.id, revised_at=now,
+                             actor=caller.sender_id or str(caller.kind), justification=justification.strip(),
+                             before=before, after=after))
         audit.record(session, caller, Channel.BACK_OFFICE, "registration.corrected", "registration",
-                     [registration.id], now, {"fields": sorted(changes)})
+                     [registration.id], now, {"fields": sorted(changes), "requested_on": requested_on.isoformat()})
         enqueue(session, CHECK_JOB, [{"ids": [registration.id], "trigger": "correction"}], now)
+        if dependents:
+            enqueue(session, CHECK_JOB, [{"ids": sorted(dependents), "trigger": "correction"}], now)
+        session.flush()
         view = PresenceView.from_row(registration)
     registry.db.jobs_queued.set()
     return view
 
 
 def _parse(correction: Correction) -> dict:
-    parsers = {
-        "inss": parse_inss,
-        "enterprise_number": parse_enterprise_number,
-        "foreign_vat": parse_foreign_vat,
-        "workplace": parse_work_declaration_number,
-    }
     changes = {}
-    for key, parser in parsers.items():
+    for key, parser in _PARSERS.items():
         value = getattr(correction, key)
         if value is not None:
             try:
@@ -118,5 +151,19 @@ def _parse(correction: Correction) -> dict:
     return changes
 
 
+def _check_identity(values: dict) -> None:
+    """The rule of every registration: a person (INSS/BIS with one enterprise, or a Limosa number alone)."""
+    if values["limosa_id"]:
+        if values["inss"] or values["enterprise_number"] or values["foreign_vat"]:
+            raise InvalidRequest("a registration by Limosa number names no INSS and no enterprise", "limosa_id")
+    elif not values["inss"]:
+        raise InvalidRequest("a registration names an INSS/BIS number or a Limosa number", "inss")
+    elif bool(values["enterprise_number"]) == bool(values["foreign_vat"]):
+        raise InvalidRequest("a registration by INSS names one enterprise: an enterprise number or a foreign "
+                             "VAT number", "enterprise_number")
+
+
 def _plain(value):
     return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+

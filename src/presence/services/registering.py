@@ -12,17 +12,24 @@ from ..db.models import Registration
 from ..domain.channels import Channel
 from ..domain.errors import ErrorCode, ItemError, check_batch_size
 from ..domain.registration import CheckedSubmission, Submission, check_submission
-from ..domain.sectors import Regime
+from ..domain.sectors import Regime, Sector, regime_of
 from ..domain.statuses import Lifecycle, Validity
 from ..domain.visibility import Caller, may_register, may_register_person
 from ..jobs.queue import enqueue
-from ..sources.models import Enterprise
+from ..sources.models import Enterprise, WorkDeclaration
 from . import audit
 from .context import Registry
 from .errors import NotAllowed
 from .views import PresenceView
 
 CHECK_JOB = "check"
+
+WRONG_REGIME = {
+    Regime.DAY: "work-declaration number: a cleaning workplace, where check-ins and check-outs are registered "
+                "(REST service), not days",
+    Regime.CLOCKING: "work-declaration number: a construction or meat workplace, where presence is registered "
+                     "per day (SOAP service), not by check-in and check-out",
+}
 
 
 @dataclass(frozen=True)
@@ -49,10 +56,15 @@ def register_presences(registry: Registry, caller: Caller, channel: Channel, reg
         known = _known_enterprises(registry, session, {
             c.enterprise_number for c in checked if isinstance(c, CheckedSubmission) and c.enterprise_number})
 
+        sectors = _declaration_sectors(registry, session, {
+            c.workplace for c in checked if isinstance(c, CheckedSubmission)})
         outcomes: list[CheckedSubmission | list[ItemError]] = []
         for item in checked:
             if isinstance(item, CheckedSubmission):
                 errors = []
+                sector = sectors.get(item.workplace)
+                if sector is not None and regime_of(Sector(sector)) is not regime:
+                    errors.append(ItemError(ErrorCode.WORKPLACE_INVALID, "workplace", WRONG_REGIME[regime]))
                 if item.enterprise_number and item.enterprise_number not in known:
                     errors.append(ItemError(ErrorCode.ENTERPRISE_UNKNOWN, "enterprise_number",
                                             "enterprise number: unknown to the enterprise register"))
@@ -62,8 +74,7 @@ def register_presences(registry: Registry, caller: Caller, channel: Channel, reg
                 item = errors or item
             outcomes.append(item)
 
-        # The sector comes from the work declaration, found by the checks.
-        rows = [registration_row(item, caller, channel, None, now)
+        rows = [registration_row(item, caller, channel, sectors.get(item.workplace), now)
                 for item in outcomes if isinstance(item, CheckedSubmission)]
         ids: list[int] = []
         if rows:
@@ -93,6 +104,17 @@ def _known_enterprises(registry: Registry, session, numbers: set[str]) -> set[st
     if missing:
         known.update(session.scalars(select(Enterprise.number).where(Enterprise.number.in_(missing))))
     return numbers & known
+
+
+def _declaration_sectors(registry: Registry, session, numbers: set[str]) -> dict[str, int]:
+    """The sector of each of these workplaces that has a work declaration (unknown ones are left out: the
+    checks will say so)."""
+    sectors = registry.db.declaration_sectors
+    missing = numbers - sectors.keys()
+    if missing:
+        sectors.update(session.execute(select(WorkDeclaration.number, WorkDeclaration.sector)
+                                       .where(WorkDeclaration.number.in_(missing))).all())
+    return {number: sectors[number] for number in numbers if number in sectors}
 
 
 def allocate_ids(session, count: int) -> list[int]:
