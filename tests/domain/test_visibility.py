@@ -6,7 +6,7 @@ CONTRACTOR = "0566988259"
 CLIENT = "0403019261"
 
 PARTIES = Parties(inss=WORKER, limosa_id=None, employer=EMPLOYER, sender_enterprise=EMPLOYER,
-                  declaring_contractor=CONTRACTOR, client=CLIENT)
+                  declaring_contractor=CONTRACTOR)
 
 
 def test_scopes():
@@ -31,7 +31,7 @@ def test_who_may_cancel():
 
 def test_a_posted_worker_cannot_cancel_his_limosa_registration():
     limosa = Parties(inss=WORKER, limosa_id="24910158641968060", employer=None, sender_enterprise=EMPLOYER,
-                     declaring_contractor=CONTRACTOR, client=CLIENT)
+                     declaring_contractor=CONTRACTOR)
     assert not may_cancel(Caller.person(WORKER), limosa)
 
 

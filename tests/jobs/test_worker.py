@@ -164,3 +164,18 @@ def test_unknown_job_kind_is_a_failure_not_a_crash(db):
     with db.reading() as session:
         job = session.scalars(select(Job)).one()
     assert job.state == JobState.DEAD and "no handler" in job.last_error
+
+
+def test_a_job_whose_worker_dies_every_time_becomes_a_dead_letter(db):
+    clock = FrozenClock(NOW)
+    with db.writing() as session:
+        queue.enqueue(session, "fatal", [{}], clock.now(), max_attempts=2)
+    for _ in range(2):  # claimed, then the worker "dies": the lease runs out
+        with db.writing() as session:
+            assert len(queue.claim(session, clock.now(), timedelta(seconds=60))) == 1
+        clock.advance(timedelta(seconds=61))
+    with db.writing() as session:
+        assert queue.claim(session, clock.now(), timedelta(seconds=60)) == []
+    with db.reading() as session:
+        job = session.scalars(select(Job)).one()
+    assert job.state == JobState.DEAD and "died" in job.last_error

@@ -63,7 +63,7 @@ def test_sorting_and_pagination(registry, three):
     assert result.total == 3 and ids(result) == [duplicate]
     by_status = search_presences(registry, EMPLOYER_ACCOUNT, SearchCriteria(periods=[(TODAY, TOMORROW)]),
                                  sort=Sort(SortKey.STATUS))
-    assert ids(by_status) == [duplicate, clean, posted]  # invalid < valid
+    assert ids(by_status) == [clean, posted, duplicate]  # validated before failed
 
 
 def test_answers_hold_at_most_500(registry):
@@ -90,3 +90,30 @@ def test_history_and_worker_name_in_results(registry, three):
     result = search_presences(registry, EMPLOYER_ACCOUNT, today_only())
     assert result.items[0].worker is not None and result.items[0].worker.family_name
     assert len(result.items[0].history) == 1
+
+
+def test_the_foreign_employer_sees_and_cancels_its_posted_workers_registrations(registry, three):
+    from presence.domain.channels import Channel
+    from presence.services.cancelling import Cancelled, CancelRequest, cancel_presences
+    from presence.sources.simulation import PUBLIC_FOREIGN_EMPLOYER
+
+    clean, duplicate, posted = three
+    employer = Caller.enterprise_account(PUBLIC_FOREIGN_EMPLOYER)
+    result = search_presences(registry, employer, SearchCriteria(periods=[(TODAY, TOMORROW)]))
+    assert ids(result) == [posted]
+    [outcome] = cancel_presences(registry, employer, Channel.WEB_SERVICE, [CancelRequest(posted, "PLANNING")])
+    assert isinstance(outcome, Cancelled)
+
+
+def test_naive_instants_are_refused(registry):
+    from datetime import datetime
+
+    with pytest.raises(InvalidRequest, match="offset"):
+        search_presences(registry, EMPLOYER_ACCOUNT, today_only(created_from=datetime(2026, 3, 3, 9)))
+
+
+def test_status_sort_follows_the_soap_status(registry, three):
+    clean, duplicate, posted = three
+    result = search_presences(registry, EMPLOYER_ACCOUNT, SearchCriteria(periods=[(TODAY, TOMORROW)]),
+                              sort=Sort(SortKey.STATUS, descending=True))
+    assert ids(result) == [duplicate, posted, clean]  # failed, then validated (ids descending too)

@@ -28,6 +28,8 @@ class Role(StrEnum):
     CONSULTANT = "consultant"  # consults only
 
 
+# Access managers and technical managers manage who may do what and the channels; they see registrations only
+# when also given a consulting role. The main access manager, the enterprise's legal representative, sees them.
 CONSULTING_ROLES = frozenset({Role.MAIN_ACCESS_MANAGER, Role.REGISTRAR, Role.CONSULTANT})
 
 
@@ -69,7 +71,8 @@ class Scope:
 
     `everything`: all registrations. `person`: the registrations of that INSS, except those made with a
     Limosa number (a posted worker cannot consult those himself). `enterprise`: the registrations where the
-    enterprise is the employer, the sender, the declaring contractor of the workplace or its client.
+    enterprise is the employer (for a Limosa registration: the employer of the Limosa declaration), the
+    sender, the declaring contractor of the workplace or its client.
     """
 
     everything: bool = False
@@ -107,10 +110,9 @@ class Parties:
 
     inss: str | None
     limosa_id: str | None
-    employer: str | None  # KBO/BCE number or foreign VAT
+    employer: str | None  # KBO/BCE number or foreign VAT (for a Limosa registration: the posting employer)
     sender_enterprise: str | None
     declaring_contractor: str | None
-    client: str | None
 
 
 def may_cancel(caller: Caller, parties: Parties) -> bool:

@@ -50,13 +50,19 @@ def claim(session: Session, now: datetime, lease: timedelta, limit: int = 1) -> 
         and_(Job.state == JobState.READY, Job.run_after <= now),
         and_(Job.state == JobState.RUNNING, Job.lease_until < now),
     )
-    query = select(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts).where(claimable)
+    query = select(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts, Job.state).where(claimable)
     query = query.order_by(Job.id).limit(limit)
     if session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = session.execute(query).all()
     claims = []
     for row in rows:
+        if row.state == JobState.RUNNING and row.attempts >= row.max_attempts:
+            # Its worker died on every attempt (killed, out of memory ...): a dead letter, not another try.
+            session.execute(update(Job).where(Job.id == row.id).values(
+                state=JobState.DEAD, lease_until=None, claim_token=None, finished_at=now,
+                last_error="the worker died during every attempt (lease ran out)"))
+            continue
         token = uuid.uuid4().hex
         session.execute(
             update(Job)

@@ -44,7 +44,10 @@ class Worker:
         with self.db.writing() as session:
             claims = queue.claim(session, self.clock.now(), self.lease, self.batch)
         for job in claims:
-            self._process(job)
+            try:
+                self._process(job)
+            except Exception:  # recording the failure failed too (database gone): the lease will free it
+                log.exception("job %s (%s) left to its lease", job.id, job.kind)
         return len(claims)
 
     def run_until_idle(self, max_rounds: int = 10_000) -> int:

@@ -14,7 +14,7 @@ from ..domain.statuses import Lifecycle
 from ..domain.timing import may_still_cancel
 from ..domain.visibility import Caller, Parties, consultation_scope, may_cancel
 from ..jobs.queue import enqueue
-from ..sources.models import WorkDeclaration
+from ..sources.models import LimosaDeclaration, WorkDeclaration
 from . import audit
 from .checking import dependents_of
 from .context import Registry
@@ -60,8 +60,9 @@ def cancel_presences(registry: Registry, caller: Caller, channel: Channel,
         highest = session.scalar(select(func.max(Registration.id))) or 0
         ids = {i for i in (parse_registration_id(r.registration_id) for r in requests) if i}
         query = (
-            select(Registration, WorkDeclaration.declaring_contractor, WorkDeclaration.client)
+            select(Registration, WorkDeclaration.declaring_contractor, LimosaDeclaration.employer.label("posting"))
             .outerjoin(WorkDeclaration, WorkDeclaration.number == Registration.workplace)
+            .outerjoin(LimosaDeclaration, LimosaDeclaration.number == Registration.limosa_id)
             .where(Registration.id.in_(ids), scope_filter(consultation_scope(caller)))
         )
         if session.bind.dialect.name == "postgresql":
@@ -86,8 +87,8 @@ def cancel_presences(registry: Registry, caller: Caller, channel: Channel,
                 row = visible[registration_id]
                 registration = row.Registration
                 parties = Parties(registration.inss, registration.limosa_id,
-                                  registration.enterprise_number or registration.foreign_vat,
-                                  registration.sender_enterprise, row.declaring_contractor, row.client)
+                                  registration.enterprise_number or registration.foreign_vat or row.posting,
+                                  registration.sender_enterprise, row.declaring_contractor)
                 if not may_cancel(caller, parties):
                     results.append(_error(ErrorCode.NOT_ALLOWED, "you may consult this registration, not cancel it"))
                 elif registration.lifecycle == Lifecycle.CANCELLED:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from ..db.models import Registration, Revision, Validation
 from ..domain.remarks import RemarkCode, decode_codes
@@ -35,11 +35,19 @@ class SortKey(StrEnum):
     SENDER_ID = "SENDER ID"
 
 
+# The SOAP status, as one sortable value: registered (pending) < validated < failed < cancelled.
+_STATUS_RANK = case(
+    (Registration.lifecycle == str(Lifecycle.CANCELLED), 3),
+    (Registration.validity == str(Validity.INVALID), 2),
+    (Registration.validity == str(Validity.VALID), 1),
+    else_=0,
+)
+
 _SORT_COLUMNS = {
     SortKey.ID: (Registration.id,),
     SortKey.REGISTRATION_DATE: (Registration.registration_date, Registration.clocked_at),
     SortKey.CREATION_DATE: (Registration.created_at,),
-    SortKey.STATUS: (Registration.lifecycle, Registration.validity),
+    SortKey.STATUS: (_STATUS_RANK,),
     SortKey.PLACE_OF_WORK: (Registration.workplace,),
     SortKey.COMPANY_ID: (Registration.enterprise_number, Registration.foreign_vat),
     SortKey.CHANNEL: (Registration.channel,),
@@ -68,6 +76,7 @@ class SearchCriteria:
     direction: str | None = None
     channel: str | None = None
     client_reference: str | None = None
+    activity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,12 @@ class SearchResult:
 
 
 def _conditions(criteria: SearchCriteria) -> list:
+    for name in ("created_from", "created_to"):
+        value = getattr(criteria, name)
+        if value is not None and value.tzinfo is None:
+            raise InvalidRequest(f"{name}: an instant with its offset from UTC", name)
+    if criteria.instants and any(i.tzinfo is None for i in criteria.instants):
+        raise InvalidRequest("registration instants with their offset from UTC", "instants")
     if not 1 <= len(criteria.periods) <= MAX_PERIODS:
         raise InvalidRequest(f"give 1 to {MAX_PERIODS} registration periods", "periods")
     for start, end in criteria.periods:
@@ -111,6 +126,7 @@ def _conditions(criteria: SearchCriteria) -> list:
         (Registration.direction, criteria.direction),
         (Registration.channel, criteria.channel),
         (Registration.client_reference, criteria.client_reference),
+        (Registration.activity, criteria.activity),
     ):
         if value is not None:
             conditions.append(column == value)
@@ -146,7 +162,8 @@ def search_presences(registry: Registry, caller: Caller, criteria: SearchCriteri
         raise InvalidRequest("pagination: first row and size are not negative", "pagination")
     page = Page(page.first_row, min(page.size, MAX_RESULTS))
     where = [*_conditions(criteria), scope_filter(scope)]
-    order = [c.desc() if sort.descending else c.asc() for c in _SORT_COLUMNS[sort.key]]
+    # Empty values last either way, on both engines (they disagree by default).
+    order = [(c.desc() if sort.descending else c.asc()).nulls_last() for c in _SORT_COLUMNS[sort.key]]
     if sort.key is not SortKey.ID:
         order.append(Registration.id.desc() if sort.descending else Registration.id.asc())
     with registry.db.reading() as session:

@@ -6,7 +6,7 @@ from sqlalchemy import and_, false, or_, select, true
 
 from ..db.models import Registration
 from ..domain.visibility import Scope
-from ..sources.models import WorkDeclaration
+from ..sources.models import LimosaDeclaration, WorkDeclaration
 
 
 def scope_filter(scope: Scope | None):
@@ -21,9 +21,12 @@ def scope_filter(scope: Scope | None):
     workplaces = select(WorkDeclaration.number).where(
         or_(WorkDeclaration.declaring_contractor == enterprise, WorkDeclaration.client == enterprise)
     )
+    # A foreign employer's posted workers registered by Limosa number: the Limosa declaration names it.
+    postings = select(LimosaDeclaration.number).where(LimosaDeclaration.employer == enterprise)
     return or_(
         Registration.enterprise_number == enterprise,
         Registration.foreign_vat == enterprise,
         Registration.sender_enterprise == enterprise,
         Registration.workplace.in_(workplaces),
+        Registration.limosa_id.in_(postings),
     )

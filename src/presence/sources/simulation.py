@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from stdnum.iso7064 import mod_11_10, mod_97_10
 from stdnum.lu import tva as lu_tva
 from stdnum.pt import nif as pt_nif
 
+from ..db.bulk import bulk_insert
 from ..db.engine import Database
 from ..domain.sectors import Sector, subject_to_registration
 from .models import (
@@ -790,15 +791,14 @@ class _Writer:
     def write(self, session, table: str, chunk: list[dict], total: int) -> None:
         if not chunk:
             return
-        session.execute(insert(TABLES[table]), chunk)
+        bulk_insert(session, TABLES[table], chunk)
         self.counts[table] += len(chunk)
         if self.progress is not None:
             self.progress(table, self.counts[table], total)
 
-    def stream(self, db: Database, table: str, rows: Iterable[dict], total: int) -> None:
-        with db.writing() as session:
-            for chunk in _chunks(rows):
-                self.write(session, table, chunk, total)
+    def stream(self, session, table: str, rows: Iterable[dict], total: int) -> None:
+        for chunk in _chunks(rows):
+            self.write(session, table, chunk, total)
 
 
 def generate(db: Database, size: str, today: date, progress: Progress | None = None) -> SimulationSummary:
@@ -816,9 +816,16 @@ def generate(db: Database, size: str, today: date, progress: Progress | None = N
     metas = _enterprise_meta(dims, today)
     writer = _Writer(progress)
 
+    # One transaction: an interrupted load leaves nothing behind, so `is_loaded` never sees half a dataset.
+    with db.writing() as session:
+        _write_all(session, writer, fixed, metas, dims, today, stamp)
+    return SimulationSummary(counts=dict(writer.counts), scenarios=scenarios(today))
+
+
+def _write_all(session, writer: _Writer, fixed, metas, dims: Size, today: date, stamp: datetime) -> None:
     def stream(table: str, bulk: Iterable[dict], bulk_total: int) -> None:
         rows = fixed[table]
-        writer.stream(db, table, _concat(rows, bulk), len(rows) + bulk_total)
+        writer.stream(session, table, _concat(rows, bulk), len(rows) + bulk_total)
 
     stream("person", _bulk_people(dims, stamp), dims.people + dims.limosa)
     stream("enterprise", _bulk_enterprises(metas, dims, stamp), dims.enterprises + dims.foreign_employers)
@@ -830,24 +837,20 @@ def generate(db: Database, size: str, today: date, progress: Progress | None = N
     stream("dimona_period", _bulk_dimona(metas, dims, today), dims.dimona)
     stream("limosa_declaration", _bulk_limosa(dims, today, stamp), dims.limosa)
 
-    # Declarations and their chains, in the same transaction (contracts refer to their declaration).
+    # Declarations before the contracts that refer to them.
     chains = _chain_sizes(dims)
     declarations_total = len(fixed["work_declaration"]) + dims.declarations
     contracts_total = len(fixed["contract"]) + sum(chains) + dims.declarations
-    with db.writing() as session:
-        writer.write(session, "work_declaration", fixed["work_declaration"], declarations_total)
-        writer.write(session, "contract", fixed["contract"], contracts_total)
-        pending: list[dict] = []
-        for chunk in _chunks(_bulk_declarations(metas, dims, today, stamp, chains), INSERT_CHUNK // 4):
-            writer.write(session, "work_declaration", [declaration for declaration, _ in chunk],
-                         declarations_total)
-            pending.extend(contract for _, contracts in chunk for contract in contracts)
-            if len(pending) >= INSERT_CHUNK:
-                writer.write(session, "contract", pending, contracts_total)
-                pending = []
-        writer.write(session, "contract", pending, contracts_total)
-
-    return SimulationSummary(counts=dict(writer.counts), scenarios=scenarios(today))
+    writer.write(session, "work_declaration", fixed["work_declaration"], declarations_total)
+    writer.write(session, "contract", fixed["contract"], contracts_total)
+    pending: list[dict] = []
+    for chunk in _chunks(_bulk_declarations(metas, dims, today, stamp, chains), INSERT_CHUNK // 4):
+        writer.write(session, "work_declaration", [declaration for declaration, _ in chunk], declarations_total)
+        pending.extend(contract for _, contracts in chunk for contract in contracts)
+        if len(pending) >= INSERT_CHUNK:
+            writer.write(session, "contract", pending, contracts_total)
+            pending = []
+    writer.write(session, "contract", pending, contracts_total)
 
 
 def _concat(first: list[dict], then: Iterable[dict]) -> Iterator[dict]:
