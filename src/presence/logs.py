@@ -14,6 +14,8 @@ def mask_personal_numbers(text: str) -> str:
 
 
 class PersonalNumberFilter(logging.Filter):
+    """Masks the message (the formatter below also masks tracebacks)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         masked = mask_personal_numbers(message)
@@ -22,9 +24,16 @@ class PersonalNumberFilter(logging.Filter):
         return True
 
 
+class MaskingFormatter(logging.Formatter):
+    """The whole formatted line, traceback included, with personal numbers masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_personal_numbers(super().format(record))
+
+
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PersonalNumberFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

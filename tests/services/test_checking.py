@@ -107,6 +107,7 @@ def test_the_public_examples_validate_on_any_day(registry, clock, day):
 def test_a_late_dimona_validates_a_failed_registration(registry, tmp_path):
     s = scenario("CAW_01")
     registration_id = register_scenario(registry, s)
+    register_scenario(registry, scenario(None))  # someone else: the Dimona does not concern him
     run_checks(registry)
     assert get_presence(registry, OPERATOR, registration_id).status is SoapStatus.FAILED
 
@@ -115,7 +116,7 @@ def test_a_late_dimona_validates_a_failed_registration(registry, tmp_path):
         writer = csv.writer(f)
         writer.writerow(["dimona_id", "inss", "employer", "starts_on", "ends_on", "worker_type"])
         writer.writerow(["LATE-1", s.inss, s.enterprise_number, TODAY.isoformat(), "", "OTH"])
-    import_source(registry, OPERATOR, "dimona", late)
+    assert import_source(registry, OPERATOR, "dimona", late).revalidated == 1
     run_checks(registry)
 
     presence = get_presence(registry, OPERATOR, registration_id)

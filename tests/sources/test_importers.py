@@ -181,7 +181,7 @@ def test_happy_path(db, tmp_path, clock, hook, source, fmt):
     assert count(db, MODELS[source]) == 2
     assert hook == [(source, report.keys)]
     assert isinstance(report.keys, AffectedKeys)
-    assert set(report.affected) == {"inss", "enterprises", "limosa_ids", "workplaces"}
+    assert set(report.affected) == {"inss", "enterprises", "limosa_ids", "workplaces", "people_at"}
 
 
 def test_values_are_stored_in_canonical_form(db, tmp_path, clock):
@@ -212,12 +212,13 @@ def test_affected_keys(db, tmp_path, clock):
     assert reports["people"].keys == AffectedKeys(inss=frozenset({"78012340961", "98472899765"}))
     assert reports["enterprises"].keys.enterprises == {"0448181966", GERMAN}
     assert reports["employer-periods"].keys.enterprises == {"0448181966", "0428759497"}
-    assert reports["mandates"].keys == AffectedKeys(inss=frozenset({"78012340961", "85073003328"}),
-                                                    enterprises=frozenset({"0448181966", "0428759497"}))
-    assert reports["dimona"].keys == AffectedKeys(inss=frozenset({"78012340961", "00012556777"}),
-                                                  enterprises=frozenset({"0448181966", "0428759497"}))
+    # A person's Dimona or mandate concerns that person's registrations for that enterprise only.
+    assert reports["mandates"].keys == AffectedKeys(people_at=frozenset(
+        {("78012340961", "0448181966"), ("85073003328", "0428759497")}))
+    assert reports["dimona"].keys == AffectedKeys(people_at=frozenset(
+        {("78012340961", "0448181966"), ("00012556777", "0428759497")}))
     assert reports["limosa"].keys == AffectedKeys(
-        inss=frozenset({"98472899765"}), enterprises=frozenset({GERMAN}),
+        people_at=frozenset({("98472899765", GERMAN)}),
         limosa_ids=frozenset({"24910158641968060", "24911936602056031"}))
     assert reports["declarations"].keys == AffectedKeys(
         workplaces=frozenset({"1Y1000003EQCZ", "1Y1003SQ5VSSZ"}))
@@ -523,3 +524,10 @@ def test_hostile_files_get_short_clear_answers(db, tmp_path, clock):
     wide.write_text("inss,given_name,family_name," + ",".join(f"c{i}" for i in range(50_000)) + "\n")
     [(line, reason)] = reject(db, "people", wide, clock)
     assert line == 1 and "and 49990 more" in reason and len(reason) < 400
+
+
+def test_a_file_without_header_does_not_echo_personal_numbers(db, tmp_path, clock):
+    headless = tmp_path / "people.csv"
+    headless.write_text("85073003328,Jan,Peeters\n")
+    problems = reject(db, "people", headless, clock)
+    assert problems and all("85073003328" not in reason for _, reason in problems)

@@ -29,6 +29,8 @@ def normalise_url(url: str) -> str:
 
 def create_db_engine(url: str, **kwargs) -> Engine:
     url = normalise_url(url)
+    # Statement parameters hold personal numbers: keep them out of exception messages (and so of logs).
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

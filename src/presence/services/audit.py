@@ -17,8 +17,8 @@ def record(session: Session, caller: Caller, channel: str, action: str, subject_
         [{
             "occurred_at": now,
             "actor_kind": str(caller.kind),
-            # A person acting for himself is identified by his account, not his INSS.
-            "actor_id": caller.sender_id,
+            # Who: the account (web service, user) when the channel knows it; else the person or enterprise.
+            "actor_id": caller.sender_id or caller.inss or caller.enterprise,
             "actor_enterprise": caller.enterprise,
             "channel": channel,
             "action": action,

@@ -23,7 +23,8 @@ JOB_SIZE = 200
 
 
 def affected_registrations(session, keys: AffectedKeys) -> list[int]:
-    live = Registration.lifecycle != str(Lifecycle.CANCELLED)
+    """The live registrations an import may change the remarks of."""
+    live = select(Registration.id).where(Registration.lifecycle != str(Lifecycle.CANCELLED))
     ids: set[int] = set()
     for column, values in (
         (Registration.inss, keys.inss),
@@ -33,7 +34,13 @@ def affected_registrations(session, keys: AffectedKeys) -> list[int]:
         (Registration.workplace, keys.workplaces),
     ):
         if values:
-            ids.update(row.id for row in select_in(session, select(Registration.id).where(live), column, values))
+            ids.update(row.id for row in select_in(session, live, column, values))
+    if keys.people_at:
+        candidates = select(Registration.id, Registration.inss, Registration.enterprise_number,
+                            Registration.foreign_vat).where(Registration.lifecycle != str(Lifecycle.CANCELLED))
+        for row in select_in(session, candidates, Registration.inss, {inss for inss, _ in keys.people_at}):
+            if (row.inss, row.enterprise_number or row.foreign_vat) in keys.people_at:
+                ids.add(row.id)
     return sorted(ids)
 
 

@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..db.models import Sender
 
 
 def sender_number(session: Session, enterprise: str, now: datetime) -> int:
-    """The enterprise's sender number, given at its first use and never changed."""
+    """The enterprise's sender number, given at its first use and never changed (two first uses at once
+    get the same number: the insert does nothing if the other one won)."""
     number = session.scalar(select(Sender.number).where(Sender.enterprise == enterprise))
     if number is None:
-        sender = Sender(enterprise=enterprise, created_at=now)
-        session.add(sender)
-        session.flush()
-        number = sender.number
+        dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+        session.execute(dialect.insert(Sender).values(enterprise=enterprise, created_at=now)
+                        .on_conflict_do_nothing(index_elements=["enterprise"]))
+        number = session.scalar(select(Sender.number).where(Sender.enterprise == enterprise))
     return number
 
 

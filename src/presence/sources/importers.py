@@ -45,6 +45,7 @@ from ..domain.identifiers import (
 )
 from ..domain.registration import BELGIUM_LATITUDE, BELGIUM_LONGITUDE
 from ..domain.sectors import Sector, subject_to_registration
+from ..logs import mask_personal_numbers
 from .models import (
     Contract,
     DimonaPeriod,
@@ -256,21 +257,27 @@ class ContractRow(_Period):
 class AffectedKeys:
     """What an import touched, so the registrations concerned can be checked again."""
 
-    inss: frozenset[str] = frozenset()
-    enterprises: frozenset[str] = frozenset()
+    inss: frozenset[str] = frozenset()  # every registration of these people
+    enterprises: frozenset[str] = frozenset()  # every registration for these enterprises
     limosa_ids: frozenset[str] = frozenset()
     workplaces: frozenset[str] = frozenset()
+    people_at: frozenset[tuple[str, str]] = frozenset()  # (INSS, enterprise): that person for that enterprise
 
-    def as_dict(self) -> dict[str, frozenset[str]]:
+    def as_dict(self) -> dict[str, frozenset]:
         return {"inss": self.inss, "enterprises": self.enterprises, "limosa_ids": self.limosa_ids,
-                "workplaces": self.workplaces}
+                "workplaces": self.workplaces, "people_at": self.people_at}
 
 
-def _keys(rows: list[BaseModel], **columns: tuple[str, ...]) -> AffectedKeys:
+def _keys(rows: list[BaseModel], people_at: tuple[str, str] | None = None, **columns: tuple[str, ...]
+          ) -> AffectedKeys:
     values = {
         kind: frozenset(v for row in rows for name in names if (v := getattr(row, name)) is not None)
         for kind, names in columns.items()
     }
+    if people_at:
+        person, enterprise = people_at
+        values["people_at"] = frozenset((getattr(row, person), getattr(row, enterprise)) for row in rows
+                                        if getattr(row, person) is not None)
     return AffectedKeys(**values)
 
 
@@ -310,14 +317,13 @@ SOURCES: dict[str, SourceSpec] = {
                    lambda rows: _keys(rows, enterprises=("enterprise",)),
                    "periods during which enterprises are registered as employers"),
         SourceSpec("mandates", MandateRow, Mandate.__table__, ("enterprise", "inss", "role", "starts_on"),
-                   lambda rows: _keys(rows, inss=("inss",), enterprises=("enterprise",)),
+                   lambda rows: _keys(rows, people_at=("inss", "enterprise")),
                    "founders and mandataries of enterprises"),
         SourceSpec("dimona", DimonaRow, DimonaPeriod.__table__, ("dimona_id",),
-                   lambda rows: _keys(rows, inss=("inss",), enterprises=("employer",)),
+                   lambda rows: _keys(rows, people_at=("inss", "employer")),
                    "Dimona employment declarations"),
         SourceSpec("limosa", LimosaRow, LimosaDeclaration.__table__, ("number",),
-                   lambda rows: _keys(rows, limosa_ids=("number",), inss=("inss",),
-                                      enterprises=("employer",)),
+                   lambda rows: _keys(rows, people_at=("inss", "employer"), limosa_ids=("number",)),
                    "Limosa declarations of posted workers"),
         SourceSpec("declarations", DeclarationRow, WorkDeclaration.__table__, ("number",),
                    lambda rows: _keys(rows, workplaces=("number",)),
@@ -337,6 +343,10 @@ SOURCES: dict[str, SourceSpec] = {
 class RejectedRow:
     line: int  # CSV: physical line (header = 1); JSON: item position from 1; 0: the whole file
     reason: str
+
+    def __post_init__(self) -> None:
+        # A reason may quote a header or a key taken from the file: never a personal number.
+        object.__setattr__(self, "reason", mask_personal_numbers(self.reason))
 
     def __str__(self) -> str:
         return f"{'file' if self.line == WHOLE_FILE else f'line {self.line}'}: {self.reason}"
