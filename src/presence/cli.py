@@ -231,8 +231,8 @@ def import_source(
 def _criteria(date_from, date_to, inss, enterprise, workplace, status, remark):
     from .domain.identifiers import (
         InvalidIdentifier,
-        parse_enterprise_number,
-        parse_foreign_vat,
+        is_belgian_enterprise_number,
+        parse_any_enterprise,
         parse_inss,
         parse_work_declaration_number,
     )
@@ -250,10 +250,11 @@ def _criteria(date_from, date_to, inss, enterprise, workplace, status, remark):
         if inss:
             criteria.inss = parse_inss(inss)
         if enterprise:
-            try:
-                criteria.enterprise_number = parse_enterprise_number(enterprise)
-            except InvalidIdentifier:
-                criteria.foreign_vat = parse_foreign_vat(enterprise)
+            number = parse_any_enterprise(enterprise)
+            if is_belgian_enterprise_number(number):
+                criteria.enterprise_number = number
+            else:
+                criteria.foreign_vat = number
         if workplace:
             criteria.workplace = parse_work_declaration_number(workplace)
     except InvalidIdentifier as error:

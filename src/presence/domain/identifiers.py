@@ -26,13 +26,13 @@ class InvalidIdentifier(ValueError):
         self.reason = reason
 
 
-def _reason(error: stdnum_errors.ValidationError) -> str:
+def _reason(error: stdnum_errors.ValidationError, component: str = "a part of the number is impossible") -> str:
     if isinstance(error, stdnum_errors.InvalidLength):
         return "wrong length"
     if isinstance(error, stdnum_errors.InvalidChecksum):
         return "wrong check digits"
     if isinstance(error, stdnum_errors.InvalidComponent):
-        return "impossible date of birth or serial number"
+        return component
     return "wrong format"
 
 
@@ -55,7 +55,8 @@ def parse_inss(value: str | int) -> str:
         except stdnum_errors.ValidationError as bis_error:
             # Report the error of the register the month digits point to.
             month = int(compact[2:4]) if len(compact) == 11 and compact.isdigit() else 0
-            raise InvalidIdentifier("INSS", _reason(bis_error if month > 12 else nn_error)) from None
+            raise InvalidIdentifier("INSS", _reason(bis_error if month > 12 else nn_error,
+                                                    "impossible date of birth or serial number")) from None
 
 
 def person_number_kind(inss: str) -> PersonNumberKind:
@@ -74,7 +75,7 @@ def parse_enterprise_number(value: str | int) -> str:
     try:
         return be_vat.validate(text)
     except stdnum_errors.ValidationError as error:
-        raise InvalidIdentifier("enterprise number", _reason(error)) from None
+        raise InvalidIdentifier("enterprise number", _reason(error, "wrong format: starts with 0 or 1")) from None
 
 
 def enterprise_number_as_long(number: str) -> int:
@@ -106,6 +107,19 @@ def parse_foreign_vat(value: str) -> str:
 
 
 _EU_PREFIXES = {prefix.upper() for prefix in eu_vat.MEMBER_STATES} | {"EL", "XI"}
+
+def parse_any_enterprise(value: str | int) -> str:
+    """A KBO/BCE enterprise number, or a foreign VAT number (recognised by its country prefix)."""
+    text = str(value).strip()
+    if len(text) >= 2 and text[:2].isalpha() and text[:2].upper() != "BE":
+        return parse_foreign_vat(text)
+    return parse_enterprise_number(text)
+
+
+def is_belgian_enterprise_number(number: str) -> bool:
+    """For a number from `parse_any_enterprise`: KBO/BCE (10 digits) rather than foreign VAT."""
+    return number.isdigit()
+
 
 _LIMOSA = re.compile(r"^249\d{14}$")
 

@@ -37,6 +37,7 @@ from ..db.batching import chunked
 from ..db.engine import Database
 from ..domain.identifiers import (
     InvalidIdentifier,
+    parse_any_enterprise,
     parse_enterprise_number,
     parse_foreign_vat,
     parse_inss,
@@ -82,14 +83,6 @@ def _identifier(parser: Callable[[str], str], width: int = 0):
     return [BeforeValidator(before), AfterValidator(after)]
 
 
-def _belgian_or_foreign(value: str) -> str:
-    """A KBO/BCE enterprise number, or a foreign VAT number (recognised by its country prefix)."""
-    text = value.strip()
-    if len(text) >= 2 and text[:2].isalpha() and text[:2].upper() != "BE":
-        return parse_foreign_vat(text)
-    return parse_enterprise_number(text)
-
-
 def _iso_date(value: Any) -> Any:
     if value is None or isinstance(value, date):
         return value
@@ -106,7 +99,7 @@ def _iso_date(value: Any) -> Any:
 
 Inss = Annotated[str, *_identifier(parse_inss, 11)]
 EnterpriseNumber = Annotated[str, *_identifier(parse_enterprise_number, 10)]
-AnyEnterprise = Annotated[str, *_identifier(_belgian_or_foreign, 10)]
+AnyEnterprise = Annotated[str, *_identifier(parse_any_enterprise, 10)]
 ForeignVat = Annotated[str, *_identifier(parse_foreign_vat)]
 LimosaId = Annotated[str, *_identifier(parse_limosa_id)]
 WorkplaceNumber = Annotated[str, *_identifier(parse_work_declaration_number)]
