@@ -26,8 +26,10 @@ app = typer.Typer(help="presence: the presence registration registry.", no_args_
                   pretty_exceptions_enable=False, add_completion=False)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 jobs_app = typer.Typer(help="The background job queue.", no_args_is_help=True)
+certificates_app = typer.Typer(help="Enterprises' web-service authentication certificates.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(certificates_app, name="certificates")
 
 out = Console()
 err = Console(stderr=True)
@@ -68,28 +70,31 @@ def make_registry(db: Database):
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
-    worker: Annotated[bool, typer.Option(help="Run a check worker in this process too.")] = True,
+    worker: Annotated[bool, typer.Option(help="Run a check worker in each serving process too.")] = True,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64,
+                                         help="Serving processes (use the machine's cores; PostgreSQL).")] = 1,
 ) -> None:
-    """Serve every HTTP channel (and, by default, run a check worker in the same process)."""
+    """Serve every HTTP channel (and, by default, check registrations in the same process)."""
+    import os
+
     import uvicorn
 
-    from .api.app import create_app
-    from .services.jobs import make_worker
+    from .api.app import CHECK_WORKER_VARIABLE, create_app
 
     db = open_database()
     registry = make_registry(db)
-    background = make_worker(registry, lease=timedelta(seconds=get_settings().job_lease_seconds)) if worker else None
     # One plain line, never wrapped: scripts and people look for it.
     print(f"presence registry listening on http://{host}:{port} (database {db.describe()}, "
-          f"{registry.environment} environment{', with an in-process check worker' if background else ''})",
-          flush=True)
-    if background:
-        background.start_thread()
-    try:
-        uvicorn.run(create_app(registry), host=host, port=port, log_config=None, access_log=False)
-    finally:
-        if background:
-            background.stop()
+          f"{registry.environment} environment, {workers} process(es)"
+          f"{', each with a check worker' if worker else ''})", flush=True)
+    if workers == 1:
+        uvicorn.run(create_app(registry, check_worker=worker), host=host, port=port, log_config=None,
+                    access_log=False)
+        return
+    db.dispose()
+    os.environ[CHECK_WORKER_VARIABLE] = "1" if worker else "0"
+    uvicorn.run("presence.api.app:app_from_environment", factory=True, workers=workers, host=host, port=port,
+                log_config=None, access_log=False)
 
 
 @app.command("worker")
@@ -421,6 +426,82 @@ def jobs_retry_dead() -> None:
     with db.writing() as session:
         count = retry_dead(session, SystemClock().now())
     out.print(f"{count} dead job(s) queued again")
+
+
+# --- certificates -----------------------------------------------------------------------------------------
+
+@certificates_app.command("add")
+def certificates_add(
+    enterprise: Annotated[str, typer.Option(help="KBO/BCE number of the enterprise whose account it is.")],
+    file: Annotated[Path, typer.Option(help="The certificate, PEM or DER (never the private key).", exists=True,
+                                       dir_okay=False, readable=True)],
+    name: Annotated[str | None, typer.Option(help="A name for the certificate (default: its common name, "
+                                                  "else the file name).")] = None,
+) -> None:
+    """Register an authentication certificate for an enterprise's web-service account (prints JSON)."""
+    from cryptography.x509.oid import NameOID
+
+    from .domain.certificates import InvalidCertificate, load_certificate
+    from .domain.visibility import Caller
+    from .services.certificates import register_certificate
+    from .services.errors import ServiceError
+
+    data = file.read_bytes()
+    if name is None:
+        try:
+            common_names = load_certificate(data).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        except (InvalidCertificate, ValueError):
+            common_names = []
+        name = str(common_names[0].value) if common_names else file.name
+    registry = make_registry(open_database())
+    try:
+        view = register_certificate(registry, Caller.operator(), enterprise, data, name)
+    except ServiceError as error:
+        raise fail(str(error)) from None
+    print(json.dumps(view.as_json(), indent=2))
+
+
+@certificates_app.command("list")
+def certificates_list(
+    enterprise: Annotated[str | None, typer.Option(help="Only this enterprise's certificates.")] = None,
+) -> None:
+    """List registered certificates, revoked ones included."""
+    from .domain.visibility import Caller
+    from .services.certificates import list_certificates
+    from .services.errors import ServiceError
+
+    registry = make_registry(open_database())
+    try:
+        views = list_certificates(registry, Caller.operator(), enterprise)
+    except ServiceError as error:
+        raise fail(str(error)) from None
+    now = registry.clock.now()
+    table = Table("fingerprint (SHA-256)", "enterprise", "client id", "name", "valid until", "state",
+                  title=f"{len(views)} certificate(s)")
+    for view in views:
+        state = ("revoked" if view.revoked_at else "expired" if view.not_after < now
+                 else "not yet valid" if view.not_before > now else "active")
+        table.add_row(view.fingerprint, view.enterprise, view.client_id or "", view.name,
+                      f"{view.not_after:%Y-%m-%d %H:%M} UTC", state)
+    table.columns[0].no_wrap = True
+    out.print(table)
+
+
+@certificates_app.command("revoke")
+def certificates_revoke(
+    fingerprint: Annotated[str, typer.Argument(help="SHA-256 fingerprint of the certificate (hex).")],
+) -> None:
+    """Revoke a certificate at once: requests signed with it are refused from now on."""
+    from .domain.visibility import Caller
+    from .services.certificates import revoke_certificate
+    from .services.errors import ServiceError
+
+    try:
+        view = revoke_certificate(make_registry(open_database()), Caller.operator(), fingerprint)
+    except ServiceError as error:
+        raise fail(str(error)) from None
+    out.print(f"certificate {view.fingerprint} of {view.enterprise} ({view.name}) revoked", highlight=False,
+              markup=False)
 
 
 if __name__ == "__main__":

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from .. import __version__
+from ..config import get_settings
+from ..db.engine import Database
 from ..jobs.models import Job, JobState
 from ..services.context import Registry
+from ..services.jobs import make_worker
+from .soap import service as soap_service
+
+CHECK_WORKER_VARIABLE = "PRESENCE_SERVE_CHECK_WORKER"
 
 
-def create_app(registry: Registry) -> FastAPI:
-    app = FastAPI(title="presence", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+def create_app(registry: Registry, check_worker: bool = False) -> FastAPI:
+    """The application; with `check_worker`, a worker thread checks registrations in this process."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        worker = make_worker(registry, lease=timedelta(seconds=get_settings().job_lease_seconds)) \
+            if check_worker else None
+        if worker:
+            worker.start_thread()
+        yield
+        if worker:
+            worker.stop()
+
+    app = FastAPI(title="presence", version=__version__, docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     app.state.registry = registry
+    app.include_router(soap_service.router(registry))
 
     @app.get("/health")
     def health() -> dict:
@@ -31,3 +55,10 @@ def create_app(registry: Registry) -> FastAPI:
         }
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """For `presence serve --workers N`: each process builds its own engine from the settings."""
+    settings = get_settings()
+    registry = Registry(db=Database(settings.database_url), environment=settings.environment)
+    return create_app(registry, check_worker=os.environ.get(CHECK_WORKER_VARIABLE) == "1")

@@ -119,3 +119,23 @@ class Sender(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     enterprise: Mapped[str] = mapped_column(String(20), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Certificate(Base):
+    """An X.509 authentication certificate an enterprise registered for its web-service account (`auth.md`).
+
+    An enterprise may hold several (rollover). Revoking one sets `revoked_at`; the row stays, for the audit trail.
+    """
+
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    enterprise: Mapped[str] = mapped_column(String(10), index=True)  # KBO/BCE number, 10 digits
+    name: Mapped[str] = mapped_column(String(100))
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the DER, lowercase hex
+    pem: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(500))  # RFC 4514
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    not_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,18 @@
+"""The contract's namespaces (soap.md): binding, not ours to change."""
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
+PROTOCOL = "http://socialsecurity.be/presenceregistration/v1"  # request/response roots and direct children
+TYPES = "http://socialsecurity.be/presenceregistration/schemas/v1"  # everything inside them
+ERRORS = "http://socialsecurity.be/errors/v1"
+XML = "http://www.w3.org/XML/1998/namespace"
+
+NSMAP = {"soapenv": SOAP_ENV, "pr": PROTOCOL, "prt": TYPES}
+
+
+def p(name: str) -> str:
+    return f"{{{PROTOCOL}}}{name}"
+
+
+def t(name: str) -> str:
+    return f"{{{TYPES}}}{name}"

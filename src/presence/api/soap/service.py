@@ -1,0 +1,100 @@
+"""`POST /PresenceRegistration/v1`: read, validate, authenticate, call the service, answer.
+
+Every failure is a SOAP fault with the contract's code and a ticket id that is also in the log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from lxml import etree
+
+from ...domain.errors import BatchSizeError
+from ...services.context import Registry
+from ...services.errors import InvalidRequest, NotAllowed
+from . import codec, envelope, schemas, security
+from .faults import Fault, fault_envelope
+from .namespaces import SOAP_ENV
+
+log = logging.getLogger(__name__)
+
+PATH = "/PresenceRegistration/v1"
+XML_TYPE = "text/xml; charset=utf-8"
+
+
+def answer(registry: Registry, raw: bytes, soap_action: str | None) -> tuple[int, bytes]:
+    """The HTTP status and body for one request."""
+    ticket = uuid.uuid4().hex
+    try:
+        request = envelope.read(raw, soap_action)
+        problem = schemas.first_error(request.body)
+        if problem:
+            raise Fault("SOA-03006", problem)
+        try:
+            caller = security.authenticate(request.envelope, registry.db, registry.clock.now())
+        except security.NotAuthenticated as refused:
+            raise Fault("SOA-01001", str(refused)) from None
+        try:
+            body = codec.OPERATIONS[request.operation](registry, caller, request.body)
+        except NotAllowed as refused:
+            raise Fault("SOA-01002", str(refused)) from None
+        except BatchSizeError as error:
+            raise Fault("SOA-03006", str(error)) from None
+        except InvalidRequest as error:
+            raise Fault("SOA-03007", str(error)) from None
+        log.info("SOAP %s by %s: ticket %s", request.operation, caller.sender_id, ticket)
+        return 200, _envelope(body)
+    except Fault as fault:
+        log.warning("SOAP fault %s, ticket %s: %s", fault.code, ticket, fault.message)
+        return 500, fault_envelope(fault, ticket, str(registry.environment))
+    except Exception:
+        log.exception("SOAP service error, ticket %s", ticket)
+        return 500, fault_envelope(Fault("SOA-00001"), ticket, str(registry.environment))
+
+
+def _envelope(body: etree._Element) -> bytes:
+    envelope_element = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV})
+    etree.SubElement(envelope_element, f"{{{SOAP_ENV}}}Body").append(body)
+    return etree.tostring(envelope_element, xml_declaration=True, encoding="UTF-8")
+
+
+async def _read_capped(request: Request) -> bytes:
+    """The body, but never more than the cap plus one byte (the parser then refuses it)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > envelope.MAX_BYTES:
+        return b" " * (envelope.MAX_BYTES + 1)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > envelope.MAX_BYTES:
+            break
+    return b"".join(chunks)
+
+
+def router(registry: Registry) -> APIRouter:
+    routes = APIRouter()
+
+    @routes.post(PATH, include_in_schema=False)
+    async def endpoint(request: Request) -> Response:
+        raw = await _read_capped(request)
+        status, body = await run_in_threadpool(answer, registry, raw, request.headers.get("soapaction"))
+        return Response(body, status_code=status, media_type=XML_TYPE)
+
+    @routes.get(PATH, include_in_schema=False)
+    async def documents(request: Request) -> Response:
+        endpoint_url = str(request.url.replace(query=""))
+        name = request.query_params.get("xsd")
+        if name is None and "wsdl" in {key.lower() for key in request.query_params}:
+            name = schemas.WSDL
+        content = schemas.document(name, endpoint_url) if name else None
+        if content is None:
+            return Response(f"Use {PATH}?wsdl for the service description.\n", status_code=404,
+                            media_type="text/plain")
+        return Response(content, media_type=XML_TYPE)
+
+    return routes

@@ -1,0 +1,113 @@
+"""Which X.509 authentication certificates an enterprise may register (`auth.md`, channel management).
+
+A certificate is accepted when its key pair is RSA (2048, 3072 or 4096 bits) or EC (P-384 or P-521), it is
+signed with SHA-256, SHA-384 or SHA-512, its key usage includes Digital Signature, and it is valid now.
+Self-signed certificates are accepted, and so are certificates of a recognised authority: the chain is not
+checked, the registration of the certificate itself is the trust decision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+RSA_KEY_SIZES = (2048, 3072, 4096)
+EC_CURVES = {"secp384r1": "P-384", "secp521r1": "P-521"}
+SIGNATURE_DIGESTS = ("sha256", "sha384", "sha512")
+
+_DIGEST_NAMES = {"md5": "MD5", "sha1": "SHA-1", "sha224": "SHA-224", "sha256": "SHA-256", "sha384": "SHA-384",
+                 "sha512": "SHA-512"}
+
+
+class InvalidCertificate(ValueError):
+    """Data that is not one X.509 certificate. `str()` is safe to show."""
+
+
+def load_certificate(data: bytes) -> x509.Certificate:
+    """One X.509 certificate, PEM (`-----BEGIN CERTIFICATE-----`) or DER."""
+    if not data or not data.strip():
+        raise InvalidCertificate("empty file: a PEM or DER X.509 certificate expected")
+    if b"PRIVATE KEY-----" in data:
+        raise InvalidCertificate("the file holds a private key: upload the certificate only, and keep the key secret")
+    if b"-----BEGIN" in data:
+        if data.count(b"-----BEGIN CERTIFICATE-----") > 1:
+            raise InvalidCertificate("several certificates in the file: upload one certificate at a time")
+        try:
+            return x509.load_pem_x509_certificate(data)
+        except ValueError:
+            raise InvalidCertificate("not a readable PEM X.509 certificate") from None
+    try:
+        return x509.load_der_x509_certificate(data)
+    except ValueError:
+        raise InvalidCertificate("neither a PEM nor a DER X.509 certificate") from None
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    """SHA-256 of the certificate's DER encoding, lowercase hex (64 characters)."""
+    return der_fingerprint(cert.public_bytes(serialization.Encoding.DER))
+
+
+def der_fingerprint(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
+
+
+def to_pem(cert: x509.Certificate) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def key_description(cert: x509.Certificate) -> str:
+    """`RSA 2048`, `EC secp384r1`, ... for messages and listings."""
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name}"
+    return type(key).__name__.removesuffix("PublicKey").lstrip("_")
+
+
+def _instant(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def check_certificate(cert: x509.Certificate, now: datetime) -> list[str]:
+    """Every reason to refuse the certificate at `now` (an empty list: accepted)."""
+    reasons = []
+
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size not in RSA_KEY_SIZES:
+            reasons.append(f"RSA key of {key.key_size} bits: 2048, 3072 or 4096 required")
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name not in EC_CURVES:
+            reasons.append(f"EC curve {key.curve.name}: P-384 or P-521 required")
+    else:
+        reasons.append(f"{key_description(cert)} key: RSA (2048, 3072 or 4096 bits) or EC (P-384 or P-521) required")
+
+    try:
+        digest = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        digest = None
+    if digest is None or digest.name not in SIGNATURE_DIGESTS:
+        used = _DIGEST_NAMES.get(digest.name, digest.name.upper()) if digest else "an unsupported algorithm"
+        reasons.append(f"signed with {used}: SHA-256, SHA-384 or SHA-512 required")
+
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        reasons.append("no key usage extension: Digital Signature required")
+    except ValueError:  # duplicate or malformed extensions
+        reasons.append("malformed extensions")
+    else:
+        if not usage.digital_signature:
+            reasons.append("key usage without Digital Signature")
+
+    if now < cert.not_valid_before_utc:
+        reasons.append(f"not valid before {_instant(cert.not_valid_before_utc)}")
+    if now > cert.not_valid_after_utc:
+        reasons.append(f"expired on {_instant(cert.not_valid_after_utc)}")
+    return reasons

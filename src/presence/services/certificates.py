@@ -1,0 +1,173 @@
+"""The authentication certificates of enterprises' web-service accounts: register, list, revoke, find.
+
+A minimal registry: channel management (accounts, permissions, OAuth clients) builds on it. A certificate
+identifies its enterprise, and the enterprise's sender number gives the account's client id
+`self_service_expeditor_<N>`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..db.models import Certificate, Sender
+from ..domain import certificates as rules
+from ..domain.channels import Channel
+from ..domain.identifiers import InvalidIdentifier, parse_enterprise_number
+from ..domain.visibility import Caller, CallerKind, Role
+from . import audit
+from .context import Registry
+from .errors import InvalidRequest, NotAllowed, NotFound
+from .senders import client_id, sender_number
+
+NAME_LENGTH = 100
+SUBJECT_LENGTH = 500
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    id: int
+    enterprise: str
+    name: str
+    fingerprint: str
+    subject: str
+    not_before: datetime
+    not_after: datetime
+    created_at: datetime
+    revoked_at: datetime | None
+    client_id: str | None  # the account's OAuth client id, from the enterprise's sender number
+
+    @classmethod
+    def from_row(cls, row: Certificate, number: int | None) -> CertificateView:
+        return cls(id=row.id, enterprise=row.enterprise, name=row.name, fingerprint=row.fingerprint,
+                   subject=row.subject, not_before=row.not_before, not_after=row.not_after,
+                   created_at=row.created_at, revoked_at=row.revoked_at,
+                   client_id=client_id(number) if number is not None else None)
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id, "enterprise": self.enterprise, "name": self.name, "fingerprint": self.fingerprint,
+            "subject": self.subject, "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(), "created_at": self.created_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None, "client_id": self.client_id,
+        }
+
+
+def may_manage_certificates(caller: Caller, enterprise: str) -> bool:
+    """The registry's operator, or the enterprise's technical manager (channel management)."""
+    if caller.kind is CallerKind.OPERATOR:
+        return True
+    return (caller.kind is CallerKind.ENTERPRISE and caller.enterprise == enterprise
+            and Role.TECHNICAL_MANAGER in caller.roles)
+
+
+def register_certificate(registry: Registry, caller: Caller, enterprise: str, data: bytes, name: str, *,
+                         channel: str = Channel.OPERATOR) -> CertificateView:
+    """Check and register a certificate (PEM or DER) for an enterprise's web-service account.
+
+    Refused with `InvalidRequest` giving every reason at once; `NotAllowed` for a caller who does not manage the
+    enterprise's channels.
+    """
+    try:
+        enterprise = parse_enterprise_number(enterprise)
+    except InvalidIdentifier as error:
+        raise InvalidRequest(str(error), field="enterprise") from None
+    if not may_manage_certificates(caller, enterprise):
+        raise NotAllowed("only the enterprise's technical manager registers its certificates")
+    name = (name or "").strip()
+    if not name:
+        raise InvalidRequest("name: required", field="name")
+    if len(name) > NAME_LENGTH:
+        raise InvalidRequest(f"name: at most {NAME_LENGTH} characters", field="name")
+    try:
+        cert = rules.load_certificate(data)
+    except rules.InvalidCertificate as error:
+        raise InvalidRequest(f"certificate: {error}", field="certificate") from None
+    now = registry.clock.now()
+    reasons = rules.check_certificate(cert, now)
+    if reasons:
+        raise InvalidRequest("certificate refused: " + "; ".join(reasons), field="certificate")
+
+    fingerprint = rules.fingerprint(cert)
+    duplicate = InvalidRequest("certificate already registered", field="certificate")
+    try:
+        with registry.db.writing() as session:
+            if session.scalar(select(Certificate.id).where(Certificate.fingerprint == fingerprint)) is not None:
+                raise duplicate
+            number = sender_number(session, enterprise, now)
+            row = Certificate(enterprise=enterprise, name=name, fingerprint=fingerprint, pem=rules.to_pem(cert),
+                              subject=cert.subject.rfc4514_string()[:SUBJECT_LENGTH],
+                              not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
+                              created_at=now, revoked_at=None)
+            session.add(row)
+            session.flush()
+            audit.record(session, caller, channel, "certificate.registered", "certificate", [row.id], now,
+                         {"enterprise": enterprise, "fingerprint": fingerprint, "name": name})
+            view = CertificateView.from_row(row, number)
+    except IntegrityError:  # registered at the same moment by another request
+        raise duplicate from None
+    return view
+
+
+def normalise_fingerprint(text: str) -> str:
+    """Accept the hex digest in either case, with or without `:` separators and spaces."""
+    value = re.sub(r"[\s:]", "", text or "").lower()
+    if not _FINGERPRINT.fullmatch(value):
+        raise InvalidRequest("fingerprint: the SHA-256 of the certificate, 64 hexadecimal digits",
+                             field="fingerprint")
+    return value
+
+
+def revoke_certificate(registry: Registry, caller: Caller, fingerprint: str, *,
+                       channel: str = Channel.OPERATOR) -> CertificateView:
+    """Revoke at once: requests signed with the certificate are refused from now on."""
+    fingerprint = normalise_fingerprint(fingerprint)
+    now = registry.clock.now()
+    with registry.db.writing() as session:
+        row = session.scalar(select(Certificate).where(Certificate.fingerprint == fingerprint))
+        if row is None or not may_manage_certificates(caller, row.enterprise):
+            raise NotFound("no such certificate")
+        if row.revoked_at is not None:
+            raise InvalidRequest(f"certificate already revoked on {row.revoked_at:%Y-%m-%d %H:%M:%S} UTC",
+                                 field="fingerprint")
+        row.revoked_at = now
+        audit.record(session, caller, channel, "certificate.revoked", "certificate", [row.id], now,
+                     {"enterprise": row.enterprise, "fingerprint": fingerprint})
+        number = session.scalar(select(Sender.number).where(Sender.enterprise == row.enterprise))
+        session.flush()
+        return CertificateView.from_row(row, number)
+
+
+def list_certificates(registry: Registry, caller: Caller, enterprise: str | None = None) -> list[CertificateView]:
+    """The certificates the caller manages (the operator: all, or one enterprise's), oldest first."""
+    if enterprise is not None:
+        try:
+            enterprise = parse_enterprise_number(enterprise)
+        except InvalidIdentifier as error:
+            raise InvalidRequest(str(error), field="enterprise") from None
+    if caller.kind is not CallerKind.OPERATOR:
+        if caller.enterprise is None or not may_manage_certificates(caller, caller.enterprise):
+            raise NotAllowed("only the enterprise's technical manager sees its certificates")
+        if enterprise not in (None, caller.enterprise):
+            raise NotAllowed("only the enterprise's technical manager sees its certificates")
+        enterprise = caller.enterprise
+    query = (select(Certificate, Sender.number).outerjoin(Sender, Sender.enterprise == Certificate.enterprise)
+             .order_by(Certificate.id))
+    if enterprise is not None:
+        query = query.where(Certificate.enterprise == enterprise)
+    with registry.db.reading() as session:
+        return [CertificateView.from_row(row, number) for row, number in session.execute(query)]
+
+
+def find_certificate(session: Session, der: bytes, *, include_revoked: bool = False) -> Certificate | None:
+    """The registered certificate with this DER encoding (by SHA-256 fingerprint); revoked ones only on demand."""
+    query = select(Certificate).where(Certificate.fingerprint == rules.der_fingerprint(der))
+    if not include_revoked:
+        query = query.where(Certificate.revoked_at.is_(None))
+    return session.scalar(query)
