@@ -21,7 +21,10 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from presence.api.soap.security import DS_NS, WSSE_NS, WSU_NS, NotAuthenticated, authenticate
+from presence.api.soap.namespaces import DS as DS_NS
+from presence.api.soap.namespaces import WSSE as WSSE_NS
+from presence.api.soap.namespaces import WSU as WSU_NS
+from presence.api.soap.security import NotAuthenticated, authenticate
 from presence.clock import FrozenClock
 from presence.db.models import AuditEvent, Certificate, Sender
 from presence.domain import certificates as rules

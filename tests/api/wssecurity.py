@@ -31,7 +31,10 @@ from signxml import CanonicalizationMethod, SignatureConstructionMethod, XMLSign
 from signxml.signer import SignatureReference
 from zeep import Plugin
 
-from presence.api.soap.security import BASE64_BINARY, DS_NS, WSSE_NS, WSU_NS, X509V3
+from presence.api.soap.namespaces import DS as DS_NS
+from presence.api.soap.namespaces import WSSE as WSSE_NS
+from presence.api.soap.namespaces import WSU as WSU_NS
+from presence.api.soap.security import BASE64_BINARY, X509V3
 
 SHA1, SHA256, SHA384, SHA512 = hashes.SHA1(), hashes.SHA256(), hashes.SHA384(), hashes.SHA512()
 EXC_C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0

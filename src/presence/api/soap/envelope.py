@@ -89,3 +89,10 @@ def _check_depth(root: etree._Element) -> None:
         if depth > MAX_DEPTH:
             raise Fault("SOA-03001", f"elements nested deeper than {MAX_DEPTH} levels")
         stack.extend((child, depth + 1) for child in element)
+
+
+def write(content: etree._Element) -> bytes:
+    """A SOAP 1.1 envelope around `content` (an operation's response or a fault)."""
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV})
+    etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body").append(content)
+    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")

@@ -41,11 +41,10 @@ class Fault(Exception):
         return f"{summary}: {self.detail}" if self.detail else summary
 
 
-def fault_envelope(fault: Fault, ticket: str, environment: str) -> bytes:
+def fault_element(fault: Fault, ticket: str, environment: str) -> etree._Element:
+    """The soapenv:Fault, whose detail names the ticket that is also in our log line."""
     faultcode, kind, _ = CODES[fault.code]
-    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV})
-    body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
-    element = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
+    element = etree.Element(f"{{{SOAP_ENV}}}Fault", nsmap={"soapenv": SOAP_ENV})
     etree.SubElement(element, "faultcode").text = f"soapenv:{faultcode}"
     etree.SubElement(element, "faultstring").text = fault.message
     detail = etree.SubElement(element, "detail")
@@ -58,4 +57,4 @@ def fault_envelope(fault: Fault, ticket: str, environment: str) -> bytes:
     etree.SubElement(error, f"{{{ERRORS}}}Retry").text = "true" if fault.code in RETRY else "false"
     etree.SubElement(error, f"{{{ERRORS}}}Contact").text = CONTACT
     etree.SubElement(error, f"{{{ERRORS}}}Environment").text = environment.capitalize()
-    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+    return element

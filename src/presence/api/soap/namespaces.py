@@ -6,6 +6,10 @@ PROTOCOL = "http://socialsecurity.be/presenceregistration/v1"  # request/respons
 TYPES = "http://socialsecurity.be/presenceregistration/schemas/v1"  # everything inside them
 ERRORS = "http://socialsecurity.be/errors/v1"
 XML = "http://www.w3.org/XML/1998/namespace"
+# WS-Security (OASIS 2004) and XML signatures.
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+DS = "http://www.w3.org/2000/09/xmldsig#"
 
 NSMAP = {"soapenv": SOAP_ENV, "pr": PROTOCOL, "prt": TYPES}
 

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from lxml import etree
 
-from .namespaces import SOAP_ENV
-
 DIRECTORY = Path(__file__).parent / "wsdl"
 WSDL = "PresenceRegistration_v1.wsdl"
 _SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -54,9 +52,3 @@ def first_error(element: etree._Element) -> str | None:
         return None
     error = schema.error_log.last_error
     return f"line {error.line}: {error.message}"[:400] if error else "invalid"
-
-
-def body_of(envelope_bytes: bytes) -> etree._Element:
-    """The first element in a SOAP Body (for tests and tools)."""
-    envelope = etree.fromstring(envelope_bytes, _SAFE)
-    return next(iter(envelope.find(f"{{{SOAP_ENV}}}Body")))

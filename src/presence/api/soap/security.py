@@ -58,12 +58,8 @@ from ...db.models import Sender
 from ...domain.visibility import Caller, Role
 from ...services.certificates import find_certificate
 from ...services.senders import client_id, sender_number
+from .namespaces import DS, SOAP12_ENV, SOAP_ENV, WSSE, WSU
 
-SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
-WSSE_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
-WSU_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 X509V3 = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
 BASE64_BINARY = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
@@ -112,7 +108,7 @@ def _signature_schema() -> etree.XMLSchema:
         return etree.XMLSchema(etree.fromstring(f"""
             <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="{EXC_C14N}"
                        elementFormDefault="qualified">
-              <xs:import namespace="{DS_NS}" schemaLocation="{path.as_uri()}"/>
+              <xs:import namespace="{DS}" schemaLocation="{path.as_uri()}"/>
               <xs:element name="InclusiveNamespaces">
                 <xs:complexType><xs:attribute name="PrefixList" type="xs:string"/></xs:complexType>
               </xs:element>
@@ -135,7 +131,7 @@ def _one(parent: etree._Element, tag: str, what: str, where: str) -> etree._Elem
 def authenticate(envelope: etree._Element, db: Database, now: datetime) -> Caller:
     """The enterprise account that signed this SOAP envelope, or `NotAuthenticated`."""
     soap = etree.QName(envelope).namespace
-    if etree.QName(envelope).localname != "Envelope" or soap not in (SOAP11_NS, SOAP12_NS):
+    if etree.QName(envelope).localname != "Envelope" or soap not in (SOAP_ENV, SOAP12_ENV):
         raise NotAuthenticated("not a SOAP envelope")
     body = _one(envelope, _q(soap, "Body"), "Body", "envelope")
     headers = envelope.findall(_q(soap, "Header"))
@@ -143,7 +139,7 @@ def authenticate(envelope: etree._Element, db: Database, now: datetime) -> Calle
         raise NotAuthenticated("several SOAP headers")
     if not headers:
         raise NotAuthenticated("no WS-Security header")
-    securities = headers[0].findall(_q(WSSE_NS, "Security"))
+    securities = headers[0].findall(_q(WSSE, "Security"))
     if not securities:
         raise NotAuthenticated("no WS-Security header")
     if len(securities) > 1:
@@ -151,8 +147,8 @@ def authenticate(envelope: etree._Element, db: Database, now: datetime) -> Calle
     security = securities[0]
 
     certificate, certificate_der = _token_certificate(security)
-    timestamp = _one(security, _q(WSU_NS, "Timestamp"), "Timestamp", "Security header")
-    signatures = security.findall(_q(DS_NS, "Signature"))
+    timestamp = _one(security, _q(WSU, "Timestamp"), "Timestamp", "Security header")
+    signatures = security.findall(_q(DS, "Signature"))
     if not signatures:
         raise NotAuthenticated("message not signed")
     if len(signatures) > 1:
@@ -182,7 +178,7 @@ def authenticate(envelope: etree._Element, db: Database, now: datetime) -> Calle
 
 def _token_certificate(security: etree._Element) -> tuple[x509.Certificate, bytes]:
     """The certificate of the one BinarySecurityToken, and its DER encoding."""
-    token = _one(security, _q(WSSE_NS, "BinarySecurityToken"), "BinarySecurityToken", "Security header")
+    token = _one(security, _q(WSSE, "BinarySecurityToken"), "BinarySecurityToken", "Security header")
     if token.get("ValueType") != X509V3:
         raise NotAuthenticated("BinarySecurityToken is not an X.509 v3 certificate")
     if token.get("EncodingType", BASE64_BINARY) != BASE64_BINARY:
@@ -213,15 +209,15 @@ def _check_signed_info(signature: etree._Element, envelope: etree._Element, head
     other SOAP header blocks, such as the WS-Addressing headers WCF signs), each element once.
 
     Returns the referenced elements in reference order."""
-    signed_info = _one(signature, _q(DS_NS, "SignedInfo"), "SignedInfo", "signature")
-    c14n = _one(signed_info, _q(DS_NS, "CanonicalizationMethod"), "CanonicalizationMethod", "SignedInfo")
+    signed_info = _one(signature, _q(DS, "SignedInfo"), "SignedInfo", "signature")
+    c14n = _one(signed_info, _q(DS, "CanonicalizationMethod"), "CanonicalizationMethod", "SignedInfo")
     if c14n.get("Algorithm") != EXC_C14N:
         raise NotAuthenticated("SignedInfo not canonicalised with exclusive c14n")
-    method = _one(signed_info, _q(DS_NS, "SignatureMethod"), "SignatureMethod", "SignedInfo")
+    method = _one(signed_info, _q(DS, "SignatureMethod"), "SignatureMethod", "SignedInfo")
     if method.get("Algorithm") not in _SIGNATURE_URIS:
         raise NotAuthenticated("signature method not accepted: RSA-SHA1, RSA-SHA256/384/512 or "
                                "ECDSA-SHA256/384/512 expected")
-    references = signed_info.findall(_q(DS_NS, "Reference"))
+    references = signed_info.findall(_q(DS, "Reference"))
     if len(references) > MAX_REFERENCES:
         raise NotAuthenticated(f"more than {MAX_REFERENCES} signature references")
 
@@ -234,10 +230,10 @@ def _check_signed_info(signature: etree._Element, envelope: etree._Element, head
             raise NotAuthenticated("a signature reference is ambiguous")
         if any(target is seen for seen in targets):
             raise NotAuthenticated("signature references an element twice")
-        transforms = reference.findall(f"{_q(DS_NS, 'Transforms')}/{_q(DS_NS, 'Transform')}")
+        transforms = reference.findall(f"{_q(DS, 'Transforms')}/{_q(DS, 'Transform')}")
         if not transforms or any(t.get("Algorithm") != EXC_C14N for t in transforms):
             raise NotAuthenticated("a signature reference is not transformed with exclusive c14n only")
-        digest = _one(reference, _q(DS_NS, "DigestMethod"), "DigestMethod", "signature reference")
+        digest = _one(reference, _q(DS, "DigestMethod"), "DigestMethod", "signature reference")
         if digest.get("Algorithm") not in _DIGEST_URIS:
             raise NotAuthenticated("digest method not accepted: SHA-1, SHA-256, SHA-384 or SHA-512 expected")
         targets.append(target)
@@ -265,8 +261,8 @@ def _instant(element: etree._Element | None, what: str) -> datetime:
 
 
 def _check_freshness(timestamp: etree._Element, now: datetime) -> None:
-    created = _instant(_one(timestamp, _q(WSU_NS, "Created"), "Created", "Timestamp"), "Created")
-    expires_elements = timestamp.findall(_q(WSU_NS, "Expires"))
+    created = _instant(_one(timestamp, _q(WSU, "Created"), "Created", "Timestamp"), "Created")
+    expires_elements = timestamp.findall(_q(WSU, "Expires"))
     if len(expires_elements) > 1:
         raise NotAuthenticated("several Expires in the Timestamp: at most one expected")
     if created > now + CLOCK_SKEW:
@@ -285,7 +281,7 @@ def _verify_signature(envelope: etree._Element, soap: str, certificate: x509.Cer
                       references: list[etree._Element]) -> None:
     config = SignatureConfiguration(
         require_x509=True,
-        location=f"./{_q(soap, 'Header')}/{_q(WSSE_NS, 'Security')}/",
+        location=f"./{_q(soap, 'Header')}/{_q(WSSE, 'Security')}/",
         expect_references=len(references),
         signature_methods=SIGNATURE_METHODS,
         digest_algorithms=DIGEST_ALGORITHMS,

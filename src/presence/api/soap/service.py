@@ -11,14 +11,12 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from lxml import etree
 
 from ...domain.errors import BatchSizeError
 from ...services.context import Registry
 from ...services.errors import InvalidRequest, NotAllowed
 from . import codec, envelope, schemas, security
-from .faults import Fault, fault_envelope
-from .namespaces import SOAP_ENV
+from .faults import Fault, fault_element
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +45,13 @@ def answer(registry: Registry, raw: bytes, soap_action: str | None) -> tuple[int
         except InvalidRequest as error:
             raise Fault("SOA-03007", str(error)) from None
         log.info("SOAP %s by %s: ticket %s", request.operation, caller.sender_id, ticket)
-        return 200, _envelope(body)
+        return 200, envelope.write(body)
     except Fault as fault:
         log.warning("SOAP fault %s, ticket %s: %s", fault.code, ticket, fault.message)
-        return 500, fault_envelope(fault, ticket, str(registry.environment))
+        return 500, envelope.write(fault_element(fault, ticket, str(registry.environment)))
     except Exception:
         log.exception("SOAP service error, ticket %s", ticket)
-        return 500, fault_envelope(Fault("SOA-00001"), ticket, str(registry.environment))
-
-
-def _envelope(body: etree._Element) -> bytes:
-    envelope_element = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV})
-    etree.SubElement(envelope_element, f"{{{SOAP_ENV}}}Body").append(body)
-    return etree.tostring(envelope_element, xml_declaration=True, encoding="UTF-8")
+        return 500, envelope.write(fault_element(Fault("SOA-00001"), ticket, str(registry.environment)))
 
 
 async def _read_capped(request: Request) -> bytes:
