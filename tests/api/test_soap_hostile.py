@@ -7,6 +7,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
+from presence.api.soap import schemas
 from presence.api.soap.namespaces import ERRORS, PROTOCOL, SOAP_ENV, TYPES
 from presence.db.models import Registration
 
@@ -69,6 +70,7 @@ def test_hostile_and_malformed_requests(server, registry, name, body, code):
     fault = etree.fromstring(response.content)
     detail = fault.find(f".//{{{SOAP_ENV}}}Fault/detail")
     [error] = list(detail)
+    assert schemas.first_error(error) is None
     assert error.findtext(f"{{{ERRORS}}}Code") == code, error.findtext(f"{{{ERRORS}}}Message")
     ticket = error.get("Id")
     assert ticket and len(ticket) == 32
