@@ -22,13 +22,23 @@ def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     connection = session.connection()
     dialect = connection.dialect
     names = list(rows[0])
-    processed = [(i, p) for i, p in enumerate(_processors(table, names, dialect)) if p is not None]
+    # Only dates and instants have processors, and a batch repeats the same few (its creation instant):
+    # convert each distinct value once.
+    processed = [(i, p, {}) for i, p in enumerate(_processors(table, names, dialect)) if p is not None]
     values = []
     for row in rows:
         value = [row[name] for name in names]
-        for i, process in processed:
-            if value[i] is not None:
-                value[i] = process(value[i])
+        for i, process, seen in processed:
+            raw = value[i]
+            if raw is None:
+                continue
+            try:
+                converted = seen.get(raw)
+                if converted is None:
+                    converted = seen[raw] = process(raw)
+            except TypeError:  # unhashable (a JSON document): convert it as it is
+                converted = process(raw)
+            value[i] = converted
         values.append(value)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
