@@ -29,7 +29,10 @@ jobs_app = typer.Typer(help="The background job queue.", no_args_is_help=True)
 certificates_app = typer.Typer(help="Enterprises' web-service authentication certificates.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
+accounts_app = typer.Typer(help="Enterprises' web-service accounts (OAuth clients) and their permissions.",
+                           no_args_is_help=True)
 app.add_typer(certificates_app, name="certificates")
+app.add_typer(accounts_app, name="accounts")
 
 out = Console()
 err = Console(stderr=True)
@@ -430,6 +433,19 @@ def jobs_retry_dead() -> None:
 
 # --- certificates -----------------------------------------------------------------------------------------
 
+def _certificate_name(data: bytes, file: Path) -> str:
+    """A certificate's default name: its common name, else the file's name."""
+    from cryptography.x509.oid import NameOID
+
+    from .domain.certificates import InvalidCertificate, load_certificate
+
+    try:
+        common_names = load_certificate(data).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    except (InvalidCertificate, ValueError):
+        common_names = []
+    return str(common_names[0].value) if common_names else file.name
+
+
 @certificates_app.command("add")
 def certificates_add(
     enterprise: Annotated[str, typer.Option(help="KBO/BCE number of the enterprise whose account it is.")],
@@ -438,21 +454,14 @@ def certificates_add(
     name: Annotated[str | None, typer.Option(help="A name for the certificate (default: its common name, "
                                                   "else the file name).")] = None,
 ) -> None:
-    """Register an authentication certificate for an enterprise's web-service account (prints JSON)."""
-    from cryptography.x509.oid import NameOID
-
-    from .domain.certificates import InvalidCertificate, load_certificate
+    """Register an authentication certificate for an enterprise, outside any account (for the SOAP channel;
+    prints JSON). `presence accounts` manages web-service accounts, whose certificates also serve OAuth."""
     from .domain.visibility import Caller
     from .services.certificates import register_certificate
     from .services.errors import ServiceError
 
     data = file.read_bytes()
-    if name is None:
-        try:
-            common_names = load_certificate(data).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        except (InvalidCertificate, ValueError):
-            common_names = []
-        name = str(common_names[0].value) if common_names else file.name
+    name = name or _certificate_name(data, file)
     registry = make_registry(open_database())
     try:
         view = register_certificate(registry, Caller.operator(), enterprise, data, name)
@@ -502,6 +511,136 @@ def certificates_revoke(
         raise fail(str(error)) from None
     out.print(f"certificate {view.fingerprint} of {view.enterprise} ({view.name}) revoked", highlight=False,
               markup=False)
+
+
+# --- web-service accounts ---------------------------------------------------------------------------------
+
+CertificateFile = Annotated[Path, typer.Option("--certificate", help="The certificate, PEM or DER (never the private "
+                                                                     "key).", exists=True, dir_okay=False,
+                                               readable=True)]
+CertificateName = Annotated[str | None, typer.Option("--certificate-name", help="A name for the certificate "
+                                                     "(default: its common name, else the file name).")]
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+ScopeOpt = Annotated[list[str], typer.Option("--scope", help="A permission (repeatable; default: all): "
+                                             "scope:check-in-and-out-work-rest:enterprise, "
+                                             "scope:check-in-and-out-work-rest:professional, "
+                                             "scope:checkinatwork-soap.")]
+
+
+@accounts_app.command("create")
+def accounts_create(
+    enterprise: Annotated[str, typer.Option(help="KBO/BCE number of the enterprise.")],
+    name: Annotated[str, typer.Option(help="A name for the account.")],
+    certificate: CertificateFile,
+    certificate_name: CertificateName = None,
+    scope: ScopeOpt = [],  # noqa: B006
+) -> None:
+    """Create an enterprise's web-service account with its first certificate; prints the account as one JSON
+    object, with its OAuth `client_id`."""
+    from .domain import scopes
+    from .domain.visibility import Caller
+    from .services.accounts import create_account
+    from .services.errors import ServiceError
+
+    data = certificate.read_bytes()
+    registry = make_registry(open_database())
+    try:
+        view = create_account(registry, Caller.operator(), enterprise, name, data,
+                              certificate_name or _certificate_name(data, certificate), scope or list(scopes.SCOPES))
+    except ServiceError as error:
+        raise fail(str(error)) from None
+    print(json.dumps(view.as_json(), indent=2))
+
+
+@accounts_app.command("add-certificate")
+def accounts_add_certificate(
+    client_id: Annotated[str, typer.Argument(help="The account's client id, self_service_expeditor_<N>.")],
+    certificate: CertificateFile,
+    certificate_name: CertificateName = None,
+) -> None:
+    """Add a certificate to an account (rollover); prints the account as JSON."""
+    from .domain.visibility import Caller
+    from .services.accounts import add_certificate
+    from .services.errors import ServiceError
+
+    data = certificate.read_bytes()
+    registry = make_registry(open_database())
+    try:
+        view = add_certificate(registry, Caller.operator(), client_id, data,
+                               certificate_name or _certificate_name(data, certificate))
+    except ServiceError as error:
+        raise fail(str(error)) from None
+    print(json.dumps(view.as_json(), indent=2))
+
+
+@accounts_app.command("set-scopes")
+def accounts_set_scopes(
+    client_id: Annotated[str, typer.Argument(help="The account's client id, self_service_expeditor_<N>.")],
+    scope: Annotated[list[str], typer.Option("--scope", help="A permission (repeatable, at least one).")],
+) -> None:
+    """Replace an account's permissions; prints the account as JSON."""
+    from .domain.visibility import Caller
+    from .services.accounts import change_scopes
+    from .services.errors import ServiceError
+
+    try:
+        view = change_scopes(make_registry(open_database()), Caller.operator(), client_id, scope)
+    except ServiceError as error:
+        raise fail(str(error)) from None
+    print(json.dumps(view.as_json(), indent=2))
+
+
+@accounts_app.command("list")
+def accounts_list(
+    enterprise: Annotated[str | None, typer.Option(help="Only this enterprise's accounts.")] = None,
+    output: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+) -> None:
+    """List web-service accounts, revoked ones included."""
+    from .domain.visibility import Caller
+    from .services.accounts import list_accounts
+    from .services.errors import ServiceError
+
+    registry = make_registry(open_database())
+    try:
+        views = list_accounts(registry, Caller.operator(), enterprise)
+    except ServiceError as error:
+        raise fail(str(error)) from None
+    if output is ListFormat.json:
+        print(json.dumps([view.as_json() for view in views], indent=2))
+        return
+    now = registry.clock.now()
+    table = Table("client id", "enterprise", "name", "scopes", "certificates", "state",
+                  title=f"{len(views)} account(s)")
+    for view in views:
+        active = sum(1 for c in view.certificates if c.revoked_at is None and c.not_before <= now <= c.not_after)
+        table.add_row(view.client_id, view.enterprise, view.name, "\n".join(view.scopes),
+                      f"{active} active of {len(view.certificates)}",
+                      f"revoked {view.revoked_at:%Y-%m-%d %H:%M} UTC" if view.revoked_at else "active")
+    table.columns[0].no_wrap = True
+    out.print(table, markup=False)
+
+
+@accounts_app.command("revoke")
+def accounts_revoke(
+    client_id: Annotated[str, typer.Argument(help="The account's client id, self_service_expeditor_<N>.")],
+) -> None:
+    """Revoke an account at once, with its certificates and its access tokens."""
+    from .domain.visibility import Caller
+    from .services.accounts import revoke_account
+    from .services.errors import ServiceError
+
+    try:
+        view = revoke_account(make_registry(open_database()), Caller.operator(), client_id)
+    except ServiceError as error:
+        raise fail(str(error)) from None
+    out.print(f"account {view.client_id} of {view.enterprise} ({view.name}) revoked, with its "
+              f"{len(view.certificates)} certificate(s)", highlight=False, markup=False)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = 60.0
     job_max_attempts: int = 6
     log_level: str = "INFO"
+    # The registry's public base URL (behind a proxy): the OAuth audiences are derived from it; unset, from the
+    # URL each request reached us by.
+    public_url: str | None = None
 
 
 def get_settings() -> Settings:

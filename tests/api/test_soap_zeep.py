@@ -209,3 +209,61 @@ def test_the_wsdl_points_at_this_server(server):
     locations = [e.get("schemaLocation") for e in wsdl.iter("{http://www.w3.org/2001/XMLSchema}import")]
     assert locations and all(loc.startswith(f"{server}/PresenceRegistration/v1?xsd=") for loc in locations)
     assert httpx.get(f"{server}/PresenceRegistration/v1?xsd=nothing.xsd").status_code == 404
+
+
+# --- a bearer token of the REST channel's OAuth server ----------------------------------------------------
+
+def _token(server, registry, clock, scope) -> str:
+    from .test_oauth import make_client
+
+    oauth = make_client(server, registry, clock, scope=scope)
+    response = oauth.request()
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def _bearer_client(server, token):
+    from requests import Session
+    from zeep.transports import Transport
+
+    session = Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    return zeep.Client(f"{server}/PresenceRegistration/v1?wsdl", transport=Transport(session=session),
+                       plugins=[Checked()]).service
+
+
+def test_a_bearer_token_with_the_soap_scope_is_accepted(server, registry, clock):
+    from presence.domain.scopes import SOAP
+
+    service = _bearer_client(server, _token(server, registry, clock, [SOAP]))
+    [answer] = service.registerPresences(PresenceRegistrationRequest=[item(INSS=WORKER, CompanyID=448181966)])
+    assert answer.PresenceRegistration.Sender.SenderId.startswith("self_service_expeditor_")
+
+
+def test_a_bearer_token_without_the_soap_scope_is_not_authorised(server, registry, clock):
+    from presence.domain.scopes import REST_ENTERPRISE
+
+    service = _bearer_client(server, _token(server, registry, clock, [REST_ENTERPRISE]))
+    with pytest.raises(ZeepFault) as refused:
+        service.registerPresences(PresenceRegistrationRequest=[item(INSS=WORKER, CompanyID=448181966)])
+    assert fault_code(refused.value) == "SOA-01002"
+
+
+def test_an_unknown_bearer_token_is_not_authenticated(server):
+    service = _bearer_client(server, "x" * 43)
+    with pytest.raises(ZeepFault) as refused:
+        service.registerPresences(PresenceRegistrationRequest=[item(INSS=WORKER, CompanyID=448181966)])
+    assert fault_code(refused.value) == "SOA-01001"
+
+
+def test_an_accounts_certificate_needs_the_soap_scope(server, registry, clock):
+    from presence.domain.scopes import REST_ENTERPRISE
+    from presence.services.accounts import create_account
+
+    key, cert = make_certificate(not_before=clock.now() - timedelta(days=1))
+    create_account(registry, Caller.operator(), EMPLOYER, "cleaning app", pem(cert), "app key", [REST_ENTERPRISE])
+    service = zeep.Client(f"{server}/PresenceRegistration/v1?wsdl",
+                          plugins=[WSSecuritySigner(key, cert, clock=clock.now), Checked()]).service
+    with pytest.raises(ZeepFault) as refused:
+        service.registerPresences(PresenceRegistrationRequest=[item(INSS=WORKER, CompanyID=448181966)])
+    assert fault_code(refused.value) == "SOA-01002"

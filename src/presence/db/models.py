@@ -1,10 +1,11 @@
-"""The registry's own tables: registrations, their validations, corrections, audit events, senders."""
+"""The registry's own tables: registrations, their validations, corrections, audit events, senders, and the
+web-service accounts with their certificates and OAuth tokens."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, Json, UTCDateTime
@@ -121,10 +122,33 @@ class Sender(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Account(Base):
+    """An enterprise's web-service account (channel management, `auth.md`): a name, permissions (OAuth scopes)
+    and certificates. Its OAuth client id is `self_service_expeditor_<N>`, N the enterprise's sender number, so
+    an enterprise has at most one active account (the partial unique index); a revoked account keeps its row.
+    """
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    enterprise: Mapped[str] = mapped_column(String(10))  # KBO/BCE number, 10 digits
+    name: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[str] = mapped_column(String(500))  # space-separated, as in OAuth (`domain.scopes`)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("uq_account_active_enterprise", "enterprise", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
+
+
 class Certificate(Base):
     """An X.509 authentication certificate an enterprise registered for its web-service account (`auth.md`).
 
     An enterprise may hold several (rollover). Revoking one sets `revoked_at`; the row stays, for the audit trail.
+    `account_id` is the account it authenticates for OAuth; a certificate without account (registered for the
+    SOAP channel alone) identifies its enterprise all the same.
     """
 
     __tablename__ = "certificate"
@@ -139,3 +163,26 @@ class Certificate(Base):
     not_after: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    account_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("account.id"), index=True)
+
+
+class UsedAssertion(Base):
+    """A client assertion (JWT) already used at the token endpoint: its `jti` is refused until it expires."""
+
+    __tablename__ = "used_assertion"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # kept until then, then pruned
+
+
+class AccessToken(Base):
+    """An OAuth access token given by the token endpoint, by the SHA-256 of its value (never the value)."""
+
+    __tablename__ = "access_token"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the token, lowercase hex
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("account.id"), index=True)
+    scopes: Mapped[str] = mapped_column(String(500))  # space-separated: those granted
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

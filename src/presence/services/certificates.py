@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -42,13 +43,14 @@ class CertificateView:
     created_at: datetime
     revoked_at: datetime | None
     client_id: str | None  # the account's OAuth client id, from the enterprise's sender number
+    account_id: int | None = None  # the web-service account it belongs to (none: a certificate for SOAP alone)
 
     @classmethod
     def from_row(cls, row: Certificate, number: int | None) -> CertificateView:
         return cls(id=row.id, enterprise=row.enterprise, name=row.name, fingerprint=row.fingerprint,
                    subject=row.subject, not_before=row.not_before, not_after=row.not_after,
                    created_at=row.created_at, revoked_at=row.revoked_at,
-                   client_id=client_id(number) if number is not None else None)
+                   client_id=client_id(number) if number is not None else None, account_id=row.account_id)
 
     def as_json(self) -> dict:
         return {
@@ -56,6 +58,7 @@ class CertificateView:
             "subject": self.subject, "not_before": self.not_before.isoformat(),
             "not_after": self.not_after.isoformat(), "created_at": self.created_at.isoformat(),
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None, "client_id": self.client_id,
+            "account_id": self.account_id,
         }
 
 
@@ -67,19 +70,25 @@ def may_manage_certificates(caller: Caller, enterprise: str) -> bool:
             and Role.TECHNICAL_MANAGER in caller.roles)
 
 
-def register_certificate(registry: Registry, caller: Caller, enterprise: str, data: bytes, name: str, *,
-                         channel: str = Channel.OPERATOR) -> CertificateView:
-    """Check and register a certificate (PEM or DER) for an enterprise's web-service account.
-
-    Refused with `InvalidRequest` giving every reason at once; `NotAllowed` for a caller who does not manage the
-    enterprise's channels.
-    """
+def parse_enterprise(enterprise: str) -> str:
+    """The enterprise's KBO/BCE number, or `InvalidRequest` saying what is wrong with it."""
     try:
-        enterprise = parse_enterprise_number(enterprise)
+        return parse_enterprise_number(enterprise)
     except InvalidIdentifier as error:
         raise InvalidRequest(str(error), field="enterprise") from None
-    if not may_manage_certificates(caller, enterprise):
-        raise NotAllowed("only the enterprise's technical manager registers its certificates")
+
+
+@dataclass(frozen=True)
+class CheckedCertificate:
+    """An uploaded certificate that passed every rule of `auth.md`, with its name: ready to be stored."""
+
+    name: str
+    certificate: x509.Certificate
+    fingerprint: str
+
+
+def check_upload(data: bytes, name: str, now: datetime) -> CheckedCertificate:
+    """Check an upload (PEM or DER) and its name; `InvalidRequest` gives every reason to refuse it at once."""
     name = (name or "").strip()
     if not name:
         raise InvalidRequest("name: required", field="name")
@@ -89,30 +98,57 @@ def register_certificate(registry: Registry, caller: Caller, enterprise: str, da
         cert = rules.load_certificate(data)
     except rules.InvalidCertificate as error:
         raise InvalidRequest(f"certificate: {error}", field="certificate") from None
-    now = registry.clock.now()
     reasons = rules.check_certificate(cert, now)
     if reasons:
         raise InvalidRequest("certificate refused: " + "; ".join(reasons), field="certificate")
+    return CheckedCertificate(name=name, certificate=cert, fingerprint=rules.fingerprint(cert))
 
-    fingerprint = rules.fingerprint(cert)
-    duplicate = InvalidRequest("certificate already registered", field="certificate")
+
+DUPLICATE = "certificate already registered"
+
+
+def insert_certificate(session: Session, caller: Caller, channel: str, enterprise: str, checked: CheckedCertificate,
+                       now: datetime, account_id: int | None = None) -> CertificateView:
+    """Store a checked certificate (and its audit event) in the caller's transaction.
+
+    `InvalidRequest` when it is already registered; an `IntegrityError` at commit when another request registered
+    it at the same moment (the caller's transaction says so to its caller: see `register_certificate`).
+    """
+    if session.scalar(select(Certificate.id).where(Certificate.fingerprint == checked.fingerprint)) is not None:
+        raise InvalidRequest(DUPLICATE, field="certificate")
+    cert = checked.certificate
+    number = sender_number(session, enterprise, now)
+    row = Certificate(enterprise=enterprise, name=checked.name, fingerprint=checked.fingerprint,
+                      pem=rules.to_pem(cert), subject=cert.subject.rfc4514_string()[:SUBJECT_LENGTH],
+                      not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
+                      created_at=now, revoked_at=None, account_id=account_id)
+    session.add(row)
+    session.flush()
+    details = {"enterprise": enterprise, "fingerprint": checked.fingerprint, "name": checked.name}
+    if account_id is not None:
+        details["account"] = account_id
+    audit.record(session, caller, channel, "certificate.registered", "certificate", [row.id], now, details)
+    return CertificateView.from_row(row, number)
+
+
+def register_certificate(registry: Registry, caller: Caller, enterprise: str, data: bytes, name: str, *,
+                         channel: str = Channel.OPERATOR) -> CertificateView:
+    """Check and register a certificate (PEM or DER) for an enterprise, outside any account (it then serves the
+    SOAP channel; `services.accounts` registers those of web-service accounts).
+
+    Refused with `InvalidRequest` giving every reason at once; `NotAllowed` for a caller who does not manage the
+    enterprise's channels.
+    """
+    enterprise = parse_enterprise(enterprise)
+    if not may_manage_certificates(caller, enterprise):
+        raise NotAllowed("only the enterprise's technical manager registers its certificates")
+    now = registry.clock.now()
+    checked = check_upload(data, name, now)
     try:
         with registry.db.writing() as session:
-            if session.scalar(select(Certificate.id).where(Certificate.fingerprint == fingerprint)) is not None:
-                raise duplicate
-            number = sender_number(session, enterprise, now)
-            row = Certificate(enterprise=enterprise, name=name, fingerprint=fingerprint, pem=rules.to_pem(cert),
-                              subject=cert.subject.rfc4514_string()[:SUBJECT_LENGTH],
-                              not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
-                              created_at=now, revoked_at=None)
-            session.add(row)
-            session.flush()
-            audit.record(session, caller, channel, "certificate.registered", "certificate", [row.id], now,
-                         {"enterprise": enterprise, "fingerprint": fingerprint, "name": name})
-            view = CertificateView.from_row(row, number)
+            return insert_certificate(session, caller, channel, enterprise, checked, now)
     except IntegrityError:  # registered at the same moment by another request
-        raise duplicate from None
-    return view
+        raise InvalidRequest(DUPLICATE, field="certificate") from None
 
 
 def normalise_fingerprint(text: str) -> str:
@@ -147,10 +183,7 @@ def revoke_certificate(registry: Registry, caller: Caller, fingerprint: str, *,
 def list_certificates(registry: Registry, caller: Caller, enterprise: str | None = None) -> list[CertificateView]:
     """The certificates the caller manages (the operator: all, or one enterprise's), oldest first."""
     if enterprise is not None:
-        try:
-            enterprise = parse_enterprise_number(enterprise)
-        except InvalidIdentifier as error:
-            raise InvalidRequest(str(error), field="enterprise") from None
+        enterprise = parse_enterprise(enterprise)
     if caller.kind is not CallerKind.OPERATOR:
         if caller.enterprise is None or not may_manage_certificates(caller, caller.enterprise):
             raise NotAllowed("only the enterprise's technical manager sees its certificates")

@@ -54,7 +54,8 @@ from signxml.exceptions import SignXMLException
 from sqlalchemy import select
 
 from ...db.engine import Database
-from ...db.models import Sender
+from ...db.models import Account, Sender
+from ...domain.scopes import SOAP
 from ...domain.visibility import Caller, Role
 from ...services.certificates import find_certificate
 from ...services.senders import client_id, sender_number
@@ -90,6 +91,10 @@ class NotAuthenticated(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NotPermitted(Exception):
+    """Authenticated, but not allowed to use this service (SOA-01002)."""
 
 
 class _Verifier(XMLVerifier):
@@ -167,6 +172,11 @@ def authenticate(envelope: etree._Element, db: Database, now: datetime) -> Calle
         if now > registered.not_after:
             raise NotAuthenticated("certificate expired")
         enterprise = registered.enterprise
+        if registered.account_id is not None:
+            account = session.get(Account, registered.account_id)
+            if account.revoked_at is not None or SOAP not in account.scopes.split():
+                # Known, but its web-service account was not given the SOAP service.
+                raise NotPermitted("the certificate's web-service account does not hold the SOAP scope")
         number = session.scalar(select(Sender.number).where(Sender.enterprise == enterprise))
     _verify_signature(envelope, soap, certificate, now, references)
     if number is None:  # registering the certificate gave the enterprise its number; never seen, but be sure

@@ -13,6 +13,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from ...domain.errors import BatchSizeError
+from ...domain.scopes import SOAP_SCOPES
+from ...domain.visibility import Caller
+from ...services import tokens
 from ...services.context import Registry
 from ...services.errors import InvalidRequest, NotAllowed
 from . import codec, envelope, schemas, security
@@ -24,7 +27,23 @@ PATH = "/PresenceRegistration/v1"
 XML_TYPE = "text/xml; charset=utf-8"
 
 
-def answer(registry: Registry, raw: bytes, soap_action: str | None) -> tuple[int, bytes]:
+def caller_of(registry: Registry, request: envelope.Request, authorization: str | None) -> Caller:
+    """Who sends this request: the bearer of an OAuth token of the REST channel's server holding the SOAP
+    scope, or else the signer of the WS-Security header."""
+    now = registry.clock.now()
+    scheme, _, token = (authorization or "").partition(" ")
+    try:
+        if scheme.lower() == "bearer" and token.strip():
+            return tokens.authenticate_bearer(registry.db, token.strip(), now, any_of=SOAP_SCOPES)
+        return security.authenticate(request.envelope, registry.db, now)
+    except (security.NotAuthenticated, tokens.NotAuthenticated) as refused:
+        raise Fault("SOA-01001", str(refused)) from None
+    except (security.NotPermitted, tokens.InsufficientScope):
+        raise Fault("SOA-01002", "this account may not use the SOAP service") from None
+
+
+def answer(registry: Registry, raw: bytes, soap_action: str | None,
+           authorization: str | None = None) -> tuple[int, bytes]:
     """The HTTP status and body for one request."""
     ticket = uuid.uuid4().hex
     try:
@@ -32,10 +51,7 @@ def answer(registry: Registry, raw: bytes, soap_action: str | None) -> tuple[int
         problem = schemas.first_error(request.body)
         if problem:
             raise Fault("SOA-03006", problem)
-        try:
-            caller = security.authenticate(request.envelope, registry.db, registry.clock.now())
-        except security.NotAuthenticated as refused:
-            raise Fault("SOA-01001", str(refused)) from None
+        caller = caller_of(registry, request, authorization)
         try:
             body = codec.OPERATIONS[request.operation](registry, caller, request.body)
         except NotAllowed as refused:
@@ -74,7 +90,8 @@ def router(registry: Registry) -> APIRouter:
     @routes.post(PATH, include_in_schema=False)
     async def endpoint(request: Request) -> Response:
         raw = await _read_capped(request)
-        status, body = await run_in_threadpool(answer, registry, raw, request.headers.get("soapaction"))
+        status, body = await run_in_threadpool(answer, registry, raw, request.headers.get("soapaction"),
+                                               request.headers.get("authorization"))
         return Response(body, status_code=status, media_type=XML_TYPE)
 
     @routes.get(PATH, include_in_schema=False)
