@@ -15,7 +15,7 @@ from ..db.engine import Database
 from ..jobs.models import Job, JobState
 from ..services.context import Registry
 from ..services.jobs import make_worker
-from . import oauth
+from . import oauth, rest
 from .soap import service as soap_service
 
 CHECK_WORKER_VARIABLE = "PRESENCE_SERVE_CHECK_WORKER"
@@ -39,6 +39,7 @@ def create_app(registry: Registry, check_worker: bool = False) -> FastAPI:
     app.state.registry = registry
     app.include_router(soap_service.router(registry))
     app.include_router(oauth.router(registry))
+    rest.mount(app, registry)
 
     @app.get("/health")
     def health() -> dict:

@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from ..db.models import Registration, Revision, Validation
 from ..domain.remarks import RemarkCode, decode_codes
+from ..domain.shifts import PAIRING_CONTEXT, Clocking, Shift, pair
 from ..domain.statuses import Lifecycle, SoapStatus, Validity, state_of_soap_status
 from ..domain.visibility import Caller, consultation_scope
 from ..sources.models import LimosaDeclaration, Person
@@ -213,3 +214,36 @@ def _with_details(session, rows: list[Registration], history: bool) -> list[Pres
                               worker=names.get(r.inss) or names_by_limosa.get(r.limosa_id))
         for r in rows
     ]
+
+
+def shifts_of(registry: Registry, presences: list[PresenceView]) -> dict[int, Shift]:
+    """The shift each of these clockings (cleaning) belongs to: in/out pairs of the same person at the same
+    workplace, with breaks and worked time (`domain.shifts.pair`). Day registrations, cancelled clockings and
+    clockings without a person number have none."""
+    wanted = [p for p in presences if p.clocked_at is not None and p.direction and p.inss
+              and p.lifecycle is not Lifecycle.CANCELLED]
+    if not wanted:
+        return {}
+    now = registry.clock.now()
+    low = min(p.clocked_at for p in wanted) - PAIRING_CONTEXT
+    high = max(p.clocked_at for p in wanted) + PAIRING_CONTEXT
+    keys = {(p.inss, p.workplace) for p in wanted}
+    with registry.db.reading() as session:
+        rows = session.execute(
+            select(Registration.id, Registration.inss, Registration.workplace, Registration.direction,
+                   Registration.clocked_at)
+            .where(Registration.lifecycle != str(Lifecycle.CANCELLED), Registration.clocked_at.between(low, high),
+                   Registration.inss.in_({inss for inss, _ in keys}),
+                   Registration.workplace.in_({workplace for _, workplace in keys}))).all()
+    sequences: dict[tuple[str, str], list[Clocking]] = {key: [] for key in keys}
+    for row in rows:
+        if (row.inss, row.workplace) in sequences and row.direction:
+            sequences[(row.inss, row.workplace)].append(Clocking(row.id, row.direction, row.clocked_at))
+    found: dict[int, Shift] = {}
+    for clockings in sequences.values():
+        for shift in pair(clockings, now).shifts:
+            for segment in shift.segments:
+                for clocking in (segment.start, segment.end):
+                    if clocking is not None:
+                        found[clocking.registration_id] = shift
+    return {p.id: found[p.id] for p in wanted if p.id in found}

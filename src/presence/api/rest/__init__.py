@@ -1,0 +1,70 @@
+"""The REST web service `presenceRegistration` v1 (`rest.md`): a sub-application mounted at `BASE`, with its own
+OpenAPI document at `BASE/openapi.json` and Belgif problem answers for every failure.
+
+Choices where the public material is silent (also in the OpenAPI document):
+- cancel is `POST /presenceRegistrations/{id}/cancel` with `{"reason"}`; it answers the cancelled presence, or
+  400 (unknown reason, its error code in the issue), 403 (may consult but not cancel), 404 (unknown or not
+  visible) or 409 (already cancelled, or too late: `errorCode` 8 or 9);
+- `errorCode` in `notCreatedPresenceRegistration` is the registry's numbering shared with SOAP
+  (`domain.errors.ErrorCode`);
+- search `sort` is `{"field": id|registrationDate|creationDate|status|contractualRelationshipReference|employer|
+  channel, "order": asc|desc}`;
+- every 401 is `invalidAccessToken` (also for a missing token) with `WWW-Authenticate: Bearer error="invalid_token"`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ...services.context import Registry
+from . import problems, routes
+from .openapi import document
+
+log = logging.getLogger(__name__)
+
+BASE = "/REST/presenceRegistration/v1"
+
+
+def application(registry: Registry) -> FastAPI:
+    app = FastAPI(title="presenceRegistration", version="1.0.0", docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
+                  description="Check In and Out at Work (cleaning): register, consult and cancel presences.")
+    app.include_router(routes.router(registry))
+
+    @app.exception_handler(problems.Problem)
+    async def _problem(request: Request, problem: problems.Problem):
+        return problems.response(problem)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError):
+        return problems.response(problems.from_validation(error.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException):
+        if error.status_code == 404:
+            return problems.response(problems.not_found("no such resource"))
+        if error.status_code == 405:
+            return problems.response(problems.Problem(405, problems.METHOD_NOT_ALLOWED, "Method Not Allowed",
+                                                      "this method is not supported on this resource",
+                                                      headers=error.headers))
+        return problems.response(problems.Problem(error.status_code, "about:blank", "Error", str(error.detail)))
+
+    @app.middleware("http")
+    async def _unexpected(request: Request, call_next):
+        try:
+            return await call_next(request)
+        except Exception as error:  # noqa: BLE001 - answered as a problem; the message may hold personal data
+            log.error("REST service error on %s %s: %s", request.method, request.url.path, type(error).__name__)
+            return problems.response(problems.Problem(500, problems.INTERNAL, "Internal Server Error",
+                                                      "an unexpected error occurred; it was logged"))
+
+    app.openapi = lambda: document(app)
+    return app
+
+
+def mount(app: FastAPI, registry: Registry) -> None:
+    app.mount(BASE, application(registry))

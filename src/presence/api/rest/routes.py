@@ -1,0 +1,212 @@
+"""The operations: parse → authorise → one service call → render. (No `from __future__ import annotations`:
+FastAPI resolves the dependencies' annotations, which name local functions.)"""
+
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ...domain.activities import ACTIVITIES
+from ...domain.channels import Channel
+from ...domain.errors import BatchSizeError, ErrorCode
+from ...domain.registration import Address, Submission
+from ...domain.remarks import CATALOGUE, RemarkCode
+from ...domain.scopes import REST_ENTERPRISE, REST_SCOPES
+from ...domain.sectors import Regime
+from ...domain.statuses import Lifecycle, Validity
+from ...domain.visibility import Caller
+from ...services import tokens
+from ...services.cancelling import Cancelled, CancelRequest, cancel_presences
+from ...services.consulting import Page, SearchCriteria, Sort, SortKey, get_presence, search_presences, shifts_of
+from ...services.context import Registry
+from ...services.errors import InvalidRequest, NotAllowed
+from ...services.registering import Accepted, register_presences
+from . import problems, render, schemas
+
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="opaque",
+                    description="An access token of the OAuth server (`POST /REST/oauth/v5/token`).")
+ID_PATTERN = r"^[0-9]{1,15}$"
+MAX_PAGE_SIZE = 500
+SORT_KEYS = {
+    "id": SortKey.ID, "registrationDate": SortKey.REGISTRATION_DATE, "creationDate": SortKey.CREATION_DATE,
+    "status": SortKey.STATUS, "contractualRelationshipReference": SortKey.PLACE_OF_WORK,
+    "employer": SortKey.COMPANY_ID, "channel": SortKey.CHANNEL,
+}
+
+
+def _problem_responses(*statuses: int) -> dict:
+    described = {400: "Bad request: the issues name the fields at fault", 401: "No valid access token",
+                 403: "The token's scopes do not allow this operation", 404: "No such resource",
+                 409: "Conflict with the resource's state", 500: "Unexpected error"}
+    return {status: {"description": described[status], "content": {problems.PROBLEM_TYPE: {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}} for status in (*statuses, 500)}
+
+
+def router(registry: Registry) -> APIRouter:
+    routes = APIRouter()
+
+    def authorise(credentials: HTTPAuthorizationCredentials | None, scopes) -> Caller:
+        if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+            raise problems.invalid_token("a bearer access token is required")
+        try:
+            return tokens.authenticate_bearer(registry.db, credentials.credentials, registry.clock.now(),
+                                              any_of=scopes)
+        except tokens.NotAuthenticated as refused:
+            raise problems.invalid_token(refused.reason) from None
+        except tokens.InsufficientScope as refused:
+            raise problems.missing_permission(str(refused)) from None
+
+    def enterprise(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Caller:
+        return authorise(credentials, [REST_ENTERPRISE])
+
+    def consultant(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Caller:
+        return authorise(credentials, REST_SCOPES)
+
+    def refdata_reader(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Caller:
+        return authorise(credentials, REST_SCOPES)
+
+    # --- presences --------------------------------------------------------------------------------------
+
+    @routes.post("/presenceRegistrations/registerInBulk", operation_id="registerInBulk",
+                 response_model=schemas.RegisterInBulkResponse, response_model_exclude_none=True,
+                 responses=_problem_responses(400, 401, 403), tags=["presenceRegistrations"],
+                 summary="Register 1 to 200 check-ins or check-outs; one result per item, in the same order")
+    def register_in_bulk(body: schemas.RegisterInBulkRequest, caller: Annotated[Caller, Depends(enterprise)]):
+        submissions = [_submission(item) for item in body.items]
+        try:
+            outcomes = register_presences(registry, caller, Channel.REST, Regime.CLOCKING, submissions)
+        except NotAllowed as refused:
+            raise problems.missing_permission(str(refused)) from None
+        except BatchSizeError as error:
+            raise problems.bad_request([problems.issue(str(error), "body", "items")]) from None
+        return schemas.RegisterInBulkResponse(items=[
+            schemas.ResultItem(created_presence_registration=render.presence(o.presence)) if isinstance(o, Accepted)
+            else schemas.ResultItem(not_created_presence_registration=render.errors(o.errors)) for o in outcomes])
+
+    @routes.get("/presenceRegistrations/{id}", operation_id="getPresenceRegistration",
+                response_model=schemas.Presence, response_model_exclude_none=True,
+                responses=_problem_responses(400, 401, 403, 404), tags=["presenceRegistrations"],
+                summary="One registration with its status, validity, remarks and shift")
+    def get_one(id: Annotated[str, Path(pattern=ID_PATTERN)], caller: Annotated[Caller, Depends(consultant)]):
+        view = _consult(lambda: get_presence(registry, caller, int(id)))
+        if view is None:
+            raise problems.not_found("no such presence registration among those you may consult")
+        return render.presence(view, shifts_of(registry, [view]).get(view.id))
+
+    @routes.post("/presenceRegistrations/search", operation_id="searchPresenceRegistrations",
+                 response_model=schemas.SearchPage, response_model_exclude_none=True,
+                 responses=_problem_responses(400, 401, 403), tags=["presenceRegistrations"],
+                 summary="Paged search within the registrations the caller may consult")
+    def search(request: Request, body: schemas.SearchRequest, caller: Annotated[Caller, Depends(consultant)],
+               page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+               page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)] = 50):
+        criteria = _criteria(body.criteria)
+        sort = Sort(SORT_KEYS[body.sort.field], body.sort.order == "desc") if body.sort else Sort()
+        result = _consult(lambda: search_presences(registry, caller, criteria,
+                                                   Page((page - 1) * page_size, page_size), sort))
+        shifts = shifts_of(registry, result.items)
+        total_pages = math.ceil(result.total / page_size)
+        next_url = str(request.url.include_query_params(page=page + 1, pageSize=page_size)) \
+            if page < total_pages else None
+        return schemas.SearchPage(items=[render.presence(v, shifts.get(v.id)) for v in result.items], page=page,
+                                  page_size=page_size, total=result.total, total_pages=total_pages, next=next_url)
+
+    @routes.post("/presenceRegistrations/{id}/cancel", operation_id="cancelPresenceRegistration",
+                 response_model=schemas.Presence, response_model_exclude_none=True,
+                 responses=_problem_responses(400, 401, 403, 404, 409), tags=["presenceRegistrations"],
+                 summary="Cancel a registration (until the end of the day after its date)")
+    def cancel(id: Annotated[str, Path(pattern=ID_PATTERN)], body: schemas.CancelRequest,
+               caller: Annotated[Caller, Depends(enterprise)]):
+        [outcome] = cancel_presences(registry, caller, Channel.REST, [CancelRequest(id, body.reason)])
+        if isinstance(outcome, Cancelled):
+            return render.presence(outcome.presence)
+        [error] = outcome.errors
+        if error.code is ErrorCode.CANCELLATION_REASON_INVALID:
+            raise problems.bad_request([problems.issue(f"{error.message} (error code {error.code})", "body",
+                                                       "reason", body.reason)])
+        if error.code in (ErrorCode.REGISTRATION_ID_UNKNOWN, ErrorCode.REGISTRATION_NOT_FOUND):
+            raise problems.not_found(error.message)
+        if error.code is ErrorCode.NOT_ALLOWED:
+            raise problems.missing_permission(error.message)
+        raise problems.conflict(error.message, str(error.code))
+
+    # --- reference data ---------------------------------------------------------------------------------
+
+    @routes.get("/refData/remarks", operation_id="listRemarks", response_model=schemas.RefDataList,
+                responses=_problem_responses(401, 403), tags=["refData"], summary="The remark catalogue")
+    def remarks(caller: Annotated[Caller, Depends(refdata_reader)]):
+        return schemas.RefDataList(items=[render.remark(code) for code in CATALOGUE])
+
+    @routes.get("/refData/remarks/{code}", operation_id="getRemark", response_model=schemas.RefDataEntry,
+                responses=_problem_responses(401, 403, 404), tags=["refData"], summary="One remark")
+    def remark(code: Annotated[str, Path(max_length=20)], caller: Annotated[Caller, Depends(refdata_reader)]):
+        try:
+            return render.remark(RemarkCode(code.upper()))
+        except ValueError:
+            raise problems.not_found("no remark has this code") from None
+
+    @routes.get("/refData/activities", operation_id="listActivities", response_model=schemas.RefDataList,
+                responses=_problem_responses(401, 403), tags=["refData"], summary="The activity catalogue")
+    def activities(caller: Annotated[Caller, Depends(refdata_reader)]):
+        return schemas.RefDataList(items=[render.activity(code) for code in ACTIVITIES])
+
+    @routes.get("/refData/activities/{code}", operation_id="getActivity", response_model=schemas.RefDataEntry,
+                responses=_problem_responses(401, 403, 404), tags=["refData"], summary="One activity")
+    def activity(code: Annotated[str, Path(max_length=40)], caller: Annotated[Caller, Depends(refdata_reader)]):
+        if code.upper() not in ACTIVITIES:
+            raise problems.not_found("no activity has this code")
+        return render.activity(code.upper())
+
+    return routes
+
+
+def _consult(call):
+    try:
+        return call()
+    except NotAllowed as refused:
+        raise problems.missing_permission(str(refused)) from None
+    except InvalidRequest as error:
+        raise problems.bad_request([problems.issue(str(error), "body", render.rest_name(error.field))]) from None
+
+
+def _submission(item: schemas.SubmissionItem) -> Submission:
+    place = item.place_of_work
+    address = place.address
+    return Submission(
+        workplace=item.contractual_relationship_reference,
+        inss=item.ssin,
+        enterprise_number=item.employer.enterprise_number,
+        foreign_vat=item.employer.foreign_vat_number,
+        clocked_at=item.registration_date,
+        direction=item.type,
+        client_reference=item.custom_reference,
+        activity=item.activity,
+        latitude=place.coordinates.latitude if place.coordinates else None,
+        longitude=place.coordinates.longitude if place.coordinates else None,
+        address=Address(address.post_code, address.municipality_name, address.street_name, address.house_number,
+                        address.box_number) if address else None,
+    )
+
+
+def _criteria(criteria: schemas.Criteria) -> SearchCriteria:
+    period = criteria.registration_date
+    start, end = period.start_date, period.end_date
+    if start > end:
+        raise problems.bad_request([problems.issue("the period ends before it starts", "body",
+                                                   "criteria.registrationDate.endDate")])
+    employer = criteria.employer
+    return SearchCriteria(
+        periods=[(render.local(start).date(), render.local(end).date())],
+        instants=(start, end),
+        inss=criteria.ssin,
+        enterprise_number=employer.enterprise_number if employer else None,
+        foreign_vat=employer.foreign_vat_number if employer else None,
+        workplace=criteria.contractual_relationship_reference,
+        direction=criteria.type.lower() if criteria.type else None,
+        lifecycles=[Lifecycle(criteria.status)] if criteria.status else [],
+        validities=[Validity(criteria.validity)] if criteria.validity else [],
+        remarks=list(criteria.remarks or []),
+        activity=criteria.activity.upper() if criteria.activity else None,
+    )

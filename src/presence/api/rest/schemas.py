@@ -1,0 +1,262 @@
+"""The REST contract's JSON shapes (`rest.md`), camelCase on the wire.
+
+Request models check the *shape* only (JSON types, required properties, exactly-one-of); the content of an item
+(check digits, real-time window, codes) is checked by the services and refused per item.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from ...domain.errors import MAX_BATCH
+from ...domain.remarks import RemarkCode
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+# --- shared parts ------------------------------------------------------------------------------------------
+
+class Employer(Model):
+    """Exactly one of a Belgian enterprise number (10 digits, starting 0 or 1) or a foreign VAT number."""
+
+    enterprise_number: str | None = Field(None, max_length=20)
+    foreign_vat_number: str | None = Field(None, max_length=30)
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.enterprise_number is None) == (self.foreign_vat_number is None):
+            raise ValueError("give exactly one of enterpriseNumber and foreignVatNumber")
+        return self
+
+
+class Coordinates(Model):
+    """WGS84."""
+
+    longitude: float = Field(ge=-180, le=180)
+    latitude: float = Field(ge=-90, le=90)
+
+
+class Address(Model):
+    post_code: str = Field(max_length=10)
+    municipality_name: str = Field(max_length=200)
+    street_name: str = Field(max_length=200)
+    house_number: str = Field(max_length=40)
+    box_number: str | None = Field(None, max_length=40)
+
+
+class PlaceOfWork(Model):
+    """Exactly one of `coordinates` and `address`."""
+
+    coordinates: Coordinates | None = None
+    address: Address | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.coordinates is None) == (self.address is None):
+            raise ValueError("give exactly one of coordinates and address")
+        return self
+
+
+class Labels(Out):
+    fr: str
+    nl: str
+    de: str
+    en: str
+
+
+# --- registerInBulk ---------------------------------------------------------------------------------------
+
+class SubmissionItem(Model):
+    registration_date: datetime = Field(description="The instant of the check-in or check-out, with its offset "
+                                                    "from UTC; at most 10 minutes before the request arrives.")
+    ssin: str = Field(max_length=20, description="INSS/BIS number, 11 digits.")
+    type: str = Field(max_length=10, description="`in` or `out` (either case).")
+    employer: Employer
+    place_of_work: PlaceOfWork
+    contractual_relationship_reference: str = Field(
+        max_length=20, description="The 13-character work-declaration number of the cleaning workplace.")
+    custom_reference: str | None = Field(None, max_length=200)
+    activity: str | None = Field(None, max_length=40, description="A code of `/refData/activities`.")
+
+
+class RegisterInBulkRequest(Model):
+    items: list[SubmissionItem] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ItemErrorOut(Out):
+    error_code: str = Field(description="The registry's error code (the SOAP service's numbering).")
+    error_description: str
+
+
+class NotCreated(Out):
+    error_list: list[ItemErrorOut]
+
+
+class Worker(Out):
+    given_name: str
+    family_name: str
+
+
+class EmployerOut(Out):
+    enterprise_number: str | None = None
+    foreign_vat_number: str | None = None
+
+
+class AddressOut(Out):
+    post_code: str
+    municipality_name: str
+    street_name: str
+    house_number: str
+    box_number: str | None = None
+
+
+class CoordinatesOut(Out):
+    longitude: float
+    latitude: float
+
+
+class PlaceOfWorkOut(Out):
+    coordinates: CoordinatesOut | None = None
+    address: AddressOut | None = None
+
+
+class Status(Out):
+    code: Literal["registered", "edited", "cancelled"]
+    date: datetime
+
+
+class RefDataEntry(Out):
+    code: str
+    labels: Labels
+
+
+class Break(Out):
+    start: datetime
+    end: datetime
+
+
+class ShiftOut(Out):
+    """The shift (check-in/check-out pairs of the same person at the same workplace) this clocking belongs to."""
+
+    start: datetime
+    end: datetime | None = Field(None, description="Absent while the shift is open or when its out was forgotten.")
+    breaks: list[Break]
+    worked_duration: str = Field(description="ISO 8601 duration, e.g. PT7H30M.")
+    open: bool
+    forgotten_out: bool
+
+
+class Presence(Out):
+    id: str
+    registration_date: datetime
+    ssin: str | None = None
+    type: Literal["in", "out"] | None = None
+    worker: Worker | None = None
+    employer: EmployerOut
+    place_of_work: PlaceOfWorkOut | None = None
+    contractual_relationship_reference: str
+    activity: str | None = None
+    channel: str
+    custom_reference: str | None = None
+    status: Status
+    validity: Literal["pending", "valid", "invalid"]
+    remarks: list[RefDataEntry]
+    shift: ShiftOut | None = None
+
+
+class ResultItem(Out):
+    """Exactly one of the two."""
+
+    created_presence_registration: Presence | None = None
+    not_created_presence_registration: NotCreated | None = None
+
+
+class RegisterInBulkResponse(Out):
+    items: list[ResultItem]
+
+
+# --- search -----------------------------------------------------------------------------------------------
+
+class Period(Model):
+    start_date: AwareDatetime
+    end_date: AwareDatetime
+
+
+class Criteria(Model):
+    registration_date: Period
+    ssin: str | None = Field(None, max_length=20)
+    employer: Employer | None = None
+    contractual_relationship_reference: str | None = Field(None, max_length=20)
+    type: str | None = Field(None, pattern=r"^(?i:in|out)$")
+    status: Literal["registered", "edited", "cancelled"] | None = None
+    validity: Literal["pending", "valid", "invalid"] | None = None
+    remarks: list[RemarkCode] | None = Field(None, max_length=len(RemarkCode), description="Any of these.")
+    activity: str | None = Field(None, max_length=40)
+
+
+SortField = Literal["id", "registrationDate", "creationDate", "status", "contractualRelationshipReference",
+                    "employer", "channel"]
+
+
+class SortSpec(Model):
+    field: SortField = "id"
+    order: Literal["asc", "desc"] = "asc"
+
+
+class SearchRequest(Model):
+    criteria: Criteria
+    sort: SortSpec | None = None
+
+
+class SearchPage(Out):
+    items: list[Presence]
+    page: int
+    page_size: int
+    total: int
+    total_pages: int
+    next: str | None = Field(None, description="The URL of the next page; absent on the last.")
+
+
+# --- cancel -----------------------------------------------------------------------------------------------
+
+class CancelRequest(Model):
+    reason: str = Field(max_length=20, description="HOLIDAY, DISEASE, PLANNING or C32A.")
+
+
+# --- refData ----------------------------------------------------------------------------------------------
+
+class RefDataList(Out):
+    items: list[RefDataEntry]
+
+
+# --- problems ---------------------------------------------------------------------------------------------
+
+class Issue(Out):
+    type: str
+    title: str
+    detail: str | None = None
+    in_: Literal["body", "query", "path", "header"] | None = Field(None, alias="in")
+    name: str | None = None
+    value: str | int | float | bool | None = None
+
+
+class Problem(Out):
+    """RFC 9457 problem details, Belgif style."""
+
+    type: str
+    href: str | None = None
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    issues: list[Issue] | None = None
