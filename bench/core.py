@@ -24,6 +24,7 @@ import os
 import platform
 import pstats
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -309,26 +310,43 @@ def bench_register(db: Database, backend: str, plan: Plan, batches: int,
     delete_after(db, Registration, first)
 
     profiler = Profiler(profile)
-    ids: list[int] = []
-    refused = Counter()
-    elapsed = 0.0
-    stored = 0
+    run = time_register_presences(registry, plan.caller, groups, profiler)
+    if run.refused:
+        say(f"{backend}: the service refused {sum(run.refused.values())} submissions: {dict(run.refused)}")
+    profiler.report(f"{backend} register_presences")
+    return Line(backend, f"register (batches of {BATCH})", run.rate, baseline_rate, run.stored), run.ids
+
+
+@dataclass
+class RegisterRun:
+    stored: int  # registrations stored by the timed calls
+    elapsed: float  # seconds spent in the timed calls
+    ids: list[int]  # every registration stored, warm-up included, in order
+    refused: Counter  # error code of each refused submission -> count (all calls)
+
+    @property
+    def rate(self) -> float:
+        return self.stored / self.elapsed if self.elapsed else float("nan")
+
+
+def time_register_presences(registry: Registry, caller: Caller, groups: list[list[Submission]],
+                            profiler: Profiler | None = None) -> RegisterRun:
+    """`register_presences` on each group in turn, in this process: the first call warms up (untimed), the
+    others are timed (and profiled, with a profiler)."""
+    run = RegisterRun(0, 0.0, [], Counter())
     for index, group in enumerate(groups):
         start = time.perf_counter()
-        with profiler if index else nullcontext():
-            outcomes = register_presences(registry, plan.caller, CHANNEL, REGIME, group)
+        with profiler if (index and profiler) else nullcontext():
+            outcomes = register_presences(registry, caller, CHANNEL, REGIME, group)
         if index:
-            elapsed += time.perf_counter() - start
+            run.elapsed += time.perf_counter() - start
         for outcome in outcomes:
             if isinstance(outcome, Accepted):
-                ids.append(outcome.presence.id)
-                stored += index > 0
+                run.ids.append(outcome.presence.id)
+                run.stored += index > 0
             else:
-                refused[outcome.errors[0].code] += 1
-    if refused:
-        say(f"{backend}: the service refused {sum(refused.values())} submissions: {dict(refused)}")
-    profiler.report(f"{backend} register_presences")
-    return Line(backend, f"register (batches of {BATCH})", stored / elapsed, baseline_rate, stored), ids
+                run.refused[outcome.errors[0].code] += 1
+    return run
 
 
 def _sectors(db: Database) -> dict[str, int]:
@@ -390,29 +408,38 @@ def outcome_mix(db: Database, ids: list[int]) -> str:
     return f"{dict(validity)}; most frequent remarks: {top or 'none'}"
 
 
+def load_dataset(db: Database, backend: str, count: int) -> Plan:
+    """Migrate a fresh database, load the simulation dataset 'medium' (`presence demo --size medium`), tidy
+    up after the load (SQLite: WAL checkpoint; PostgreSQL: VACUUM ANALYZE) and plan `count` submissions."""
+    started = time.perf_counter()
+    migrate.upgrade(db)
+    today = belgian_today(SystemClock())
+    simulation.generate(db, "medium", today)
+    tidy(db)
+    plan = plan_submissions(db, today, count)
+    counts = source_counts(db)
+    say(f"{backend}: simulation dataset 'medium' loaded in {time.perf_counter() - started:.1f}s: "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    say(f"{backend}: submissions {dict(plan.mix)}; {plan.distinct_valid_triples:,} distinct valid "
+        "(workplace, enterprise, person) triples")
+    say(f"{backend}: {database_settings(db)}")
+    return plan
+
+
+def tidy(db: Database) -> None:
+    """After a bulk load: SQLite checkpoints (and empties) its WAL; PostgreSQL vacuums and analyses."""
+    if db.is_sqlite:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    else:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+
+
 def run_backend(backend: str, url: str, batches: int, profile: bool) -> list[Line]:
     db = Database(url)
     try:
-        started = time.perf_counter()
-        migrate.upgrade(db)
-        clock = SystemClock()
-        today = belgian_today(clock)
-        simulation.generate(db, "medium", today)
-        source = "simulation dataset 'medium'"
-        if db.is_sqlite:
-            with db.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        else:
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("VACUUM ANALYZE")
-        plan = plan_submissions(db, today, (batches + 1) * BATCH)
-        counts = source_counts(db)
-        say(f"{backend}: {source} loaded in {time.perf_counter() - started:.1f}s: "
-            + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-        say(f"{backend}: submissions {dict(plan.mix)}; {plan.distinct_valid_triples:,} distinct valid "
-            "(workplace, enterprise, person) triples")
-        say(f"{backend}: {_settings(db)}")
-
+        plan = load_dataset(db, backend, (batches + 1) * BATCH)
         register_line, ids = bench_register(db, backend, plan, batches, profile)
         say(f"{backend}: register done: {register_line.rate:,.0f}/s vs plain {register_line.baseline:,.0f}/s")
         checks_line = bench_checks(db, backend, ids, batches, profile)
@@ -423,7 +450,7 @@ def run_backend(backend: str, url: str, batches: int, profile: bool) -> list[Lin
         db.dispose()
 
 
-def _settings(db: Database) -> str:
+def database_settings(db: Database) -> str:
     with db.engine.connect() as connection:
         if db.is_sqlite:
             mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
@@ -445,6 +472,7 @@ class FreshPostgres:
         self.server_url = server_url
         self.cluster = None
         self.name: str | None = None
+        self.copies: list[str] = []
 
     def start(self) -> str:
         if self.server_url is None:
@@ -460,37 +488,70 @@ class FreshPostgres:
         return make_url(normalise_url(self.server_url)).set(database=self.name).render_as_string(
             hide_password=False)
 
+    def copy(self, url: str) -> str:
+        """A new database (dropped at the end) copied from the one at `url` (made by `start`), which nobody
+        may be connected to meanwhile: `CREATE DATABASE ... TEMPLATE`."""
+        source = make_url(normalise_url(url))
+        name = f"bench_{uuid.uuid4().hex[:10]}"
+        with self._admin() as admin:
+            # PostgreSQL 15+: copy the files (two checkpoints) rather than write the whole copy to the WAL,
+            # which would leave a checkpoint's worth of work for the next timed phase.
+            strategy = " STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else ""
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"{strategy}')
+        self.copies.append(name)
+        return source.set(database=name).render_as_string(hide_password=False)
+
     def _admin(self):
-        url = make_url(normalise_url(self.server_url))
+        url = make_url(normalise_url(self.server_url or self.cluster.url))
+        # In the throw-away cluster, `presence` is the bench's own database: administer from `postgres`.
+        database = url.database if self.server_url else "postgres"
         return psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
-                               dbname=url.database, autocommit=True)
+                               dbname=database, autocommit=True)
 
     def stop(self) -> None:
         if self.cluster is not None:
             self.cluster.stop()
-        if self.name is not None:
-            with self._admin() as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            return
+        with self._admin() as admin:
+            for name in [*self.copies, *([self.name] if self.name else [])]:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- main -------------------------------------------------------------------------------------------------
 
+def format_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table: columns as wide as their widest cell; numbers right-aligned, text left-aligned."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    numeric = [bool(rows) and all(_NUMBER.fullmatch(row[i]) for row in rows) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        return " ".join(cell.rjust(width) if right else cell.ljust(width)
+                        for cell, width, right in zip(cells, widths, numeric, strict=True)).rstrip()
+
+    return "\n".join(line(row) for row in [headers, *rows])
+
+
+_NUMBER = re.compile(r"[-+]?[\d,]*\.?\d+%?|n/a|-")
+
+
+def machine() -> str:
+    return (f"{os.cpu_count()} CPUs, Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
+            f"psycopg {psycopg.__version__}, {platform.system()} {platform.release()}")
+
+
 def print_table(lines: list[Line], notes: list[str], batches: int) -> None:
     print()
-    print(f"{'backend':<11} {'measure':<28} {'rate/s':>9} {'baseline/s':>11} {'ratio':>6}  aim")
-    for line in lines:
-        verdict = "ok" if line.ratio >= AIM else "BELOW"
-        print(f"{line.backend:<11} {line.measure:<28} {line.rate:>9,.0f} {line.baseline:>11,.0f} "
-              f"{line.ratio:>6.2f}  {verdict}")
+    print(format_table(
+        ["backend", "measure", "rate/s", "baseline/s", "ratio", "aim"],
+        [[line.backend, line.measure, f"{line.rate:,.0f}", f"{line.baseline:,.0f}", f"{line.ratio:.2f}",
+          "ok" if line.ratio >= AIM else "BELOW"] for line in lines]))
     for note in notes:
         print(note)
     print()
     print(f"aim: service rate >= {AIM} x plain-insert rate (ratio >= {AIM}); baseline = plain executemany "
           "INSERT of the same rows through the same engine's raw DBAPI connection, one transaction per "
           "batch")
-    print(f"{batches} timed batches of {BATCH} per measurement (+1 warm-up batch); machine: "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
-          f"psycopg {psycopg.__version__}, {platform.system()} {platform.release()}")
+    print(f"{batches} timed batches of {BATCH} per measurement (+1 warm-up batch); machine: {machine()}")
 
 
 def main() -> int:
