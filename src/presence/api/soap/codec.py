@@ -75,6 +75,13 @@ def local_time(instant: datetime) -> str:
     return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
 
 
+def _echo(parent: etree._Element, name: str, request: etree._Element) -> etree._Element:
+    """An element `name` holding copies of the request element's children, as the client sent them."""
+    echo = _add(parent, name)
+    echo.extend(copy.deepcopy(child) for child in request if isinstance(child.tag, str))
+    return echo
+
+
 def _remark_text(code) -> str:
     remark = CATALOGUE[code]
     return remark.soap_text or remark.labels["en"]
@@ -113,8 +120,7 @@ def presence_registration(parent, name: str, presence: PresenceView, echo: etree
     registration as stored (search, get)."""
     element = _add(parent, name)
     if echo is not None:
-        submitted = _add(element, "PresenceRegistrationSubmitted")
-        submitted.extend(copy.deepcopy(child) for child in echo if isinstance(child.tag, str))
+        _echo(element, "PresenceRegistrationSubmitted", echo)
     else:
         _consulted(element, presence)
     if presence.sector in SOAP_SECTORS:
@@ -175,8 +181,7 @@ def register(registry: Registry, caller: Caller, body: etree._Element) -> etree.
             presence_registration(answer, "PresenceRegistration", outcome.presence, item)
         else:
             error = _add(answer, "PresenceRegistrationError")
-            submitted = _add(error, "PresenceRegistrationSubmitted")
-            submitted.extend(copy.deepcopy(child) for child in item if isinstance(child.tag, str))
+            _echo(error, "PresenceRegistrationSubmitted", item)
             _error_list(error, list(outcome.errors))
     return response
 
@@ -193,8 +198,7 @@ def cancel(registry: Registry, caller: Caller, body: etree._Element) -> etree._E
             presence_registration(answer, "PresenceRegistration", outcome.presence, None)
         else:
             error = _add(answer, "PresenceRegistrationError")
-            echo = _add(error, "CancelPresenceRequest")
-            echo.extend(copy.deepcopy(child) for child in item if isinstance(child.tag, str))
+            _echo(error, "CancelPresenceRequest", item)
             _error_list(error, list(outcome.errors))
     return response
 
@@ -239,8 +243,7 @@ def search(registry: Registry, caller: Caller, body: etree._Element) -> etree._E
     request = body.find(p("SearchPresenceRequest"))
     response = _root("SearchPresencesResponse")
     answer = etree.SubElement(response, p("SearchPresencesResponseType"))
-    echo = _add(answer, "SearchPresencesRequest")
-    echo.extend(copy.deepcopy(child) for child in request if isinstance(child.tag, str))
+    _echo(answer, "SearchPresencesRequest", request)
     try:
         criteria, page, sort = _criteria(request)
         result = consulting.search_presences(registry, caller, criteria, page, sort)
@@ -262,8 +265,7 @@ def get(registry: Registry, caller: Caller, body: etree._Element) -> etree._Elem
     presence = consulting.get_presence(registry, caller, registration_id)
     response = _root("GetPresenceRegistrationResponse")
     answer = etree.SubElement(response, p("GetPresenceRegistrationResponseType"))
-    echo = _add(answer, "GetPresenceRegistrationRequest")
-    echo.extend(copy.deepcopy(child) for child in request if isinstance(child.tag, str))
+    _echo(answer, "GetPresenceRegistrationRequest", request)
     found = _add(answer, "GetPresenceRegistrationType")
     if presence is not None:
         presence_registration(found, "PresenceRegistrationType", presence, None)
