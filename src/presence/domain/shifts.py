@@ -119,3 +119,14 @@ def pair(clockings: list[Clocking], now: datetime) -> Pairing:
     if shifts and still_open:
         shifts[-1].open = True
     return Pairing(shifts, orphan_outs, second_ins)
+
+
+def pair_each(registrations, now: datetime) -> list[Pairing]:
+    """Pair clockings per person and workplace. `registrations` have the registration's attributes (id, inss,
+    workplace, direction, clocked_at); those without a person, a direction or an instant are left out, and a
+    registration listed twice counts once."""
+    sequences: dict[tuple[str, str], dict[int, Clocking]] = {}
+    for r in registrations:
+        if r.clocked_at is not None and r.inss and r.direction:
+            sequences.setdefault((r.inss, r.workplace), {})[r.id] = Clocking(r.id, r.direction, r.clocked_at)
+    return [pair(list(clockings.values()), now) for clockings in sequences.values()]

@@ -28,7 +28,7 @@ from ..domain.checks import (
     remarks_for,
 )
 from ..domain.remarks import RemarkCode, encode_codes
-from ..domain.shifts import PAIRING_CONTEXT, Clocking, pair
+from ..domain.shifts import PAIRING_CONTEXT, pair_each
 from ..domain.statuses import Lifecycle, Validity
 from ..sources.models import (
     Contract,
@@ -62,7 +62,7 @@ def check_registrations(session: Session, ids: list[int], trigger: str, now: dat
     plan_with_actual_values(session)
     # Clockings: a new check-in or check-out can change the pairing remarks of the later ones.
     requested = _load(session, ids, lock=False)
-    context = _clocking_context(session, [r for r in requested if r.clocked_at is not None and r.inss])
+    context = clocking_context(session, [r for r in requested if r.clocked_at is not None and r.inss])
     earliest: dict[tuple, datetime] = {}
     for r in requested:
         if r.clocked_at is not None:
@@ -109,7 +109,7 @@ def _load(session: Session, ids, lock: bool) -> list:
     return sorted(select_in(session, query, Registration.id, ids), key=lambda r: r.id)
 
 
-def _clocking_context(session: Session, clockings) -> list:
+def clocking_context(session: Session, clockings) -> list:
     """The live clockings of the same people at the same workplaces within pairing reach of these."""
     if not clockings:
         return []
@@ -223,13 +223,8 @@ def _duplicates(session: Session, registrations: list) -> set[int]:
 
 
 def _pairing(registrations: list, context: list, now: datetime) -> dict[int, RemarkCode]:
-    sequences: dict[tuple[str, str], dict[int, Clocking]] = defaultdict(dict)
-    for r in [*registrations, *context]:
-        if r.clocked_at is not None and r.inss and r.direction:
-            sequences[(r.inss, r.workplace)][r.id] = Clocking(r.id, r.direction, r.clocked_at)
     remarks: dict[int, RemarkCode] = {}
-    for clockings in sequences.values():
-        result = pair(list(clockings.values()), now)
+    for result in pair_each([*registrations, *context], now):
         for registration_id in result.orphan_outs:
             remarks[registration_id] = RemarkCode.OUT_WITHOUT_IN
         for registration_id in result.second_ins:

@@ -10,10 +10,11 @@ from sqlalchemy import and_, case, func, or_, select
 
 from ..db.models import Registration, Revision, Validation
 from ..domain.remarks import RemarkCode, decode_codes
-from ..domain.shifts import PAIRING_CONTEXT, Clocking, Shift, pair
+from ..domain.shifts import Shift, pair_each
 from ..domain.statuses import Lifecycle, SoapStatus, Validity, state_of_soap_status
 from ..domain.visibility import Caller, consultation_scope
 from ..sources.models import LimosaDeclaration, Person
+from .checking import clocking_context
 from .context import Registry
 from .errors import InvalidRequest, NotAllowed
 from .scope import scope_filter
@@ -224,24 +225,11 @@ def shifts_of(registry: Registry, presences: list[PresenceView]) -> dict[int, Sh
               and p.lifecycle is not Lifecycle.CANCELLED]
     if not wanted:
         return {}
-    now = registry.clock.now()
-    low = min(p.clocked_at for p in wanted) - PAIRING_CONTEXT
-    high = max(p.clocked_at for p in wanted) + PAIRING_CONTEXT
-    keys = {(p.inss, p.workplace) for p in wanted}
     with registry.db.reading() as session:
-        rows = session.execute(
-            select(Registration.id, Registration.inss, Registration.workplace, Registration.direction,
-                   Registration.clocked_at)
-            .where(Registration.lifecycle != str(Lifecycle.CANCELLED), Registration.clocked_at.between(low, high),
-                   Registration.inss.in_({inss for inss, _ in keys}),
-                   Registration.workplace.in_({workplace for _, workplace in keys}))).all()
-    sequences: dict[tuple[str, str], list[Clocking]] = {key: [] for key in keys}
-    for row in rows:
-        if (row.inss, row.workplace) in sequences and row.direction:
-            sequences[(row.inss, row.workplace)].append(Clocking(row.id, row.direction, row.clocked_at))
+        context = clocking_context(session, wanted)
     found: dict[int, Shift] = {}
-    for clockings in sequences.values():
-        for shift in pair(clockings, now).shifts:
+    for pairing in pair_each(context, registry.clock.now()):
+        for shift in pairing.shifts:
             for segment in shift.segments:
                 for clocking in (segment.start, segment.end):
                     if clocking is not None:
