@@ -12,20 +12,18 @@ import uvicorn
 from presence.api.app import create_app
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(registry):
     """The base URL of the registry served over HTTP, on the demo dataset (both engines)."""
-    port = _free_port()
-    config = uvicorn.Config(create_app(registry), host="127.0.0.1", port=port, log_config=None,
-                            access_log=False, lifespan="off")
+    # The socket is bound here and handed to uvicorn: a port merely found free and released could be
+    # taken by another test's client connection before the server binds it (seen on CI).
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(create_app(registry), log_config=None, access_log=False, lifespan="off")
     instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
+    thread = threading.Thread(target=instance.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not instance.started:
@@ -35,3 +33,4 @@ def server(registry):
     yield f"http://127.0.0.1:{port}"
     instance.should_exit = True
     thread.join(10)
+    listener.close()
