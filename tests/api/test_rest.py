@@ -260,7 +260,7 @@ def test_openapi_document(server):
     assert set(spec["paths"]) == {
         "/presenceRegistrations/registerInBulk", "/presenceRegistrations/{id}", "/presenceRegistrations/search",
         "/presenceRegistrations/{id}/cancel", "/refData/remarks", "/refData/remarks/{code}", "/refData/activities",
-        "/refData/activities/{code}"}
+        "/refData/activities/{code}", "/placesOfWork/addresses"}
     operations = [op for path in spec["paths"].values() for op in path.values()]
     assert {op["operationId"] for op in operations} >= {"registerInBulk", "getPresenceRegistration",
                                                        "searchPresenceRegistrations", "cancelPresenceRegistration"}

@@ -91,6 +91,17 @@ def consultation_scope(caller: Caller) -> Scope | None:
     return None
 
 
+def workplace_scope(caller: Caller) -> Scope | None:
+    """Which declared workplaces a caller may look up (e.g. near a point): inspectors and the service's staff
+    all; an enterprise those whose chain it is in (client, declaring contractor or a subcontractor), whatever
+    its roles, since its time clocks need them to register. None: none (a person uses the site's poster)."""
+    if caller.kind in (CallerKind.INSPECTOR, CallerKind.BACK_OFFICE, CallerKind.OPERATOR):
+        return Scope(everything=True)
+    if caller.kind is CallerKind.ENTERPRISE and caller.enterprise:
+        return Scope(enterprise=caller.enterprise)
+    return None
+
+
 def may_register(caller: Caller) -> bool:
     if caller.kind is CallerKind.ENTERPRISE:
         return Role.REGISTRAR in caller.roles

@@ -131,6 +131,7 @@ class WorkDeclaration(Base):
     __table_args__ = (
         Index("ix_work_declaration_contractor", "declaring_contractor"),
         Index("ix_work_declaration_client", "client"),
+        Index("ix_work_declaration_position", "latitude", "longitude"),  # places near a point
     )
 
 

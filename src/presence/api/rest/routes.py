@@ -23,7 +23,7 @@ from ...services.consulting import Page, SearchCriteria, Sort, SortKey, get_pres
 from ...services.context import Registry
 from ...services.errors import InvalidRequest, NotAllowed
 from ...services.registering import Accepted, register_presences
-from . import problems, render, schemas
+from . import places, problems, render, schemas
 
 BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="opaque",
                     description="An access token of the OAuth server (`POST /REST/oauth/v5/token`).")
@@ -140,7 +140,7 @@ def router(registry: Registry) -> APIRouter:
         return schemas.RefDataList(items=[render.remark(code) for code in CATALOGUE])
 
     @routes.get("/refData/remarks/{code}", operation_id="getRemark", response_model=schemas.RefDataEntry,
-                responses=_problem_responses(401, 403, 404), tags=["refData"], summary="One remark")
+                responses=_problem_responses(400, 401, 403, 404), tags=["refData"], summary="One remark")
     def remark(code: Annotated[str, Path(max_length=20)], caller: Annotated[Caller, Depends(refdata_reader)]):
         try:
             return render.remark(RemarkCode(code.upper()))
@@ -153,12 +153,13 @@ def router(registry: Registry) -> APIRouter:
         return schemas.RefDataList(items=[render.activity(code) for code in ACTIVITIES])
 
     @routes.get("/refData/activities/{code}", operation_id="getActivity", response_model=schemas.RefDataEntry,
-                responses=_problem_responses(401, 403, 404), tags=["refData"], summary="One activity")
+                responses=_problem_responses(400, 401, 403, 404), tags=["refData"], summary="One activity")
     def activity(code: Annotated[str, Path(max_length=40)], caller: Annotated[Caller, Depends(refdata_reader)]):
         if code.upper() not in ACTIVITIES:
             raise problems.not_found("no activity has this code")
         return render.activity(code.upper())
 
+    routes.include_router(places.router(registry, consultant, _problem_responses(400, 401, 403)))
     return routes
 
 

@@ -1,0 +1,93 @@
+"""`GET /placesOfWork/addresses`: the addresses associated with the coordinates of a place of work (our path;
+`rest.md` names the operation, not its path). A time clock sends its GPS position and gets the declared
+cleaning workplaces within `radius` metres that its enterprise works on (client, declaring contractor or
+subcontractor), nearest first, each with its `contractualRelationshipReference` and address, and the
+nearest locality with its municipality and postal codes. Offline: the localities ship with the package.
+(No `from __future__ import annotations`: FastAPI resolves the route's annotations, which name a local.)"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
+from ...domain.sectors import Sector
+from ...domain.visibility import Caller
+from ...services.context import Registry
+from ...services.errors import InvalidRequest, NotAllowed
+from ...services.places import DEFAULT_RADIUS_M, MAX_PLACES, MAX_RADIUS_M, NearbyWorkplace, places_near
+from . import problems
+from .schemas import AddressOut, CoordinatesOut, Out
+
+
+class MunicipalityName(Out):
+    nl: str
+    fr: str
+
+
+class Municipality(Out):
+    code: str = Field(description="REFNIS (NIS) code of the municipality")
+    name: MunicipalityName
+
+
+class Locality(Out):
+    name: str
+    distance: int = Field(description="metres from the point to the locality's centre")
+    municipality: Municipality = Field(description="the municipality the locality belongs to (for a locality "
+                                                   "that is not a municipality's seat, an estimate)")
+    post_codes: list[str] = Field(description="the municipality's postal codes")
+
+
+class NearbyPlaceOfWork(Out):
+    contractual_relationship_reference: str = Field(description="the work-declaration number to register with")
+    address: AddressOut
+    coordinates: CoordinatesOut
+    distance: int = Field(description="metres from the point")
+    start_date: date
+    end_date: date | None = None
+
+
+class Addresses(Out):
+    coordinates: CoordinatesOut
+    radius: int
+    locality: Locality | None = Field(None, description="absent when the point is not in or near Belgium")
+    places_of_work: list[NearbyPlaceOfWork] = Field(description=f"nearest first, at most {MAX_PLACES}")
+
+
+def _place(workplace: NearbyWorkplace) -> NearbyPlaceOfWork:
+    return NearbyPlaceOfWork(
+        contractual_relationship_reference=workplace.number,
+        address=AddressOut(post_code=workplace.post_code, municipality_name=workplace.municipality,
+                           street_name=workplace.street, house_number=workplace.house_number),
+        coordinates=CoordinatesOut(longitude=workplace.longitude, latitude=workplace.latitude),
+        distance=round(workplace.distance_m), start_date=workplace.starts_on, end_date=workplace.ends_on)
+
+
+def router(registry: Registry, consultant: Callable[..., Caller], responses: dict) -> APIRouter:
+    routes = APIRouter()
+
+    @routes.get("/placesOfWork/addresses", operation_id="getAddressesForCoordinates", response_model=Addresses,
+                response_model_exclude_none=True, responses=responses, tags=["placesOfWork"],
+                summary="The declared workplaces and the locality around the GPS coordinates of a place of work")
+    def addresses(caller: Annotated[Caller, Depends(consultant)],
+                  longitude: Annotated[float, Query(ge=-180, le=180, description="WGS84")],
+                  latitude: Annotated[float, Query(ge=-90, le=90, description="WGS84")],
+                  radius: Annotated[int, Query(ge=1, le=MAX_RADIUS_M, description="metres")] = DEFAULT_RADIUS_M):
+        try:
+            found = places_near(registry, caller, latitude, longitude, radius, sectors=[Sector.CLEANING])
+        except NotAllowed as refused:
+            raise problems.missing_permission(str(refused)) from None
+        except InvalidRequest as error:
+            raise problems.bad_request([problems.issue(str(error), "query", error.field)]) from None
+        locality = None
+        if found.locality is not None:
+            town = found.locality.municipality
+            locality = Locality(name=found.locality.name, distance=round(found.locality_distance_m),
+                                municipality=Municipality(code=town.code, name=MunicipalityName(
+                                    nl=town.name_nl, fr=town.name_fr)),
+                                post_codes=list(town.postal_codes))
+        return Addresses(coordinates=CoordinatesOut(longitude=longitude, latitude=latitude), radius=radius,
+                         locality=locality, places_of_work=[_place(w) for w in found.workplaces])
+
+    return routes
