@@ -82,7 +82,7 @@ def serve(
 
     import uvicorn
 
-    from .api.app import CHECK_WORKER_VARIABLE, create_app
+    from .api.app import CHECK_WORKER_VARIABLE, PROCESSES_VARIABLE, create_app
 
     db = open_database()
     registry = make_registry(db)
@@ -96,6 +96,7 @@ def serve(
         return
     db.dispose()
     os.environ[CHECK_WORKER_VARIABLE] = "1" if worker else "0"
+    os.environ[PROCESSES_VARIABLE] = str(workers)
     uvicorn.run("presence.api.app:app_from_environment", factory=True, workers=workers, host=host, port=port,
                 log_config=None, access_log=False)
 

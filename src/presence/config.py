@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     # The registry's public base URL (behind a proxy): the OAuth audiences are derived from it; unset, from the
     # URL each request reached us by.
     public_url: str | None = None
+    # Rate limits per client id (0: none). A client reuses its token for its 10 minutes: a few token requests
+    # a minute is plenty. The API's limit is for one enterprise's time clocks together.
+    token_requests_per_minute: float = 60.0
+    token_burst: int = 20
+    api_requests_per_second: float = 200.0
+    api_burst: int = 400
 
 
 def get_settings() -> Settings:

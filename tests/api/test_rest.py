@@ -265,7 +265,7 @@ def test_openapi_document(server):
     assert {op["operationId"] for op in operations} >= {"registerInBulk", "getPresenceRegistration",
                                                        "searchPresenceRegistrations", "cancelPresenceRegistration"}
     for op in operations:
-        assert "422" not in op["responses"] and {"200", "401", "500"} <= set(op["responses"])
+        assert "422" not in op["responses"] and {"200", "401", "429", "500"} <= set(op["responses"])
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "Problem" in spec["components"]["schemas"]
     assert httpx.get(server + "/openapi.json", timeout=30).status_code == 404

@@ -16,13 +16,17 @@ from ..jobs.models import Job, JobState
 from ..services.context import Registry
 from ..services.jobs import make_worker
 from . import oauth, rest
+from .ratelimit import Limits, RateLimiter
 from .soap import service as soap_service
 
 CHECK_WORKER_VARIABLE = "PRESENCE_SERVE_CHECK_WORKER"
+PROCESSES_VARIABLE = "PRESENCE_SERVE_PROCESSES"  # each process takes its share of the rate limits
 
 
-def create_app(registry: Registry, check_worker: bool = False) -> FastAPI:
-    """The application; with `check_worker`, a worker thread checks registrations in this process."""
+def create_app(registry: Registry, check_worker: bool = False, limits: Limits | None = None) -> FastAPI:
+    """The application; with `check_worker`, a worker thread checks registrations in this process. `limits`:
+    rate limits per client id (default: the settings')."""
+    limits = limits or Limits.from_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -38,8 +42,8 @@ def create_app(registry: Registry, check_worker: bool = False) -> FastAPI:
                   lifespan=lifespan)
     app.state.registry = registry
     app.include_router(soap_service.router(registry))
-    app.include_router(oauth.router(registry))
-    rest.mount(app, registry)
+    app.include_router(oauth.router(registry, RateLimiter(limits.token)))
+    rest.mount(app, registry, RateLimiter(limits.api))
 
     @app.get("/health")
     def health() -> dict:
@@ -64,4 +68,6 @@ def app_from_environment() -> FastAPI:
     """For `presence serve --workers N`: each process builds its own engine from the settings."""
     settings = get_settings()
     registry = Registry(db=Database(settings.database_url), environment=settings.environment)
-    return create_app(registry, check_worker=os.environ.get(CHECK_WORKER_VARIABLE) == "1")
+    processes = int(os.environ.get(PROCESSES_VARIABLE, "1"))
+    return create_app(registry, check_worker=os.environ.get(CHECK_WORKER_VARIABLE) == "1",
+                      limits=Limits.from_settings(processes))

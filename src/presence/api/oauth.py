@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from ..config import get_settings
 from ..services import tokens
 from ..services.context import Registry
+from .ratelimit import Limit, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +64,24 @@ async def _read_form(request: Request) -> dict[str, list[str]]:
     return params
 
 
-def router(registry: Registry) -> APIRouter:
+def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
+    """`limiter`: token requests per client id it claims (or, naming none, per address)."""
     routes = APIRouter()
+    limiter = limiter or RateLimiter(Limit(0, 0))
 
     @routes.post(tokens.TOKEN_PATH, include_in_schema=False)
     async def token(request: Request) -> JSONResponse:
         authorization = request.headers.get("authorization")
         try:
             params = await _read_form(request)
+            claimed = tokens.claimed_client(params)
+            wait = limiter.retry_after(f"client {claimed}" if claimed else
+                                       f"address {request.client.host if request.client else '?'}")
+            if wait is not None:
+                log.warning("token request refused: too many from this client")
+                return _error(tokens.OAuthError("temporarily_unavailable", f"too many token requests from this "
+                                                f"client; retry after {wait} s"),
+                              {"Retry-After": str(wait)})
             issued = await run_in_threadpool(tokens.issue_token, registry, params, audiences(request),
                                              authorization=authorization)
         except tokens.OAuthError as refused:

@@ -87,7 +87,8 @@ class OAuthError(Exception):
 
     @property
     def status(self) -> int:
-        return 401 if self.error == "invalid_client" else 400
+        # temporarily_unavailable: a client over its rate limit (RFC 6749 has no code of its own for that).
+        return {"invalid_client": 401, "temporarily_unavailable": 429}.get(self.error, 400)
 
 
 class NotAuthenticated(Exception):
@@ -154,6 +155,19 @@ def _single(params: Mapping[str, list[str]], name: str) -> str | None:
     if len(values) > 1:
         raise OAuthError("invalid_request", f"parameter {name} repeated")
     return values[0] if values else None
+
+
+def claimed_client(params: Mapping[str, list[str]]) -> str | None:
+    """Whom a token request says it is, before anything is verified (to count its requests): its `client_id`,
+    else its assertion's `iss`; None if it names no one."""
+    claimed = (params.get("client_id") or [None])[0]
+    if claimed is None:
+        try:
+            claims = json.loads(jws.extract_compact((params.get("client_assertion") or [""])[0].encode()).payload)
+            claimed = claims.get("iss") if isinstance(claims, dict) else None
+        except (JoseError, ValueError, UnicodeError):
+            return None
+    return claimed[:100] if isinstance(claimed, str) and claimed else None
 
 
 def issue_token(registry: Registry, params: Mapping[str, list[str]], audiences: Collection[str], *,

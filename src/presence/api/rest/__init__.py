@@ -9,7 +9,8 @@ Choices where the public material is silent (also in the OpenAPI document):
   (`domain.errors.ErrorCode`);
 - search `sort` is `{"field": id|registrationDate|creationDate|status|contractualRelationshipReference|employer|
   channel, "order": asc|desc}`;
-- every 401 is `invalidAccessToken` (also for a missing token) with `WWW-Authenticate: Bearer error="invalid_token"`.
+- every 401 is `invalidAccessToken` (also for a missing token) with `WWW-Authenticate: Bearer error="invalid_token"`;
+- past its client id's rate limit a request gets 429 `tooManyRequests` with `Retry-After` (seconds).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ...services.context import Registry
+from ..ratelimit import RateLimiter
 from . import problems, routes
 from .openapi import document
 
@@ -29,11 +31,11 @@ log = logging.getLogger(__name__)
 BASE = "/REST/presenceRegistration/v1"
 
 
-def application(registry: Registry) -> FastAPI:
+def application(registry: Registry, limiter: RateLimiter | None = None) -> FastAPI:
     app = FastAPI(title="presenceRegistration", version="1.0.0", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json",
                   description="Check In and Out at Work (cleaning): register, consult and cancel presences.")
-    app.include_router(routes.router(registry))
+    app.include_router(routes.router(registry, limiter))
 
     @app.exception_handler(problems.Problem)
     async def _problem(request: Request, problem: problems.Problem):
@@ -66,5 +68,5 @@ def application(registry: Registry) -> FastAPI:
     return app
 
 
-def mount(app: FastAPI, registry: Registry) -> None:
-    app.mount(BASE, application(registry))
+def mount(app: FastAPI, registry: Registry, limiter: RateLimiter | None = None) -> None:
+    app.mount(BASE, application(registry, limiter))

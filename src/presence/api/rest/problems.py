@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi.responses import JSONResponse
 
 PROBLEM_TYPE = "application/problem+json"
@@ -11,6 +13,7 @@ MISSING_PERMISSION = "urn:problem-type:belgif:missingPermission"
 NOT_FOUND = "urn:problem-type:belgif:resourceNotFound"
 INTERNAL = "urn:problem-type:belgif:internalServerError"
 METHOD_NOT_ALLOWED = "urn:problem-type:belgif:methodNotAllowed"
+TOO_MANY_REQUESTS = "urn:problem-type:belgif:tooManyRequests"
 # Ours (Belgif: a custom type in the organisation's namespace).
 CONFLICT = "urn:problem-type:presence:conflict"
 
@@ -50,9 +53,22 @@ def issue(detail: str, in_: str, name: str | None, value=None, type_: str = INVA
     item = {"type": type_, "title": title, "detail": detail, "in": in_}
     if name:
         item["name"] = name
-        if value is not None and isinstance(value, (str, int, float, bool)) and not _personal(name):
+        if _echoable(value) and not _personal(name):
             item["value"] = value if not isinstance(value, str) else value[:100]
     return item
+
+
+def _echoable(value) -> bool:
+    """A value that JSON can carry back: not NaN nor ±Infinity, no lone surrogate."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return False
+        return True
+    return isinstance(value, (int, bool))
 
 
 def _personal(name: str) -> bool:
@@ -79,6 +95,12 @@ def not_found(detail: str) -> Problem:
 
 def conflict(detail: str, error_code: str) -> Problem:
     return Problem(409, CONFLICT, "Conflict", detail, errorCode=error_code)
+
+
+def too_many_requests(retry_after: int) -> Problem:
+    return Problem(429, TOO_MANY_REQUESTS, "Too Many Requests",
+                   f"too many requests from this client; retry after {retry_after} s",
+                   headers={"Retry-After": str(retry_after)})
 
 
 def location(loc: tuple) -> tuple[str, str]:

@@ -5,7 +5,8 @@ FastAPI resolves the dependencies' annotations, which name local functions.)"""
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ...domain.activities import ACTIVITIES
@@ -23,6 +24,7 @@ from ...services.consulting import Page, SearchCriteria, Sort, SortKey, get_pres
 from ...services.context import Registry
 from ...services.errors import InvalidRequest, NotAllowed
 from ...services.registering import Accepted, register_presences
+from ..ratelimit import Limit, RateLimiter
 from . import places, problems, render, schemas
 
 BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="opaque",
@@ -39,24 +41,54 @@ SORT_KEYS = {
 def _problem_responses(*statuses: int) -> dict:
     described = {400: "Bad request: the issues name the fields at fault", 401: "No valid access token",
                  403: "The token's scopes do not allow this operation", 404: "No such resource",
-                 409: "Conflict with the resource's state", 500: "Unexpected error"}
-    return {status: {"description": described[status], "content": {problems.PROBLEM_TYPE: {
-        "schema": {"$ref": "#/components/schemas/Problem"}}}} for status in (*statuses, 500)}
+                 409: "Conflict with the resource's state", 429: "Too many requests from this client id",
+                 500: "Unexpected error"}
+    answers = {status: {"description": described[status], "content": {problems.PROBLEM_TYPE: {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}} for status in (*statuses, 429, 500)}
+    answers[429]["headers"] = {"Retry-After": {"description": "Seconds to wait before the next request",
+                                               "schema": {"type": "integer", "minimum": 1}}}
+    return answers
 
 
-def router(registry: Registry) -> APIRouter:
-    routes = APIRouter()
+class _Route(APIRoute):
+    """FastAPI answers a body it cannot even parse as JSON values (a number with thousands of digits, arrays
+    nested thousands deep) with a bare `HTTPException(400)`; here it is a Belgif bad request, like invalid JSON."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def parsed(request: Request):
+            try:
+                return await handler(request)
+            except HTTPException as error:
+                if error.status_code != 400:
+                    raise
+                raise problems.bad_request([problems.issue(
+                    "the body could not be parsed (a number too long, or nesting too deep?)", "body", None,
+                    type_=problems.SCHEMA_VIOLATION, title="Input isn't valid with respect to schema")]) from None
+
+        return parsed
+
+
+def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
+    """`limiter`: requests per client id (the token's), after authentication so no one spends another's."""
+    routes = APIRouter(route_class=_Route)
+    limiter = limiter or RateLimiter(Limit(0, 0))
 
     def authorise(credentials: HTTPAuthorizationCredentials | None, scopes) -> Caller:
         if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
             raise problems.invalid_token("a bearer access token is required")
         try:
-            return tokens.authenticate_bearer(registry.db, credentials.credentials, registry.clock.now(),
-                                              any_of=scopes)
+            caller = tokens.authenticate_bearer(registry.db, credentials.credentials, registry.clock.now(),
+                                                any_of=scopes)
         except tokens.NotAuthenticated as refused:
             raise problems.invalid_token(refused.reason) from None
         except tokens.InsufficientScope as refused:
             raise problems.missing_permission(str(refused)) from None
+        wait = limiter.retry_after(caller.sender_id)
+        if wait is not None:
+            raise problems.too_many_requests(wait)
+        return caller
 
     def enterprise(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Caller:
         return authorise(credentials, [REST_ENTERPRISE])
