@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from presence.db.models import AccessToken, Account, AuditEvent, Certificate
+from presence.domain import certificates as certificate_rules
 from presence.domain import scopes
 from presence.domain.visibility import Caller, Role
 from presence.services.accounts import (
@@ -95,6 +100,52 @@ def test_a_technical_manager_creates_the_account_of_his_enterprise_only(empty_re
     _key, cert = certificate(clock)
     with pytest.raises(NotFound):
         add_certificate(empty_registry, TECHNICAL_MANAGER, other.client_id, pem(cert), "mine")
+
+
+def issued_by_authority(clock):
+    """A certificate issued by a certification authority (not self-signed): (authority's cert, client's cert)."""
+    authority_key = ec.generate_private_key(ec.SECP384R1())
+    authority = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Qualified CA")])
+    client_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    start = clock.now() - timedelta(days=1)
+    ca_cert = (x509.CertificateBuilder().subject_name(authority).issuer_name(authority)
+               .public_key(authority_key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(start).not_valid_after(start + timedelta(days=3650))
+               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+               .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                              critical=True)
+               .sign(authority_key, hashes.SHA384()))
+    client_cert = (x509.CertificateBuilder()
+                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "badge system")]))
+                   .issuer_name(authority).public_key(client_key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(start)
+                   .not_valid_after(start + timedelta(days=365))
+                   .add_extension(x509.KeyUsage(True, False, True, False, False, False, False, False, False),
+                                  critical=True)
+                   .sign(authority_key, hashes.SHA384()))
+    return ca_cert, client_cert
+
+
+@pytest.mark.parametrize(("options", "encoding"), [
+    ({"bits": 2048}, pem), ({"bits": 3072}, der), ({"bits": 4096}, pem),
+    ({"key_type": "ec", "curve": "p-384"}, pem), ({"key_type": "ec", "curve": "p-521"}, der),
+    ({"digest": "sha256"}, der), ({"digest": "sha384"}, pem), ({"digest": "sha512"}, pem),
+])
+def test_certificates_every_rule_accepts_are_taken_in_pem_and_der(empty_registry, clock, options, encoding):
+    _key, cert = certificate(clock, **options)
+    view = create_account(empty_registry, OPERATOR, ENTERPRISE, "time clock", encoding(cert), "uploaded", ALL)
+    [stored] = view.certificates
+    assert stored.name == "uploaded" and "presence test client" in stored.subject
+    assert stored.fingerprint == certificate_rules.der_fingerprint(der(cert))
+    assert audit_actions(empty_registry.db) == ["account.created", "certificate.registered"]
+
+
+def test_a_certificate_of_a_recognised_authority_is_accepted_but_not_the_authoritys_own(empty_registry, clock):
+    ca_cert, client_cert = issued_by_authority(clock)
+    view = create_account(empty_registry, OPERATOR, ENTERPRISE, "time clock", pem(client_cert), "qualified", ALL)
+    assert [c.name for c in view.certificates] == ["qualified"]
+    with pytest.raises(InvalidRequest, match="key usage without Digital Signature"):
+        create_account(empty_registry, OPERATOR, OTHER, "ca", pem(ca_cert), "the authority itself", ALL)
 
 
 @pytest.mark.parametrize(("options", "message"), [
