@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -18,9 +19,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
+from signxml import SignatureConfiguration, SignatureMethod, XMLVerifier
+from signxml.exceptions import SignXMLException
 from sqlalchemy import select
 
+from presence.api.soap import security
 from presence.api.soap.namespaces import DS as DS_NS
 from presence.api.soap.namespaces import WSSE as WSSE_NS
 from presence.api.soap.namespaces import WSU as WSU_NS
@@ -39,7 +44,7 @@ from presence.services.context import Registry
 from presence.services.errors import InvalidRequest, NotAllowed, NotFound
 
 from ..conftest import NOW
-from .wssecurity import WSSecuritySigner, der, make_certificate, pem, sign_envelope
+from .wssecurity import SHA256, WSSecuritySigner, der, make_certificate, pem, sign_envelope
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 ENTERPRISE = "0448181966"
@@ -492,6 +497,176 @@ def test_reasons_never_repeat_message_content(db, registered):
     tree.find(f".//{q(DS_NS, 'Reference')}").set("URI", "#78012340961")
     reason = refusal(tree, db)
     assert reason == "a signature reference does not resolve" and "78012340961" not in reason
+
+
+# --- the signature check agrees with signxml's ------------------------------------------------------------
+
+class _SignxmlVerifier(XMLVerifier):
+    """signxml's verifier, configured as the SOAP channel used it before it verified signatures itself."""
+
+    @classmethod
+    def schemas(cls):
+        return [security._signature_schema()]
+
+
+def signxml_accepts(tree: etree._Element, cert) -> bool:
+    soap = etree.QName(tree).namespace
+    config = SignatureConfiguration(
+        require_x509=True, location=f"./{q(soap, 'Header')}/{q(WSSE_NS, 'Security')}/",
+        expect_references=len(tree.findall(f".//{q(DS_NS, 'Reference')}")),
+        signature_methods=frozenset(SignatureMethod(uri) for uri in security._SIGNATURE_METHODS),
+        digest_algorithms=frozenset(signxml_digest for signxml_digest in security.DigestAlgorithm
+                                    if signxml_digest.value in security._DIGEST_METHODS),
+        verification_time=NOW, ignore_ambiguous_key_info=False)
+    try:
+        _SignxmlVerifier().verify(tree, x509_cert=cert, expect_config=config)
+        return True
+    except (SignXMLException, etree.DocumentInvalid, ValueError):
+        return False
+
+
+def resign(tree: etree._Element, key) -> etree._Element:
+    """Sign the (changed) SignedInfo again with an RSA key, SHA-256: the digests stay as they are."""
+    signed_info = tree.find(f".//{q(DS_NS, 'SignedInfo')}")
+    canonical = etree.tostring(signed_info, method="c14n", exclusive=True)
+    tree.find(f".//{q(DS_NS, 'SignatureValue')}").text = base64.b64encode(
+        key.sign(canonical, padding.PKCS1v15(), SHA256)).decode()
+    return tree
+
+
+def test_a_reference_with_two_transforms_is_refused(db, registered):
+    """Even two exclusive c14n transforms, correctly signed (signxml, used before, failed on them)."""
+    key, _ = registered
+    tree = signed_tree(registered)
+    reference = tree.find(f".//{q(DS_NS, 'Reference')}")
+    transform = reference.find(f"{q(DS_NS, 'Transforms')}/{q(DS_NS, 'Transform')}")
+    transform.addnext(copy.deepcopy(transform))
+    assert refusal(resign(tree, key), db) == "a signature reference is not transformed with exclusive c14n only"
+
+
+def _mutated(signed: bytes, change) -> etree._Element:
+    tree = etree.fromstring(signed)
+    change(tree)
+    return tree
+
+
+def _set_text(path: str, text: str):
+    def change(tree):
+        tree.find(path).text = text
+    return change
+
+
+def _alter_signature_value(tree):
+    value = tree.find(f".//{q(DS_NS, 'SignatureValue')}")
+    value.text = ("A" if value.text[0] != "A" else "B") + value.text[1:]
+
+
+def _redeclare_on_body(tree):
+    """The Body declares again a namespace already in scope: the canonical form is the same."""
+    body = tree.find(q(SOAP, "Body"))
+    copied = etree.Element(body.tag, attrib=dict(body.attrib), nsmap={**body.nsmap, "soapenv": SOAP})
+    copied.extend(list(body))
+    tree.replace(body, copied)
+
+
+def _rename_prefix(tree):
+    """The same operation element under another prefix: exclusive c14n keeps prefixes, so the digest changes."""
+    body = tree.find(q(SOAP, "Body"))
+    operation = body[0]
+    renamed = etree.SubElement(body, operation.tag, nsmap={"other": etree.QName(operation).namespace})
+    renamed.extend(list(operation))
+    body.remove(operation)
+
+
+_PRETTY = (b'<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/">\n  <Body>\n'
+           b'    <ping xmlns="urn:test">hello &amp; <b a="1"/></ping>\n  </Body>\n</Envelope>')
+_TO = "{http://www.w3.org/2005/08/addressing}To"
+_WITH_TO = ENVELOPE.replace(b"<soapenv:Header/>", b'<soapenv:Header><a:To xmlns:a="http://www.w3.org/2005/08/'
+                            b'addressing">http://localhost/PresenceRegistration/v1</a:To></soapenv:Header>')
+
+
+@pytest.mark.parametrize("case", [
+    "rsa-sha256", "rsa-sha1", "ecdsa", "inclusive namespaces", "pretty printed", "signed header block",
+    "body altered", "timestamp altered", "signature altered", "namespace redeclared", "prefix renamed",
+    "whitespace in the Body", "wrong key type",
+])
+def test_the_signature_check_agrees_with_signxml(db, empty_registry, case):
+    """Our verdict on the signature (signature value and digests) is signxml's, on valid and altered
+    envelopes alike: accepted by both, or refused by both."""
+    key, cert = certificate("secp384r1" if case == "ecdsa" else "rsa2048")
+    method, digest = {"rsa-sha1": ("rsa-sha1", "sha1"), "ecdsa": ("ecdsa-sha384", "sha384")}.get(
+        case, ("rsa-sha256", "sha256"))
+    options = {"inclusive namespaces": {"inclusive_namespaces": True},
+               "signed header block": {"sign": (_TO, "timestamp", "body")}}.get(case, {})
+    envelope = {"pretty printed": _PRETTY, "signed header block": _WITH_TO}.get(case, ENVELOPE)
+    signing_key = certificate("rsa3072")[0] if case == "wrong key type" else key
+    token = certificate("secp384r1")[1] if case == "wrong key type" else cert
+    register_certificate(empty_registry, Caller.operator(), ENTERPRISE, pem(token), case)
+    signed = sign_envelope(envelope, signing_key, token, method, digest, created=NOW, **options)
+    pr_id = f".//{{{'http://socialsecurity.be/presenceregistration/v1'}}}Id"
+    changes = {
+        "body altered": _set_text(pr_id, "43"),
+        "timestamp altered": _set_text(f".//{q(WSU_NS, 'Expires')}", "2026-03-03T09:31:00.000Z"),
+        "signature altered": _alter_signature_value,
+        "namespace redeclared": _redeclare_on_body,
+        "prefix renamed": _rename_prefix,
+        "whitespace in the Body": _set_text(pr_id, " 42"),
+    }
+    tree = _mutated(signed, changes.get(case, lambda tree: None))
+    try:
+        authenticate(copy.deepcopy(tree), db, NOW)
+        ours = True
+    except NotAuthenticated as refused:
+        ours = False
+        assert "altered after signing" in refused.reason or "does not verify" in refused.reason \
+            or refused.reason == "malformed signature", refused.reason
+    assert ours is signxml_accepts(tree, token)
+    expected = case not in {"body altered", "timestamp altered", "signature altered", "prefix renamed",
+                            "whitespace in the Body", "wrong key type"}
+    assert ours is expected
+
+
+# --- what the database says about a certificate is remembered a few seconds ---------------------------------
+
+@pytest.fixture
+def trust_clock(monkeypatch):
+    """The registration cache's clock, moved by hand (seconds)."""
+    moment = [1000.0]
+    monkeypatch.setattr(security._REGISTRATIONS, "timer", lambda: moment[0])
+    return moment
+
+
+def test_a_revocation_takes_effect_within_the_trust_bound(db, empty_registry, registered, trust_clock):
+    key, cert = registered
+    assert authenticate(signed_tree(registered), db, NOW).enterprise == ENTERPRISE
+    revoke_certificate(empty_registry, Caller.operator(), rules.fingerprint(cert))
+    # Within the bound, this process still relies on what it read (another process may have revoked it) ...
+    trust_clock[0] += security.TRUST_TTL - 0.5
+    assert authenticate(signed_tree(registered), db, NOW).enterprise == ENTERPRISE
+    # ... and no longer after it.
+    trust_clock[0] += 0.5
+    assert refusal(signed_tree(registered), db) == "certificate revoked"
+    trust_clock[0] += 3600
+    assert refusal(signed_tree(registered), db) == "certificate revoked"
+
+
+def test_an_unregistered_certificate_is_not_remembered(db, empty_registry, trust_clock):
+    key, cert = certificate("rsa3072")
+    signed = sign_envelope(ENVELOPE, key, cert, created=NOW)
+    assert refusal(signed, db) == "certificate not registered"
+    register_certificate(empty_registry, Caller.operator(), ENTERPRISE, pem(cert), "just now")
+    assert authenticate(etree.fromstring(signed), db, NOW).enterprise == ENTERPRISE
+
+
+def test_the_cache_is_per_database(db, registered, trust_clock, tmp_path):
+    """Another database (another registry in the same process) does not see this one's certificates."""
+    from presence.db.engine import Database
+    from presence.db.migrate import upgrade
+
+    assert authenticate(signed_tree(registered), db, NOW).enterprise == ENTERPRISE
+    other = Database(f"sqlite:///{tmp_path / 'other.db'}")
+    upgrade(other)
+    assert refusal(signed_tree(registered), other) == "certificate not registered"
 
 
 # --- the command line ---------------------------------------------------------------------------------------

@@ -5,8 +5,9 @@ No rule lives here: items are handed to the services as raw values, which check 
 
 from __future__ import annotations
 
-import copy
+import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from lxml import etree
 
@@ -31,7 +32,7 @@ from ...services.context import Registry
 from ...services.errors import InvalidRequest
 from ...services.registering import Accepted
 from ...services.views import PresenceView
-from .namespaces import NSMAP, p, t
+from .namespaces import PROTOCOL, TYPES, p, t
 
 SOAP_SECTORS = {int(Sector.CONSTRUCTION), int(Sector.GUARDING), int(Sector.MEAT)}
 
@@ -60,26 +61,72 @@ def _instant(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=BRUSSELS)
 
 
+_SUBMISSION_FIELDS = {t("RegistrationDate"): "registration_date", t("INSS"): "inss",
+                      t("CompanyID"): "enterprise_number", t("LimosaId"): "limosa_id",
+                      t("WorkPlaceId"): "workplace", t("ClientPresenceRegistrationReference"): "client_reference"}
+
+
+def _submission(item: etree._Element) -> Submission:
+    """A PresenceRegistrationSubmitType item, its children read in one pass (the first of each name counts,
+    as with `_text`)."""
+    values: dict[str, str | None] = {}
+    for child in item:
+        name = _SUBMISSION_FIELDS.get(child.tag)
+        if name is not None and name not in values:
+            values[name] = child.text.strip() if child.text is not None else None
+    return Submission(registration_date=_date(values.get("registration_date")), inss=values.get("inss"),
+                      enterprise_number=values.get("enterprise_number"), limosa_id=values.get("limosa_id"),
+                      workplace=values.get("workplace"), client_reference=values.get("client_reference"))
+
+
 # --- writing ----------------------------------------------------------------------------------------------
+# Answers are written as text rather than built as lxml trees: 200 registrations make about 2,600 elements,
+# and an lxml element costs several times its text. Element names and order are the contract's (soap.md); the
+# tests validate every kind of answer against our XSDs.
 
-def _add(parent: etree._Element, name: str, value=None) -> etree._Element:
-    element = etree.SubElement(parent, t(name))
-    if value is not None:
-        element.text = str(value)
-    return element
+_PREFIXES = {TYPES: "prt", PROTOCOL: "pr"}
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+def _escaped(text: str) -> str:
+    """Text content, escaped; `ValueError` (as lxml) for characters XML 1.0 cannot carry."""
+    if not text.isprintable() and _NOT_XML.search(text):
+        raise ValueError("a value holds characters XML cannot carry")
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return text
+
+
+@lru_cache(maxsize=4096)  # the registrations of one request share their creation instant
 def local_time(instant: datetime) -> str:
     """Belgian local time without zone, with milliseconds, e.g. 2013-12-01T16:00:00.769."""
     local = instant.astimezone(BRUSSELS)
     return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
 
 
-def _echo(parent: etree._Element, name: str, request: etree._Element) -> etree._Element:
-    """An element `name` holding copies of the request element's children, as the client sent them."""
-    echo = _add(parent, name)
-    echo.extend(copy.deepcopy(child) for child in request if isinstance(child.tag, str))
-    return echo
+def _copy(out: list[str], request: etree._Element) -> None:
+    """The request element's child elements, as the client sent them."""
+    for child in request:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        namespace, _, name = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
+        prefix = _PREFIXES.get(namespace)
+        if prefix is None or child.attrib:  # not seen past the XSD validation; lxml copies it exactly then
+            out.append(etree.tostring(child, encoding="unicode", with_tail=False))
+        elif len(child):
+            out.append(f"<{prefix}:{name}>")
+            _copy(out, child)
+            out.append(f"</{prefix}:{name}>")
+        else:
+            out.append(f"<{prefix}:{name}>{_escaped(child.text or '')}</{prefix}:{name}>")
+
+
+def _echo(out: list[str], name: str, request: etree._Element) -> None:
+    """An element `name` holding copies of the request element's children."""
+    out.append(f"<prt:{name}>")
+    _copy(out, request)
+    out.append(f"</prt:{name}>")
 
 
 def _remark_text(code) -> str:
@@ -87,120 +134,127 @@ def _remark_text(code) -> str:
     return remark.soap_text or remark.labels["en"]
 
 
-def _validation(parent, name: str, status: SoapStatus, validated_at: datetime | None, remarks) -> None:
-    element = _add(parent, name)
-    _add(element, "Status", status.value)
+def _validation(out: list[str], name: str, status: SoapStatus, validated_at: datetime | None, remarks) -> None:
+    out.append(f"<prt:{name}><prt:Status>{status.value}</prt:Status>")
     if validated_at is not None:
-        _add(element, "ValidationDate", local_time(validated_at))
+        out.append(f"<prt:ValidationDate>{local_time(validated_at)}</prt:ValidationDate>")
     if remarks:
-        remark_list = _add(element, "RemarkList")
-        for code in remarks:
-            _add(remark_list, "Remark", _remark_text(code))
+        out.append("<prt:RemarkList>")
+        out.extend(f"<prt:Remark>{_escaped(_remark_text(code))}</prt:Remark>" for code in remarks)
+        out.append("</prt:RemarkList>")
+    out.append(f"</prt:{name}>")
 
 
-def _consulted(parent, presence: PresenceView) -> None:
+def _consulted(out: list[str], presence: PresenceView) -> None:
     """PresenceRegistrationConsultSubmitted: the registration as stored."""
-    submitted = _add(parent, "PresenceRegistrationConsultSubmitted")
-    _add(submitted, "RegistrationDate", presence.registration_date.isoformat())
+    out.append("<prt:PresenceRegistrationConsultSubmitted>"
+               f"<prt:RegistrationDate>{presence.registration_date.isoformat()}</prt:RegistrationDate>")
     if presence.inss:
-        _add(submitted, "INSS", presence.inss)
+        out.append(f"<prt:INSS>{_escaped(presence.inss)}</prt:INSS>")
     if presence.enterprise_number:
-        _add(submitted, "CompanyID", int(presence.enterprise_number))
+        out.append(f"<prt:CompanyID>{int(presence.enterprise_number)}</prt:CompanyID>")
     if presence.limosa_id:
-        _add(submitted, "LimosaId", presence.limosa_id)
+        out.append(f"<prt:LimosaId>{_escaped(presence.limosa_id)}</prt:LimosaId>")
     if presence.foreign_vat:
-        _add(submitted, "VatNumber", presence.foreign_vat)
-    _add(submitted, "WorkPlaceId", presence.workplace)
+        out.append(f"<prt:VatNumber>{_escaped(presence.foreign_vat)}</prt:VatNumber>")
+    out.append(f"<prt:WorkPlaceId>{_escaped(presence.workplace)}</prt:WorkPlaceId>")
     if presence.client_reference:
-        _add(submitted, "ClientPresenceRegistrationReference", presence.client_reference[:24])
+        out.append("<prt:ClientPresenceRegistrationReference>"
+                   f"{_escaped(presence.client_reference[:24])}</prt:ClientPresenceRegistrationReference>")
+    out.append("</prt:PresenceRegistrationConsultSubmitted>")
 
 
-def presence_registration(parent, name: str, presence: PresenceView, echo: etree._Element | None) -> None:
+def presence_registration(out: list[str], name: str, presence: PresenceView, echo: etree._Element | None) -> None:
     """A PresenceRegistrationType named `name`: with the request's item echoed (register, cancel) or the
     registration as stored (search, get)."""
-    element = _add(parent, name)
+    out.append(f"<prt:{name}>")
     if echo is not None:
-        _echo(element, "PresenceRegistrationSubmitted", echo)
+        _echo(out, "PresenceRegistrationSubmitted", echo)
     else:
-        _consulted(element, presence)
+        _consulted(out, presence)
     if presence.sector in SOAP_SECTORS:
-        _add(element, "Sector", presence.sector)
+        out.append(f"<prt:Sector>{int(presence.sector)}</prt:Sector>")
     if presence.inss:
-        _add(element, "INSS", presence.inss)
-    _add(element, "PresenceRegistrationId", presence.id)
-    _add(element, "CreationDate", local_time(presence.created_at))
-    _add(element, "Channel", presence.channel)
-    _validation(element, "LastValidation", presence.status, presence.validated_at, presence.remarks)
+        out.append(f"<prt:INSS>{_escaped(presence.inss)}</prt:INSS>")
+    out.append(f"<prt:PresenceRegistrationId>{int(presence.id)}</prt:PresenceRegistrationId>"
+               f"<prt:CreationDate>{local_time(presence.created_at)}</prt:CreationDate>"
+               f"<prt:Channel>{_escaped(str(presence.channel))}</prt:Channel>")
+    _validation(out, "LastValidation", presence.status, presence.validated_at, presence.remarks)
     if presence.history:
-        history = _add(element, "ValidationHistory")
+        out.append("<prt:ValidationHistory>")
         for validation in presence.history:
             status = SoapStatus.VALIDATED if validation.validity is Validity.VALID else SoapStatus.FAILED
-            _validation(history, "Validation", status, validation.validated_at, validation.remarks)
+            _validation(out, "Validation", status, validation.validated_at, validation.remarks)
+        out.append("</prt:ValidationHistory>")
     if presence.sender_id or presence.sender_enterprise or presence.sender_user_type:
-        sender = _add(element, "Sender")
+        out.append("<prt:Sender>")
         if presence.sender_id:
-            _add(sender, "SenderId", presence.sender_id)
+            out.append(f"<prt:SenderId>{_escaped(presence.sender_id)}</prt:SenderId>")
         if presence.sender_enterprise and presence.sender_enterprise.isdigit():
-            _add(sender, "SenderCompanyId", int(presence.sender_enterprise))
+            out.append(f"<prt:SenderCompanyId>{int(presence.sender_enterprise)}</prt:SenderCompanyId>")
         if presence.sender_user_type:
-            _add(sender, "SenderUserType", presence.sender_user_type)
+            out.append(f"<prt:SenderUserType>{_escaped(presence.sender_user_type)}</prt:SenderUserType>")
+        out.append("</prt:Sender>")
+    out.append(f"</prt:{name}>")
 
 
-def _error_list(parent, errors: list[ItemError]) -> None:
-    error_list = _add(parent, "ErrorList")
+def _error_list(out: list[str], errors: list[ItemError]) -> None:
+    out.append("<prt:ErrorList>")
     for error in errors[:10]:
-        item = _add(error_list, "Error")
-        _add(item, "ErrorCode", error.code.value)
-        _add(item, "ErrorDescription", error.message)
+        out.append(f"<prt:Error><prt:ErrorCode>{_escaped(error.code.value)}</prt:ErrorCode>"
+                   f"<prt:ErrorDescription>{_escaped(error.message)}</prt:ErrorDescription></prt:Error>")
+    out.append("</prt:ErrorList>")
 
 
-def _root(name: str) -> etree._Element:
-    return etree.Element(p(name), nsmap={"pr": NSMAP["pr"], "prt": NSMAP["prt"]})
+def _item_error(out: list[str], name: str, item: etree._Element, errors: list[ItemError]) -> None:
+    """PresenceRegistrationError: the refused item echoed as `name`, and why."""
+    out.append("<prt:PresenceRegistrationError>")
+    _echo(out, name, item)
+    _error_list(out, errors)
+    out.append("</prt:PresenceRegistrationError>")
 
 
-# --- the operations ---------------------------------------------------------------------------------------
+def _root(name: str) -> list[str]:
+    """The parts of a response, opened with its root element (closed by `_finish`)."""
+    return [f'<pr:{name} xmlns:pr="{PROTOCOL}" xmlns:prt="{TYPES}">']
 
-def register(registry: Registry, caller: Caller, body: etree._Element) -> etree._Element:
+
+def _finish(out: list[str], name: str) -> str:
+    out.append(f"</pr:{name}>")
+    return "".join(out)
+
+
+# --- the operations: each returns its response element as XML text ------------------------------------------
+
+def register(registry: Registry, caller: Caller, body: etree._Element) -> str:
     items = body.findall(p("PresenceRegistrationRequest"))
-    submissions = [
-        Submission(
-            registration_date=_date(_text(item, "RegistrationDate")),
-            inss=_text(item, "INSS"),
-            enterprise_number=_text(item, "CompanyID"),
-            limosa_id=_text(item, "LimosaId"),
-            workplace=_text(item, "WorkPlaceId"),
-            client_reference=_text(item, "ClientPresenceRegistrationReference"),
-        )
-        for item in items
-    ]
+    submissions = [_submission(item) for item in items]
     outcomes = registering.register_presences(registry, caller, Channel.WEB_SERVICE, Regime.DAY, submissions)
-    response = _root("RegisterPresencesResponse")
+    out = _root("RegisterPresencesResponse")
     for item, outcome in zip(items, outcomes, strict=True):
-        answer = etree.SubElement(response, p("PresenceRegistrationResponse"))
+        out.append("<pr:PresenceRegistrationResponse>")
         if isinstance(outcome, Accepted):
-            presence_registration(answer, "PresenceRegistration", outcome.presence, item)
+            presence_registration(out, "PresenceRegistration", outcome.presence, item)
         else:
-            error = _add(answer, "PresenceRegistrationError")
-            _echo(error, "PresenceRegistrationSubmitted", item)
-            _error_list(error, list(outcome.errors))
-    return response
+            _item_error(out, "PresenceRegistrationSubmitted", item, list(outcome.errors))
+        out.append("</pr:PresenceRegistrationResponse>")
+    return _finish(out, "RegisterPresencesResponse")
 
 
-def cancel(registry: Registry, caller: Caller, body: etree._Element) -> etree._Element:
+def cancel(registry: Registry, caller: Caller, body: etree._Element) -> str:
     items = body.findall(p("CancelPresenceRequest"))
     requests = [CancelRequest(_text(item, "PresenceRegistrationId") or "", _text(item, "CancellationReason"))
                 for item in items]
     outcomes = cancelling.cancel_presences(registry, caller, Channel.WEB_SERVICE, requests)
-    response = _root("CancelPresencesResponse")
+    out = _root("CancelPresencesResponse")
     for item, outcome in zip(items, outcomes, strict=True):
-        answer = etree.SubElement(response, p("CancelPresenceResponse"))
+        out.append("<pr:CancelPresenceResponse>")
         if isinstance(outcome, Cancelled):
-            presence_registration(answer, "PresenceRegistration", outcome.presence, None)
+            presence_registration(out, "PresenceRegistration", outcome.presence, None)
         else:
-            error = _add(answer, "PresenceRegistrationError")
-            _echo(error, "CancelPresenceRequest", item)
-            _error_list(error, list(outcome.errors))
-    return response
+            _item_error(out, "CancelPresenceRequest", item, list(outcome.errors))
+        out.append("</pr:CancelPresenceResponse>")
+    return _finish(out, "CancelPresencesResponse")
 
 
 def _criteria(request: etree._Element) -> tuple[SearchCriteria, Page, Sort]:
@@ -239,37 +293,41 @@ def _criteria(request: etree._Element) -> tuple[SearchCriteria, Page, Sort]:
     return criteria, page, sort
 
 
-def search(registry: Registry, caller: Caller, body: etree._Element) -> etree._Element:
+def search(registry: Registry, caller: Caller, body: etree._Element) -> str:
     request = body.find(p("SearchPresenceRequest"))
-    response = _root("SearchPresencesResponse")
-    answer = etree.SubElement(response, p("SearchPresencesResponseType"))
-    _echo(answer, "SearchPresencesRequest", request)
+    out = _root("SearchPresencesResponse")
+    out.append("<pr:SearchPresencesResponseType>")
+    _echo(out, "SearchPresencesRequest", request)
     try:
         criteria, page, sort = _criteria(request)
         result = consulting.search_presences(registry, caller, criteria, page, sort)
     except InvalidRequest as error:
-        failure = _add(answer, "PresenceRegistrationError")
         code = ErrorCode(error.code) if error.code else ErrorCode.DATE_OUT_OF_WINDOW
-        _error_list(failure, [ItemError(code, error.field or "", str(error))])
-        return response
-    found = _add(answer, "PresenceRegistrationList")
-    _add(found, "PresenceRegistrationResultCount", result.total)
-    for presence in result.items:
-        presence_registration(found, "PresenceRegistration", presence, None)
-    return response
+        out.append("<prt:PresenceRegistrationError>")
+        _error_list(out, [ItemError(code, error.field or "", str(error))])
+        out.append("</prt:PresenceRegistrationError>")
+    else:
+        out.append(f"<prt:PresenceRegistrationList><prt:PresenceRegistrationResultCount>{int(result.total)}"
+                   "</prt:PresenceRegistrationResultCount>")
+        for presence in result.items:
+            presence_registration(out, "PresenceRegistration", presence, None)
+        out.append("</prt:PresenceRegistrationList>")
+    out.append("</pr:SearchPresencesResponseType>")
+    return _finish(out, "SearchPresencesResponse")
 
 
-def get(registry: Registry, caller: Caller, body: etree._Element) -> etree._Element:
+def get(registry: Registry, caller: Caller, body: etree._Element) -> str:
     request = body.find(p("GetPresenceRegistrationRequest"))
     registration_id = int(_text(request, "PresenceRegistrationId"))
     presence = consulting.get_presence(registry, caller, registration_id)
-    response = _root("GetPresenceRegistrationResponse")
-    answer = etree.SubElement(response, p("GetPresenceRegistrationResponseType"))
-    _echo(answer, "GetPresenceRegistrationRequest", request)
-    found = _add(answer, "GetPresenceRegistrationType")
+    out = _root("GetPresenceRegistrationResponse")
+    out.append("<pr:GetPresenceRegistrationResponseType>")
+    _echo(out, "GetPresenceRegistrationRequest", request)
+    out.append("<prt:GetPresenceRegistrationType>")
     if presence is not None:
-        presence_registration(found, "PresenceRegistrationType", presence, None)
-    return response
+        presence_registration(out, "PresenceRegistrationType", presence, None)
+    out.append("</prt:GetPresenceRegistrationType></pr:GetPresenceRegistrationResponseType>")
+    return _finish(out, "GetPresenceRegistrationResponse")
 
 
 OPERATIONS = {

@@ -91,8 +91,13 @@ def _check_depth(root: etree._Element) -> None:
         stack.extend((child, depth + 1) for child in element)
 
 
-def write(content: etree._Element) -> bytes:
-    """A SOAP 1.1 envelope around `content` (an operation's response or a fault)."""
-    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV})
-    etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body").append(content)
-    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+_HEAD = f"<?xml version='1.0' encoding='UTF-8'?>\n<soapenv:Envelope xmlns:soapenv=\"{SOAP_ENV}\"><soapenv:Body>"
+_TAIL = "</soapenv:Body></soapenv:Envelope>"
+
+
+def write(content: etree._Element | str) -> bytes:
+    """A SOAP 1.1 envelope around `content`: an operation's response, as the codec writes it (XML text, one
+    element declaring its namespaces), or a fault element."""
+    if not isinstance(content, str):
+        content = etree.tostring(content, encoding="unicode")
+    return f"{_HEAD}{content}{_TAIL}".encode()

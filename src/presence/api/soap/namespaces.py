@@ -11,8 +11,6 @@ WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secex
 WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 
-NSMAP = {"soapenv": SOAP_ENV, "pr": PROTOCOL, "prt": TYPES}
-
 
 def p(name: str) -> str:
     return f"{{{PROTOCOL}}}{name}"
