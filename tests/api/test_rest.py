@@ -269,3 +269,17 @@ def test_openapi_document(server):
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "Problem" in spec["components"]["schemas"]
     assert httpx.get(server + "/openapi.json", timeout=30).status_code == 404
+
+
+def test_an_unexpected_error_is_a_problem_that_tells_nothing_personal(api, monkeypatch, caplog):
+    from presence.api.rest import routes
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"the row of {WORKER} is corrupt")
+
+    monkeypatch.setattr(routes, "get_presence", broken)
+    with caplog.at_level("ERROR"):
+        answer = api.get("/presenceRegistrations/1")
+    body = assert_problem(answer, 500, "urn:problem-type:belgif:internalServerError")
+    assert "logged" in body["detail"]
+    assert "RuntimeError" in caplog.text and WORKER not in caplog.text

@@ -20,6 +20,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...services.context import Registry
 from ..ratelimit import RateLimiter
@@ -29,6 +30,34 @@ from .openapi import document
 log = logging.getLogger(__name__)
 
 BASE = "/REST/presenceRegistration/v1"
+
+
+class UnexpectedErrors:
+    """An exception no handler took becomes a 500 problem, logged by its type only (its message may hold
+    personal data). Plain ASGI: an `@app.middleware("http")` costs every request a task and a stream."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as error:  # noqa: BLE001 - answered as a problem
+            log.error("REST service error on %s %s: %s", scope["method"], scope["path"], type(error).__name__)
+            if not started:  # else the answer is already under way: the server closes the connection
+                await problems.response(problems.Problem(500, problems.INTERNAL, "Internal Server Error",
+                                                         "an unexpected error occurred; it was logged"))(
+                    scope, receive, send)
 
 
 def application(registry: Registry, limiter: RateLimiter | None = None) -> FastAPI:
@@ -55,15 +84,7 @@ def application(registry: Registry, limiter: RateLimiter | None = None) -> FastA
                                                       headers=error.headers))
         return problems.response(problems.Problem(error.status_code, "about:blank", "Error", str(error.detail)))
 
-    @app.middleware("http")
-    async def _unexpected(request: Request, call_next):
-        try:
-            return await call_next(request)
-        except Exception as error:  # noqa: BLE001 - answered as a problem; the message may hold personal data
-            log.error("REST service error on %s %s: %s", request.method, request.url.path, type(error).__name__)
-            return problems.response(problems.Problem(500, problems.INTERNAL, "Internal Server Error",
-                                                      "an unexpected error occurred; it was logged"))
-
+    app.add_middleware(UnexpectedErrors)
     app.openapi = lambda: document(app)
     return app
 
