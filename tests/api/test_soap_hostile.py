@@ -7,7 +7,9 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
+from presence.api.soap import envelope as soap_envelope
 from presence.api.soap import schemas
+from presence.api.soap.faults import Fault
 from presence.api.soap.namespaces import ERRORS, PROTOCOL, SOAP_ENV, TYPES
 from presence.db.models import Registration
 
@@ -90,3 +92,17 @@ def test_the_ticket_is_in_the_log_line(server, caplog):
         response = httpx.post(server + ENDPOINT, content=b"not xml")
     ticket = etree.fromstring(response.content).find(f".//{{{ERRORS}}}BusinessError").get("Id")
     assert any(ticket in record.getMessage() for record in caplog.records)
+
+
+def test_nesting_is_capped_at_32_levels():
+    """The Envelope is level 1: 32 levels are read (the Body's content is not an operation), 33 are refused."""
+    def nested(levels: int) -> bytes:  # the Envelope, the Body and levels - 2 elements inside
+        inner = levels - 2
+        return envelope("<a>" * inner + "</a>" * inner)
+
+    with pytest.raises(Fault) as refused:
+        soap_envelope.read(nested(32))
+    assert refused.value.code == "SOA-03005"
+    with pytest.raises(Fault) as refused:
+        soap_envelope.read(nested(33))
+    assert refused.value.code == "SOA-03001"
