@@ -5,9 +5,10 @@ FastAPI resolves the dependencies' annotations, which name local functions.)"""
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
 
 from ...domain.activities import ACTIVITIES
 from ...domain.channels import Channel

@@ -1,15 +1,18 @@
 """The REST contract's JSON shapes (`rest.md`), camelCase on the wire.
 
 Request models check the *shape* only (JSON types, required properties, exactly-one-of); the content of an item
-(check digits, real-time window, codes) is checked by the services and refused per item.
+(check digits, real-time window, codes) is checked by the services and refused per item. The OpenAPI document is
+generated from these models, so every shape rule is one the document states too: exactly-one-of as `oneOf`,
+numbers that are JSON numbers (not strings, not booleans, finite), date-times that are JSON strings, and text
+without NUL characters (PostgreSQL cannot store them) nor lone surrogates (not Unicode).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from ...domain.errors import MAX_BATCH
@@ -24,13 +27,75 @@ class Out(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
+# --- request scalars -------------------------------------------------------------------------------------
+
+# Text: any character but NUL. (The pattern also makes pydantic refuse a lone surrogate, which no database
+# stores and no JSON answer can echo.)
+NO_NUL = r"^[^\x00]*$"
+
+
+def text(default: Any = ..., *, max_length: int, **options) -> Any:
+    return Field(default, max_length=max_length, pattern=options.pop("pattern", NO_NUL), **options)
+
+
+def coordinate(limit: int) -> Any:
+    """A finite JSON number (pydantic would also take `true` or `"4.35"`) within ±limit."""
+    return Field(ge=-limit, le=limit, strict=True, allow_inf_nan=False)
+
+
+# Instants are kept within these bounds (UTC), so that converting one to UTC or to Belgian time cannot overflow;
+# an instant beyond them lies centuries away from any registration or search and is handled as the bound is.
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def _instant(value: Any) -> Any:
+    """A date-time is a JSON string (pydantic would also take a number of seconds since 1970)."""
+    if not isinstance(value, str):
+        raise ValueError("give a date-time string (RFC 3339, with its offset from UTC)")
+    return value
+
+
+def _within_bounds(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is None:
+        return value  # without offset: refused by the services, per item, or by AwareDatetime
+    naive = value.replace(tzinfo=None)
+    if naive < EARLIEST.replace(tzinfo=None) + offset:
+        return EARLIEST
+    if naive > LATEST.replace(tzinfo=None) + offset:
+        return LATEST
+    return value
+
+
+class _Bounded:
+    """`Annotated` marker: after parsing, an instant beyond EARLIEST..LATEST becomes the bound."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source, handler):
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(_within_bounds, handler(source))
+
+
+Instant = Annotated[datetime, BeforeValidator(_instant), _Bounded]
+AwareInstant = Annotated[AwareDatetime, BeforeValidator(_instant), _Bounded]
+
+
+def _exactly_one_of(*names: str) -> dict:
+    """JSON Schema for "exactly one of these properties, not null"."""
+    return {"oneOf": [{"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in names]}
+
+
 # --- shared parts ------------------------------------------------------------------------------------------
 
 class Employer(Model):
     """Exactly one of a Belgian enterprise number (10 digits, starting 0 or 1) or a foreign VAT number."""
 
-    enterprise_number: str | None = Field(None, max_length=20)
-    foreign_vat_number: str | None = Field(None, max_length=30)
+    model_config = ConfigDict(json_schema_extra=_exactly_one_of("enterpriseNumber", "foreignVatNumber"))
+
+    enterprise_number: str | None = text(None, max_length=20)
+    foreign_vat_number: str | None = text(None, max_length=30)
 
     @model_validator(mode="after")
     def _exactly_one(self):
@@ -42,20 +107,22 @@ class Employer(Model):
 class Coordinates(Model):
     """WGS84."""
 
-    longitude: float = Field(ge=-180, le=180)
-    latitude: float = Field(ge=-90, le=90)
+    longitude: float = coordinate(180)
+    latitude: float = coordinate(90)
 
 
 class Address(Model):
-    post_code: str = Field(max_length=10)
-    municipality_name: str = Field(max_length=200)
-    street_name: str = Field(max_length=200)
-    house_number: str = Field(max_length=40)
-    box_number: str | None = Field(None, max_length=40)
+    post_code: str = text(max_length=10)
+    municipality_name: str = text(max_length=200)
+    street_name: str = text(max_length=200)
+    house_number: str = text(max_length=40)
+    box_number: str | None = text(None, max_length=40)
 
 
 class PlaceOfWork(Model):
     """Exactly one of `coordinates` and `address`."""
+
+    model_config = ConfigDict(json_schema_extra=_exactly_one_of("coordinates", "address"))
 
     coordinates: Coordinates | None = None
     address: Address | None = None
@@ -77,16 +144,16 @@ class Labels(Out):
 # --- registerInBulk ---------------------------------------------------------------------------------------
 
 class SubmissionItem(Model):
-    registration_date: datetime = Field(description="The instant of the check-in or check-out, with its offset "
-                                                    "from UTC; at most 10 minutes before the request arrives.")
-    ssin: str = Field(max_length=20, description="INSS/BIS number, 11 digits.")
-    type: str = Field(max_length=10, description="`in` or `out` (either case).")
+    registration_date: Instant = Field(description="The instant of the check-in or check-out, with its offset "
+                                                   "from UTC; at most 10 minutes before the request arrives.")
+    ssin: str = text(max_length=20, description="INSS/BIS number, 11 digits.")
+    type: str = text(max_length=10, description="`in` or `out` (either case).")
     employer: Employer
     place_of_work: PlaceOfWork
-    contractual_relationship_reference: str = Field(
+    contractual_relationship_reference: str = text(
         max_length=20, description="The 13-character work-declaration number of the cleaning workplace.")
-    custom_reference: str | None = Field(None, max_length=200)
-    activity: str | None = Field(None, max_length=40, description="A code of `/refData/activities`.")
+    custom_reference: str | None = text(None, max_length=200)
+    activity: str | None = text(None, max_length=40, description="A code of `/refData/activities`.")
 
 
 class RegisterInBulkRequest(Model):
@@ -188,20 +255,21 @@ class RegisterInBulkResponse(Out):
 # --- search -----------------------------------------------------------------------------------------------
 
 class Period(Model):
-    start_date: AwareDatetime
-    end_date: AwareDatetime
+    start_date: AwareInstant
+    end_date: AwareInstant
 
 
 class Criteria(Model):
     registration_date: Period
-    ssin: str | None = Field(None, max_length=20)
+    ssin: str | None = text(None, max_length=20)
     employer: Employer | None = None
-    contractual_relationship_reference: str | None = Field(None, max_length=20)
-    type: str | None = Field(None, pattern=r"^(?i:in|out)$")
+    contractual_relationship_reference: str | None = text(None, max_length=20)
+    type: str | None = text(None, max_length=3, pattern=r"^([Ii][Nn]|[Oo][Uu][Tt])$",
+                            description="`in` or `out` (either case).")
     status: Literal["registered", "edited", "cancelled"] | None = None
     validity: Literal["pending", "valid", "invalid"] | None = None
     remarks: list[RemarkCode] | None = Field(None, max_length=len(RemarkCode), description="Any of these.")
-    activity: str | None = Field(None, max_length=40)
+    activity: str | None = text(None, max_length=40)
 
 
 SortField = Literal["id", "registrationDate", "creationDate", "status", "contractualRelationshipReference",
@@ -230,7 +298,7 @@ class SearchPage(Out):
 # --- cancel -----------------------------------------------------------------------------------------------
 
 class CancelRequest(Model):
-    reason: str = Field(max_length=20, description="HOLIDAY, DISEASE, PLANNING or C32A.")
+    reason: str = text(max_length=20, description="HOLIDAY, DISEASE, PLANNING or C32A (either case).")
 
 
 # --- refData ----------------------------------------------------------------------------------------------
