@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -18,8 +19,8 @@ from schemathesis import GenerationMode
 
 from presence.domain import scopes
 
-from ..helpers import CLIENT, EMPLOYER
-from .test_rest import BASE, token
+from ..helpers import CLIENT, EMPLOYER, run_checks
+from .test_rest import BASE, Api, item, register, token
 
 # Per operation and generation mode; PRESENCE_FUZZ_EXAMPLES=500 for a longer hunt on a workstation.
 MAX_EXAMPLES = int(os.environ.get("PRESENCE_FUZZ_EXAMPLES", "30"))
@@ -62,10 +63,18 @@ def fuzz(operation, mode, statuses: Counter) -> None:
 
 @pytest.mark.parametrize("caller", sorted(CALLERS))
 def test_the_service_keeps_its_openapi_document(server, registry, clock, caller):
+    # A shift (in, break, in, out) with its remarks and validity, so that answers carry whole presences: the
+    # generated ids are small numbers, and these are the first registrations of the demo dataset.
+    registrar = Api(server, token(server, registry, clock, scopes.REST_ENTERPRISE))
+    register(registrar, *(item(clock, kind, ago=timedelta(minutes=minutes))
+                          for kind, minutes in (("in", 9), ("out", 6), ("in", 3), ("out", 0))))
+    run_checks(registry)
     scope, enterprise = CALLERS[caller]
+    headers = registrar.headers if scope == scopes.REST_ENTERPRISE else \
+        {"Authorization": f"Bearer {token(server, registry, clock, scope, enterprise)}"}
     config = schemathesis.Config.from_dict({
         # The token is sent with every request; schemathesis generates no other (nor a missing) Authorization.
-        "headers": {"Authorization": f"Bearer {token(server, registry, clock, scope, enterprise)}"},
+        "headers": headers,
         "generation": {"with-security-parameters": False},
     })
     schema = schemathesis.openapi.from_url(server + BASE + "/openapi.json", config=config, timeout=30)
@@ -90,4 +99,5 @@ def test_the_service_keeps_its_openapi_document(server, registry, clock, caller)
     assert all(set(statuses) - {"skipped: newline in path"} for statuses in seen.values()), seen
     if caller == "enterprise":
         assert seen["POST /presenceRegistrations/registerInBulk (positive)"]["200"] > MAX_EXAMPLES // 2, seen
+        assert seen["GET /presenceRegistrations/{id} (positive)"]["200"] > 0, seen
     assert seen["POST /presenceRegistrations/search (positive)"]["200"] > 0, seen
