@@ -99,57 +99,26 @@ def bench_app():
     return app
 
 
-def serve(port: int, workers: int, nodelay: bool) -> None:
-    """`presence serve --no-worker --host 127.0.0.1 --port P --workers W` (src/presence/cli.py), with our factory:
-    uvicorn's defaults, no log config, no access log; the check worker off. With `nodelay`, the HTTP protocol
-    sets TCP_NODELAY on every connection (see `NoDelayH11Protocol`)."""
-    import uvicorn
-
-    from presence.api.app import CHECK_WORKER_VARIABLE
+def serve(port: int, workers: int) -> None:
+    """`presence serve --no-worker --host 127.0.0.1 --port P --workers W` (src/presence/cli.py): the same
+    `presence.api.server.run` (httptools, uvloop, TCP_NODELAY), with our factory; the check worker off."""
+    from presence.api import server
+    from presence.api.app import CHECK_WORKER_VARIABLE, PROCESSES_VARIABLE
 
     os.environ[CHECK_WORKER_VARIABLE] = "0"
-    print(f"bench REST server listening on http://127.0.0.1:{port} ({workers} process(es), no check worker"
-          f"{', TCP_NODELAY set by the protocol' if nodelay else ''})", flush=True)
-    uvicorn.run("rest:bench_app", factory=True, workers=workers, host="127.0.0.1", port=port, log_config=None,
-                access_log=False, **({"http": "rest:NoDelayH11Protocol"} if nodelay else {}))
-
-
-def _no_delay_protocol():
-    from uvicorn.protocols.http.h11_impl import H11Protocol
-
-    class NoDelayH11Protocol(H11Protocol):
-        """uvicorn's h11 protocol, with TCP_NODELAY set on the connection's socket.
-
-        With --workers N > 1, uvicorn's supervisor binds the listening socket itself (`Config.bind_socket`) with
-        `socket.socket(family=...)`, i.e. proto 0; accepted sockets inherit it, and asyncio sets TCP_NODELAY only
-        on sockets whose proto is IPPROTO_TCP. Nagle's algorithm then holds the answer's body (written after its
-        head) until the client's delayed ACK: about 40 ms on every keep-alive request after the first, on Linux
-        (uvicorn issue Kludex/uvicorn#3149, open in 0.54). `presence serve --workers 1` is not affected (asyncio
-        binds from getaddrinfo, proto 6)."""
-
-        def connection_made(self, transport) -> None:
-            sock = transport.get_extra_info("socket")
-            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            super().connection_made(transport)
-
-    return NoDelayH11Protocol
-
-
-def __getattr__(name: str):  # `rest:NoDelayH11Protocol` for uvicorn, without importing uvicorn in the clients
-    if name == "NoDelayH11Protocol":
-        return _no_delay_protocol()
-    raise AttributeError(name)
+    os.environ[PROCESSES_VARIABLE] = str(workers)
+    print(f"bench REST server listening on http://127.0.0.1:{port} ({workers} process(es), no check worker)",
+          flush=True)
+    server.run("rest:bench_app", factory=True, workers=workers, host="127.0.0.1", port=port)
 
 
 class Server:
     """This script in `--serve` mode, in a process of its own (its own session: stopped by its id)."""
 
-    def __init__(self, url: str, workers: int, directory: Path, nodelay: bool, rate_limits: bool) -> None:
+    def __init__(self, url: str, workers: int, directory: Path, rate_limits: bool) -> None:
         self.url = url
         self.rate_limits = rate_limits
         self.workers = workers
-        self.nodelay = nodelay
         self.log_path = directory / f"serve-{os.getpid()}-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen | None = None
         self.port = 0
@@ -172,7 +141,7 @@ class Server:
         env = {**os.environ, **limits, "PRESENCE_DATABASE_URL": self.url,
                "PYTHONPATH": path + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")}
         argv = [sys.executable, str(here / "rest.py"), "--serve", "--port", str(self.port),
-                "--workers", str(self.workers)] + (["--nodelay"] if self.nodelay else [])
+                "--workers", str(self.workers)]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(argv, env=env, cwd=self.log_path.parent, stdout=log,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -579,9 +548,8 @@ def run_backend(backend: str, url: str, args, directory: Path) -> Line:
         db.dispose()
 
     items = Items(people)
-    server = Server(url, workers, directory, args.nodelay, args.rate_limits)
-    say(f"{backend}: starting the app of `presence serve --no-worker --workers {workers}` (+ the no-op route"
-        f"{'; TCP_NODELAY set by the protocol' if args.nodelay else ''})")
+    server = Server(url, workers, directory, args.rate_limits)
+    say(f"{backend}: starting the app of `presence serve --no-worker --workers {workers}` (+ the no-op route)")
     phases: list[Phase] = []
     connections = None
     try:
@@ -788,9 +756,7 @@ def print_table(lines: list[Line], notes: list[str], args) -> None:
     print()
     print(f"server: the app of `presence serve --no-worker --workers W` (same factory and uvicorn settings; no check "
           f"worker, so the check jobs queue up) plus a no-op route in the REST sub-application ({NOOP}: same "
-          "middleware and exception handlers, a sync route answering {\"items\":[]}, no database); TCP_NODELAY: "
-          + ("set by the server's protocol (--nodelay)" if args.nodelay else
-             "as uvicorn leaves it (not set with --workers > 1: see --nodelay)")
+          "middleware and exception handlers, a sync route answering {\"items\":[]}, no database)"
           + ("; rate limits of the settings kept" if args.rate_limits else
              "; per-client rate limits off (PRESENCE_TOKEN_REQUESTS_PER_MINUTE=0, PRESENCE_API_REQUESTS_PER_SECOND=0)"))
     print(f"closed loop: {args.clients} client threads of this process, one HTTP/1.1 keep-alive connection each, "
@@ -827,9 +793,6 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true",
                         help="also run the register route's work in process (no HTTP), stage by stage and under "
                              "cProfile")
-    parser.add_argument("--nodelay", action="store_true",
-                        help="the server sets TCP_NODELAY on each connection (uvicorn does not with --workers > 1: "
-                             "about 40 ms per keep-alive request on Linux; see NoDelayH11Protocol)")
     parser.add_argument("--rate-limits", action="store_true",
                         help="keep the per-client rate limits of the settings (default: off, as one client id sends "
                              "every request)")
@@ -837,7 +800,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.port, args.workers or 1, args.nodelay)
+        serve(args.port, args.workers or 1)
         return 0
     if args.requests < 1 or args.clients < 1 or args.tokens < 1 or args.paced_clients < 1 or args.rate < 0 \
             or (args.workers is not None and args.workers < 1):

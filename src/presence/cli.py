@@ -80,8 +80,7 @@ def serve(
     """Serve every HTTP channel (and, by default, check registrations in the same process)."""
     import os
 
-    import uvicorn
-
+    from .api import server
     from .api.app import CHECK_WORKER_VARIABLE, PROCESSES_VARIABLE, create_app
 
     db = open_database()
@@ -91,14 +90,12 @@ def serve(
           f"{registry.environment} environment, {workers} process(es)"
           f"{', each with a check worker' if worker else ''})", flush=True)
     if workers == 1:
-        uvicorn.run(create_app(registry, check_worker=worker), host=host, port=port, log_config=None,
-                    access_log=False)
+        server.run(create_app(registry, check_worker=worker), host=host, port=port)
         return
     db.dispose()
     os.environ[CHECK_WORKER_VARIABLE] = "1" if worker else "0"
     os.environ[PROCESSES_VARIABLE] = str(workers)
-    uvicorn.run("presence.api.app:app_from_environment", factory=True, workers=workers, host=host, port=port,
-                log_config=None, access_log=False)
+    server.run("presence.api.app:app_from_environment", factory=True, workers=workers, host=host, port=port)
 
 
 @app.command("worker")

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -18,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from presence.db.engine import Database
 from presence.db.models import AccessToken, UsedAssertion
@@ -185,6 +186,30 @@ def test_revoking_the_account_cuts_its_tokens(client, registry, clock):
     revoke_account(registry, Caller.operator(), client.client_id)
     with pytest.raises(tokens.NotAuthenticated):
         tokens.authenticate_bearer(registry.db, token, clock.now())
+
+
+def test_a_process_believes_a_verified_token_a_few_seconds_at_most(client, registry, clock, monkeypatch):
+    token = client.request().json()["access_token"]
+    tokens.authenticate_bearer(registry.db, token, clock.now())
+    # Another process revokes the account (here: its rows change behind this process's back).
+    other_process = Database(registry.db.url)
+    try:
+        with other_process.writing() as session:
+            session.execute(delete(AccessToken))
+    finally:
+        other_process.dispose()
+    assert tokens.authenticate_bearer(registry.db, token, clock.now()).enterprise == EMPLOYER  # remembered
+    later = time.monotonic() + tokens.GRANT_MEMORY_SECONDS
+    monkeypatch.setattr(tokens.time, "monotonic", lambda: later)
+    with pytest.raises(tokens.NotAuthenticated):
+        tokens.authenticate_bearer(registry.db, token, clock.now())
+
+
+def test_a_remembered_token_still_expires_on_time(client, registry, clock):
+    token = client.request().json()["access_token"]
+    tokens.authenticate_bearer(registry.db, token, clock.now())
+    with pytest.raises(tokens.NotAuthenticated):
+        tokens.authenticate_bearer(registry.db, token, clock.now() + timedelta(seconds=601))
 
 
 @pytest.mark.parametrize("token", ["", "short", "x" * 43, "not a token at all with spaces", "é" * 43])

@@ -40,7 +40,10 @@ def create_db_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip on every transaction. After a server restart, the first statement on
+    # a stale connection fails once (that request or job is answered with an error, jobs are retried) and
+    # SQLAlchemy then discards every pooled connection. Connections are renewed hourly anyway.
+    kwargs.setdefault("pool_recycle", 3600)
     return create_engine(url, **kwargs)
 
 
@@ -76,6 +79,8 @@ class Database:
         self.known_enterprises: set[str] = set()
         # Sectors of known work declarations: a declaration keeps its sector for life.
         self.declaration_sectors: dict[str, int] = {}
+        # Bearer tokens verified a moment ago (services.tokens): token hash -> (grant, monotonic time).
+        self.recent_grants: dict[str, tuple[object, float]] = {}
 
     @property
     def is_postgresql(self) -> bool:

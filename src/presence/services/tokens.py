@@ -37,6 +37,7 @@ import logging
 import random
 import re
 import secrets
+import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -118,6 +119,10 @@ class IssuedToken:
     def as_json(self) -> dict:
         return {"access_token": self.access_token, "token_type": "Bearer", "expires_in": self.expires_in,
                 "scope": " ".join(self.scopes)}
+
+
+GRANT_MEMORY_SECONDS = 5.0
+MAX_REMEMBERED_GRANTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -369,18 +374,28 @@ def _signature_verifies(assertion: str, pem: str) -> bool:
 # --- bearer tokens ----------------------------------------------------------------------------------------
 
 def verify_bearer(db: Database, token: str, now: datetime) -> Grant:
-    """What a bearer token grants, or `NotAuthenticated`."""
+    """What a bearer token grants, or `NotAuthenticated`.
+
+    A token found valid is believed for `GRANT_MEMORY_SECONDS` by this process without asking the database
+    again (never past its expiry): an account revoked elsewhere loses its tokens here within that time; one
+    revoked through this process, at once (`accounts.revoke_account` empties the memory).
+    """
     if not token:
         raise NotAuthenticated("no access token")
     if not _TOKEN.fullmatch(token):
         raise NotAuthenticated("malformed access token")
+    hashed = token_hash(token)
+    remembered = db.recent_grants.get(hashed)
+    if remembered is not None and time.monotonic() - remembered[1] < GRANT_MEMORY_SECONDS \
+            and remembered[0].expires_at > now:
+        return remembered[0]
     with db.reading() as session:
         found = session.execute(
             select(AccessToken.account_id, AccessToken.scopes, AccessToken.expires_at, Account.enterprise,
                    Account.revoked_at, Sender.number)
             .join(Account, Account.id == AccessToken.account_id)
             .join(Sender, Sender.enterprise == Account.enterprise)
-            .where(AccessToken.hash == token_hash(token))
+            .where(AccessToken.hash == hashed)
         ).first()
     if found is None:
         raise NotAuthenticated("unknown access token")
@@ -388,8 +403,12 @@ def verify_bearer(db: Database, token: str, now: datetime) -> Grant:
         raise NotAuthenticated("the account of this access token was revoked")
     if found.expires_at <= now:
         raise NotAuthenticated("access token expired")
-    return Grant(client_id=client_id(found.number), enterprise=found.enterprise, account_id=found.account_id,
-                 scopes=frozenset(found.scopes.split()), expires_at=found.expires_at)
+    grant = Grant(client_id=client_id(found.number), enterprise=found.enterprise, account_id=found.account_id,
+                  scopes=frozenset(found.scopes.split()), expires_at=found.expires_at)
+    if len(db.recent_grants) >= MAX_REMEMBERED_GRANTS:
+        db.recent_grants.clear()
+    db.recent_grants[hashed] = (grant, time.monotonic())
+    return grant
 
 
 def authenticate_bearer(db: Database, token: str, now: datetime, *, any_of: Iterable[str] | None = None) -> Caller:
