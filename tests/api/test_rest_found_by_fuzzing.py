@@ -133,10 +133,6 @@ def test_the_document_states_the_shape_rules(server, api):
         assert_problem(api.get(path.replace("{code}", "X" * 41)), 400, BAD_REQUEST)
 
 
-@pytest.mark.xfail(strict=True, reason="rest/__init__.py: Starlette's Mount pattern `.*` stops at a newline, so "
-                                       "the outer application answers its plain JSON 404; fix: compile the "
-                                       "mount's path_regex with re.DOTALL (then drop this mark and the skip in "
-                                       "test_rest_schemathesis.py)")
 def test_a_newline_in_a_path_parameter_gets_a_problem(api):
     answer = api.get("/refData/remarks/CAW%0A14")
     assert answer.status_code == 404

@@ -16,6 +16,7 @@ Choices where the public material is silent (also in the OpenAPI document):
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -91,3 +92,7 @@ def application(registry: Registry, limiter: RateLimiter | None = None) -> FastA
 
 def mount(app: FastAPI, registry: Registry, limiter: RateLimiter | None = None) -> None:
     app.mount(BASE, application(registry, limiter))
+    # Starlette's mount pattern (`.*`) stops at a newline: a path parameter holding an encoded newline would
+    # fall through to the outer application's plain 404 instead of this service's problem answer.
+    mounted = app.router.routes[-1]
+    mounted.path_regex = re.compile(mounted.path_regex.pattern, re.DOTALL)

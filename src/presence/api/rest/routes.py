@@ -31,6 +31,8 @@ from . import places, problems, render, schemas
 BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="opaque",
                     description="An access token of the OAuth server (`POST /REST/oauth/v5/token`).")
 ID_PATTERN = r"^[0-9]{1,15}$"
+PRESENCE_ID = Path(pattern=ID_PATTERN, description="The registration's receipt number",
+                   openapi_examples={"receipt": {"summary": "a receipt number", "value": "1"}})
 MAX_PAGE_SIZE = 500
 SORT_KEYS = {
     "id": SortKey.ID, "registrationDate": SortKey.REGISTRATION_DATE, "creationDate": SortKey.CREATION_DATE,
@@ -122,7 +124,7 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
                 response_model=schemas.Presence, response_model_exclude_none=True,
                 responses=_problem_responses(400, 401, 403, 404), tags=["presenceRegistrations"],
                 summary="One registration with its status, validity, remarks and shift")
-    def get_one(id: Annotated[str, Path(pattern=ID_PATTERN)], caller: Annotated[Caller, Depends(consultant)]):
+    def get_one(id: Annotated[str, PRESENCE_ID], caller: Annotated[Caller, Depends(consultant)]):
         view = _consult(lambda: get_presence(registry, caller, int(id)))
         if view is None:
             raise problems.not_found("no such presence registration among those you may consult")
@@ -150,7 +152,7 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
                  response_model=schemas.Presence, response_model_exclude_none=True,
                  responses=_problem_responses(400, 401, 403, 404, 409), tags=["presenceRegistrations"],
                  summary="Cancel a registration (until the end of the day after its date)")
-    def cancel(id: Annotated[str, Path(pattern=ID_PATTERN)], body: schemas.CancelRequest,
+    def cancel(id: Annotated[str, PRESENCE_ID], body: schemas.CancelRequest,
                caller: Annotated[Caller, Depends(enterprise)]):
         [outcome] = cancel_presences(registry, caller, Channel.REST, [CancelRequest(id, body.reason)])
         if isinstance(outcome, Cancelled):
