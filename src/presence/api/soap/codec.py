@@ -104,22 +104,28 @@ def local_time(instant: datetime) -> str:
     return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
 
 
+@lru_cache(maxsize=256)  # the contract's element names: the XSD let no other in
+def _tags(tag: str) -> tuple[str, str] | None:
+    """The opening and closing tags we write for an element of the contract's namespaces (None: another)."""
+    namespace, _, name = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
+    prefix = _PREFIXES.get(namespace)
+    return (f"<{prefix}:{name}>", f"</{prefix}:{name}>") if prefix else None
+
+
 def _copy(out: list[str], request: etree._Element) -> None:
     """The request element's child elements, as the client sent them."""
     for child in request:
-        tag = child.tag
-        if not isinstance(tag, str):
+        if not isinstance(child.tag, str):
             continue
-        namespace, _, name = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
-        prefix = _PREFIXES.get(namespace)
-        if prefix is None or child.attrib:  # not seen past the XSD validation; lxml copies it exactly then
+        tags = _tags(child.tag)
+        if tags is None or child.attrib:  # not seen past the XSD validation; lxml copies it exactly then
             out.append(etree.tostring(child, encoding="unicode", with_tail=False))
         elif len(child):
-            out.append(f"<{prefix}:{name}>")
+            out.append(tags[0])
             _copy(out, child)
-            out.append(f"</{prefix}:{name}>")
+            out.append(tags[1])
         else:
-            out.append(f"<{prefix}:{name}>{_escaped(child.text or '')}</{prefix}:{name}>")
+            out.append(f"{tags[0]}{_escaped(child.text or '')}{tags[1]}")
 
 
 def _echo(out: list[str], name: str, request: etree._Element) -> None:
