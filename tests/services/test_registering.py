@@ -145,3 +145,26 @@ def test_a_workplace_of_the_other_regime_is_refused(registry):
 def test_the_sector_is_known_at_once(registry):
     [outcome] = register(registry, employee_today())
     assert outcome.presence.sector == 1
+
+
+def test_registrations_audit_event_and_check_job_commit_together_or_not_at_all(registry, monkeypatch):
+    from presence.services import registering
+
+    def broken_enqueue(session, kind, payloads, now):
+        registering.bulk_insert(session, Job.__table__, [{"kind": kind, "payload": None}])  # payload is required
+
+    before = [count(registry.db, model) for model in (Registration, AuditEvent, Job)]
+    monkeypatch.setattr(registering, "enqueue", broken_enqueue)
+    with pytest.raises(Exception, match="payload"):
+        register(registry, employee_today(), employee_today(client_reference="second"))
+    assert [count(registry.db, model) for model in (Registration, AuditEvent, Job)] == before
+
+    monkeypatch.undo()
+    first, second = register(registry, employee_today(), employee_today(client_reference="second"))
+    assert second.presence.id == first.presence.id + 1 and second.presence.client_reference == "second"
+    after = [count(registry.db, model) for model in (Registration, AuditEvent, Job)]
+    assert after == [n + k for n, k in zip(before, (2, 1, 1), strict=True)]
+    with registry.db.reading() as session:
+        [payload] = session.scalars(select(Job.payload).order_by(Job.id.desc()).limit(1))
+        [subjects] = session.scalars(select(AuditEvent.subject_ids).order_by(AuditEvent.id.desc()).limit(1))
+    assert payload["ids"] == subjects == [first.presence.id, second.presence.id]

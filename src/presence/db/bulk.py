@@ -1,29 +1,34 @@
-"""Bulk inserts on the driver's fastest path: PostgreSQL's COPY, SQLite's executemany.
+"""Bulk inserts on the driver's fastest path: PostgreSQL's COPY (or one INSERT for a few rows), SQLite's
+executemany.
 
 The values still go through each column's SQLAlchemy type (our `UTCDateTime`, SQLite's date formats ...), so
 what is stored is exactly what an ORM insert would store; only SQLAlchemy's per-statement bookkeeping is
-skipped. Used where registrations arrive by the hundred.
+skipped. Used where registrations arrive by the hundred, and for the few rows written with each change (audit
+events, jobs), where that bookkeeping costs more than the database does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+# Up to this many rows, PostgreSQL gets one plain INSERT: COPY takes extra round trips, worth it for more rows.
+FEW_ROWS = 10
 
-def _processors(table: Table, names: list[str], dialect) -> list:
+
+@lru_cache(maxsize=256)
+def _processors(table: Table, names: tuple[str, ...], dialect) -> list:
     return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
-    """Insert `rows` (dicts with the same keys) into `table`, in the session's transaction."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    names = list(rows[0])
-    # Only dates and instants have processors, and a batch repeats the same few (its creation instant):
-    # convert each distinct value once.
+def _values(table: Table, names: tuple[str, ...], rows: list[dict], dialect) -> list[list]:
+    """The rows' values in the order of `names`, converted as SQLAlchemy would bind them."""
+    # Only dates, instants and JSON documents have processors, and a batch repeats the same few instants (its
+    # creation instant): convert each distinct value once.
     processed = [(i, p, {}) for i, p in enumerate(_processors(table, names, dialect)) if p is not None]
     values = []
     for row in rows:
@@ -40,17 +45,42 @@ def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
                 converted = process(raw)
             value[i] = converted
         values.append(value)
+    return values
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(table: Table, names: tuple[str, ...], placeholder: str, rows: int = 1) -> str:
+    columns = ", ".join(f'"{name}"' for name in names)
+    one = "(" + ", ".join(placeholder for _ in names) + ")"
+    return f'INSERT INTO "{table.name}" ({columns}) VALUES ' + ", ".join(one for _ in range(rows))
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
+    """Insert `rows` (dicts with the same keys) into `table`, in the session's transaction."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = tuple(rows[0])
+    values = _values(table, names, rows, dialect)
+    postgresql = dialect.name == "postgresql"
+    deferred = session.info.get(_DEFERRED)
+    if postgresql and (len(rows) <= FEW_ROWS or deferred is not None):
+        statement = _insert_sql(table, names, "%s", len(rows)), [v for row in values for v in row]
+        if deferred is not None:
+            deferred.append(statement)
+        else:
+            _execute(session, *statement)
+        return
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        if dialect.name == "postgresql":
+        if not postgresql:
+            cursor.executemany(_insert_sql(table, names, "?"), values)
+        else:
             columns = ", ".join(f'"{name}"' for name in names)
             with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
                 for row in values:
                     copy.write_row(row)
-        else:
-            placeholders = ", ".join("?" for _ in names)
-            columns = ", ".join(f'"{name}"' for name in names)
-            cursor.executemany(f'INSERT INTO "{table.name}" ({columns}) VALUES ({placeholders})', values)
     finally:
         cursor.close()
 
@@ -65,7 +95,7 @@ def bulk_update(session: Session, table: Table, rows: list[dict], key: str = "id
     connection = session.connection()
     dialect = connection.dialect
     names = [name for name in rows[0] if name != key]
-    processors = _processors(table, [key, *names], dialect)
+    processors = _processors(table, (key, *names), dialect)
     columns = [[row[name] for row in rows] for name in (key, *names)]
     for values, process in zip(columns, processors, strict=True):
         if process is not None:
@@ -83,5 +113,59 @@ def bulk_update(session: Session, table: Table, rows: list[dict], key: str = "id
             assignments = ", ".join(f'"{name}" = ?' for name in names)
             cursor.executemany(f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?',
                                [(*values[1:], values[0]) for values in zip(*columns, strict=True)])
+    finally:
+        cursor.close()
+
+
+def insert_returning_ids(session: Session, table: Table, rows: list[dict], key: str = "id") -> list[int]:
+    """PostgreSQL: insert `rows` (dicts with the same keys, without `key`), numbered by `key`'s sequence in
+    the rows' order; their numbers, in that order. One round trip: one INSERT per row, in one pipeline, so
+    that each row takes its number after the previous one did."""
+    connection = session.connection()
+    names = tuple(rows[0])
+    values = _values(table, names, rows, connection.dialect)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        sql = _insert_sql(table, names, "%s") + f' RETURNING "{key}"'
+        if len(rows) == 1:
+            cursor.execute(sql, values[0])
+            return [cursor.fetchone()[0]]
+        cursor.executemany(sql, values, returning=True)
+        ids = []
+        while True:
+            ids.append(cursor.fetchone()[0])
+            if not cursor.nextset():
+                return ids
+    finally:
+        cursor.close()
+
+
+_DEFERRED = "presence.bulk.deferred"  # in Session.info: the statements of a `together` block
+
+
+@contextmanager
+def together(session: Session) -> Iterator[None]:
+    """PostgreSQL: the `bulk_insert`s inside are sent when the block ends, as one statement (one round trip:
+    each insert a data-modifying WITH of the last; meant for a few rows). Elsewhere they run at once. Nothing
+    inside may expect to read what they insert."""
+    if session.bind.dialect.name != "postgresql" or _DEFERRED in session.info:
+        yield
+        return
+    deferred = session.info[_DEFERRED] = []
+    try:
+        yield
+    finally:
+        del session.info[_DEFERRED]
+    if deferred:
+        *first, (last, parameters) = deferred
+        withs = ", ".join(f"d{i} AS ({sql})" for i, (sql, _) in enumerate(first))
+        _execute(session, f"WITH {withs} {last}" if first else last,
+                 [v for _, values in first for v in values] + parameters)
+
+
+def _execute(session: Session, sql: str, parameters: list) -> None:
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, parameters)
     finally:
         cursor.close()

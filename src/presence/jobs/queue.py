@@ -18,14 +18,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..db.bulk import bulk_insert
 from .models import Job, JobState
 
 
 def enqueue(session: Session, kind: str, payloads: list[dict], now: datetime, max_attempts: int = 6) -> None:
     if not payloads:
         return
-    session.execute(
-        Job.__table__.insert(),
+    bulk_insert(
+        session,
+        Job.__table__,
         [
             {"kind": kind, "payload": payload, "state": JobState.READY, "attempts": 0,
              "max_attempts": max_attempts, "run_after": now, "created_at": now}

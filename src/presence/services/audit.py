@@ -6,14 +6,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ..db.bulk import bulk_insert
 from ..db.models import AuditEvent
 from ..domain.visibility import Caller
 
 
 def record(session: Session, caller: Caller, channel: str, action: str, subject_type: str, subject_ids: list,
            now: datetime, details: dict | None = None) -> None:
-    session.execute(
-        AuditEvent.__table__.insert(),
+    bulk_insert(
+        session,
+        AuditEvent.__table__,
         [{
             "occurred_at": now,
             "actor_kind": str(caller.kind),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, text
 
-from ..db.bulk import bulk_insert
+from ..db.bulk import FEW_ROWS, bulk_insert, insert_returning_ids, together
 from ..db.models import Registration
 from ..domain.channels import Channel
 from ..domain.errors import ErrorCode, ItemError, check_batch_size
@@ -76,14 +76,11 @@ def register_presences(registry: Registry, caller: Caller, channel: Channel, reg
 
         rows = [registration_row(item, caller, channel, sectors.get(item.workplace), now)
                 for item in outcomes if isinstance(item, CheckedSubmission)]
-        ids: list[int] = []
         if rows:
-            ids = allocate_ids(session, len(rows))
-            for new_id, row in zip(ids, rows, strict=True):
-                row["id"] = new_id
-            bulk_insert(session, Registration.__table__, rows)
-            audit.record(session, caller, channel, "registration.created", "registration", ids, now)
-            enqueue(session, CHECK_JOB, [{"ids": ids, "trigger": "registration"}], now)
+            ids = _insert_registrations(session, rows)
+            with together(session):
+                audit.record(session, caller, channel, "registration.created", "registration", ids, now)
+                enqueue(session, CHECK_JOB, [{"ids": ids, "trigger": "registration"}], now)
 
     if rows:
         registry.db.jobs_queued.set()
@@ -102,7 +99,8 @@ def _known_enterprises(registry: Registry, session, numbers: set[str]) -> set[st
     known = registry.db.known_enterprises
     missing = numbers - known
     if missing:
-        known.update(session.scalars(select(Enterprise.number).where(Enterprise.number.in_(missing))))
+        number = Enterprise.__table__.c.number  # Core, not ORM: no entities to load, less to compile
+        known.update(session.connection().scalars(select(number).where(number.in_(missing))))
     return numbers & known
 
 
@@ -112,9 +110,23 @@ def _declaration_sectors(registry: Registry, session, numbers: set[str]) -> dict
     sectors = registry.db.declaration_sectors
     missing = numbers - sectors.keys()
     if missing:
-        sectors.update(session.execute(select(WorkDeclaration.number, WorkDeclaration.sector)
-                                       .where(WorkDeclaration.number.in_(missing))).all())
+        declaration = WorkDeclaration.__table__.c
+        sectors.update(session.connection().execute(select(declaration.number, declaration.sector)
+                                                    .where(declaration.number.in_(missing))).all())
     return {number: sectors[number] for number in numbers if number in sectors}
+
+
+def _insert_registrations(session, rows: list[dict]) -> list[int]:
+    """Store the rows, numbered in their order (each row gets its "id"); their receipt numbers."""
+    # A few rows on PostgreSQL: the sequence numbers them as they are inserted, in the same round trip.
+    returning = session.bind.dialect.name == "postgresql" and len(rows) <= FEW_ROWS
+    table = Registration.__table__
+    ids = insert_returning_ids(session, table, rows) if returning else allocate_ids(session, len(rows))
+    for new_id, row in zip(ids, rows, strict=True):
+        row["id"] = new_id
+    if not returning:
+        bulk_insert(session, table, rows)
+    return ids
 
 
 def allocate_ids(session, count: int) -> list[int]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel
+from starlette.responses import Response
+
 from ...clock import belgian_local, start_of_belgian_day
 from ...domain.activities import ACTIVITIES
 from ...domain.errors import ItemError
@@ -31,6 +34,12 @@ FIELDS = {
     "instants": "criteria.registrationDate",
     "periods": "criteria.registrationDate",
 }
+
+
+def json_response(answer: BaseModel) -> Response:
+    """The answer as FastAPI would send it for the route's `response_model` (with `response_model_exclude_none`).
+    Built and so validated already: FastAPI would validate it again, in one more hop to its threadpool."""
+    return Response(answer.model_dump_json(by_alias=True, exclude_none=True), media_type="application/json")
 
 
 def rest_name(field: str | None) -> str | None:

@@ -116,9 +116,9 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
             raise problems.missing_permission(str(refused)) from None
         except BatchSizeError as error:
             raise problems.bad_request([problems.issue(str(error), "body", "items")]) from None
-        return schemas.RegisterInBulkResponse(items=[
+        return render.json_response(schemas.RegisterInBulkResponse(items=[
             schemas.ResultItem(created_presence_registration=render.presence(o.presence)) if isinstance(o, Accepted)
-            else schemas.ResultItem(not_created_presence_registration=render.errors(o.errors)) for o in outcomes])
+            else schemas.ResultItem(not_created_presence_registration=render.errors(o.errors)) for o in outcomes]))
 
     @routes.get("/presenceRegistrations/{id}", operation_id="getPresenceRegistration",
                 response_model=schemas.Presence, response_model_exclude_none=True,
