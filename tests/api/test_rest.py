@@ -208,6 +208,21 @@ def test_invalid_token_401(api, authorization):
     assert answer.headers["www-authenticate"] == 'Bearer error="invalid_token"'
 
 
+@pytest.mark.parametrize("authorization", [None, "Basic abc"])
+def test_registering_without_a_token_is_401_whatever_the_body(api, clock, authorization):
+    headers = {"Authorization": authorization} if authorization else {}
+    for body in ({"items": [item(clock)]}, {"items": "not a list"}):
+        answer = api.post("/presenceRegistrations/registerInBulk", body, headers=headers)
+        assert_problem(answer, 401, "urn:problem-type:belgif:invalidAccessToken")
+
+
+def test_registering_with_an_unknown_token_is_401(api, clock):
+    answer = api.post("/presenceRegistrations/registerInBulk", {"items": [item(clock)]},
+                      headers={"Authorization": "Bearer not-a-token-at-all-but-long-enough"})
+    assert_problem(answer, 401, "urn:problem-type:belgif:invalidAccessToken")
+    assert answer.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+
+
 def test_professional_may_not_register(professional, clock):
     answer = professional.post("/presenceRegistrations/registerInBulk", {"items": [item(clock)]})
     assert_problem(answer, 403, "urn:problem-type:belgif:missingPermission")
