@@ -216,11 +216,20 @@ def test_registering_without_a_token_is_401_whatever_the_body(api, clock, author
         assert_problem(answer, 401, "urn:problem-type:belgif:invalidAccessToken")
 
 
-def test_registering_with_an_unknown_token_is_401(api, clock):
-    answer = api.post("/presenceRegistrations/registerInBulk", {"items": [item(clock)]},
-                      headers={"Authorization": "Bearer not-a-token-at-all-but-long-enough"})
-    assert_problem(answer, 401, "urn:problem-type:belgif:invalidAccessToken")
-    assert answer.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+def test_registering_with_an_unknown_token_is_401_whatever_the_body(api, clock):
+    for body in ({"items": [item(clock)]}, {"items": "not a list"}):
+        answer = api.post("/presenceRegistrations/registerInBulk", body,
+                          headers={"Authorization": "Bearer not-a-token-at-all-but-long-enough"})
+        assert_problem(answer, 401, "urn:problem-type:belgif:invalidAccessToken")
+        assert answer.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_the_token_is_judged_before_the_body_even_when_remembered(api, professional, clock):
+    for _ in range(2):  # the second time, this process remembers having verified the token
+        answer = professional.post("/presenceRegistrations/registerInBulk", {"items": "not a list"})
+        assert_problem(answer, 403, "urn:problem-type:belgif:missingPermission")
+        answer = api.post("/presenceRegistrations/registerInBulk", {"items": "not a list"})
+        assert_problem(answer, 400, "urn:problem-type:belgif:badRequest")
 
 
 def test_professional_may_not_register(professional, clock):

@@ -384,11 +384,10 @@ def verify_bearer(db: Database, token: str, now: datetime) -> Grant:
         raise NotAuthenticated("no access token")
     if not _TOKEN.fullmatch(token):
         raise NotAuthenticated("malformed access token")
+    grant = remembered_grant(db, token, now)
+    if grant is not None:
+        return grant
     hashed = token_hash(token)
-    remembered = db.recent_grants.get(hashed)
-    if remembered is not None and time.monotonic() - remembered[1] < GRANT_MEMORY_SECONDS \
-            and remembered[0].expires_at > now:
-        return remembered[0]
     with db.reading() as session:
         found = session.execute(
             select(AccessToken.account_id, AccessToken.scopes, AccessToken.expires_at, Account.enterprise,
@@ -411,13 +410,26 @@ def verify_bearer(db: Database, token: str, now: datetime) -> Grant:
     return grant
 
 
-def authenticate_bearer(db: Database, token: str, now: datetime, *, any_of: Iterable[str] | None = None) -> Caller:
+def remembered_grant(db: Database, token: str, now: datetime) -> Grant | None:
+    """The grant of a token this process verified a moment ago, without asking the database; else None."""
+    remembered = db.recent_grants.get(token_hash(token)) if token and _TOKEN.fullmatch(token) else None
+    if remembered is not None and time.monotonic() - remembered[1] < GRANT_MEMORY_SECONDS \
+            and remembered[0].expires_at > now:
+        return remembered[0]
+    return None
+
+
+def authenticate_bearer(db: Database, token: str, now: datetime, *, any_of: Iterable[str] | None = None,
+                        remembered_only: bool = False) -> Caller | None:
     """The caller a bearer token authenticates, or `NotAuthenticated`.
 
     `any_of`: the scopes the operation accepts (`InsufficientScope` when the token holds none); the caller then
     acts with the roles of those scopes only. Without it, with the roles of all the token's scopes.
+    `remembered_only`: no I/O (for an event loop): None unless this process verified the token a moment ago.
     """
-    grant = verify_bearer(db, token, now)
+    grant = remembered_grant(db, token, now) if remembered_only else verify_bearer(db, token, now)
+    if grant is None:
+        return None
     if any_of is None:
         return grant.caller()
     accepted = frozenset(any_of)

@@ -87,13 +87,16 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
             raise problems.invalid_token("a bearer access token is required")
         return credentials.credentials
 
-    def authenticated(token: str, scopes) -> Caller:
+    def authenticated(token: str, scopes, remembered_only: bool = False) -> Caller | None:
         try:
-            caller = tokens.authenticate_bearer(registry.db, token, registry.clock.now(), any_of=scopes)
+            caller = tokens.authenticate_bearer(registry.db, token, registry.clock.now(), any_of=scopes,
+                                                remembered_only=remembered_only)
         except tokens.NotAuthenticated as refused:
             raise problems.invalid_token(refused.reason) from None
         except tokens.InsufficientScope as refused:
             raise problems.missing_permission(str(refused)) from None
+        if caller is None:
+            return None
         wait = limiter.retry_after(caller.sender_id)
         if wait is not None:
             raise problems.too_many_requests(wait)
@@ -108,10 +111,12 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
     def refdata_reader(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Caller:
         return authorise(credentials, REST_SCOPES)
 
-    async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> str:
-        """For a route that authenticates the token in its own thread hop: here, only that there is one (no
-        I/O), so that a request without one is still a 401 before its body is looked at."""
-        return presented(credentials)
+    async def registrar(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Caller:
+        """`enterprise` for the most frequent request, without a thread hop when this process verified the token
+        a moment ago (no I/O then); else the check runs in a thread. Either way before the body is looked at."""
+        token = presented(credentials)
+        caller = authenticated(token, [REST_ENTERPRISE], remembered_only=True)
+        return caller or await run_in_threadpool(authenticated, token, [REST_ENTERPRISE])
 
     # --- presences --------------------------------------------------------------------------------------
 
@@ -119,13 +124,12 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
                  response_model=schemas.RegisterInBulkResponse, response_model_exclude_none=True,
                  responses=_problem_responses(400, 401, 403), tags=["presenceRegistrations"],
                  summary="Register 1 to 200 check-ins or check-outs; one result per item, in the same order")
-    async def register_in_bulk(body: schemas.RegisterInBulkRequest, token: Annotated[str, Depends(bearer_token)]):
-        # The most frequent request: one hop to the threadpool for the token's check, the registration and the
-        # answer (a sync dependency and a sync route would take two).
-        return await run_in_threadpool(registering, body, token)
+    async def register_in_bulk(body: schemas.RegisterInBulkRequest, caller: Annotated[Caller, Depends(registrar)]):
+        # The most frequent request: one hop to the threadpool for the registration and the answer (a sync
+        # dependency and a sync route would take two).
+        return await run_in_threadpool(registering, body, caller)
 
-    def registering(body: schemas.RegisterInBulkRequest, token: str):
-        caller = authenticated(token, [REST_ENTERPRISE])
+    def registering(body: schemas.RegisterInBulkRequest, caller: Caller):
         submissions = [_submission(item) for item in body.items]
         try:
             outcomes = register_presences(registry, caller, Channel.REST, Regime.CLOCKING, submissions)
