@@ -6,12 +6,13 @@ import os
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from .. import __version__
 from ..config import get_settings
-from ..db.engine import Database
+from ..db.engine import POOL_SIZE, Database
 from ..jobs.models import Job, JobState
 from ..services.context import Registry
 from ..services.jobs import make_worker
@@ -21,6 +22,7 @@ from .soap import service as soap_service
 
 CHECK_WORKER_VARIABLE = "PRESENCE_SERVE_CHECK_WORKER"
 PROCESSES_VARIABLE = "PRESENCE_SERVE_PROCESSES"  # each process takes its share of the rate limits
+REQUEST_THREADS = POOL_SIZE - 2  # the check worker and the odd overflow keep the rest
 
 
 def create_app(registry: Registry, check_worker: bool = False, limits: Limits | None = None) -> FastAPI:
@@ -30,6 +32,9 @@ def create_app(registry: Registry, check_worker: bool = False, limits: Limits | 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Requests run their database work in threads: no more threads than pooled connections, so that a burst
+        # waits for a thread instead of opening (and then closing) extra database connections.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         worker = make_worker(registry, lease=timedelta(seconds=get_settings().job_lease_seconds)) \
             if check_worker else None
         if worker:

@@ -27,6 +27,9 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+POOL_SIZE = 20  # PostgreSQL connections kept per process (`presence serve --workers N`: N times this)
+
+
 def create_db_engine(url: str, **kwargs) -> Engine:
     url = normalise_url(url)
     # Statement parameters hold personal numbers: keep them out of exception messages (and so of logs).
@@ -38,8 +41,8 @@ def create_db_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", 10)
     # No pre-ping: it costs a round trip on every transaction. After a server restart, the first statement on
     # a stale connection fails once (that request or job is answered with an error, jobs are retried) and
     # SQLAlchemy then discards every pooled connection. Connections are renewed hourly anyway.
