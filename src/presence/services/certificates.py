@@ -162,7 +162,8 @@ def normalise_fingerprint(text: str) -> str:
 
 def revoke_certificate(registry: Registry, caller: Caller, fingerprint: str, *,
                        channel: str = Channel.OPERATOR) -> CertificateView:
-    """Revoke at once: requests signed with the certificate are refused from now on."""
+    """Revoke at once: requests signed with the certificate are refused from now on (by SOAP serving processes
+    that read it less than `api.soap.security.TRUST_TTL`, 5 seconds, ago: within those 5 seconds)."""
     fingerprint = normalise_fingerprint(fingerprint)
     now = registry.clock.now()
     with registry.db.writing() as session:
