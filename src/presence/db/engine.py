@@ -75,6 +75,7 @@ class Database:
         self.engine = create_db_engine(self.url, **engine_kwargs)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
+        self._writers = threading.RLock() if self.is_sqlite else None
         # Set when jobs were queued by this process, so an in-process worker wakes at once.
         self.jobs_queued = threading.Event()
         # Enterprise numbers known to the enterprise register. Its rows are never deleted (importers upsert,
@@ -96,7 +97,13 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A transaction that changes things: committed at the end, rolled back on any error."""
-        with self._write() as session, session.begin():
+        if self._writers is None:
+            with self._write() as session, session.begin():
+                yield session
+            return
+        # SQLite has one writer at a time. Threads of this process queue here, woken the moment the writer
+        # before them is done, rather than in SQLite's busy handler, which polls with sleeps of up to 100 ms.
+        with self._writers, self._write() as session, session.begin():
             yield session
 
     @contextmanager
