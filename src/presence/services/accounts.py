@@ -208,7 +208,9 @@ def change_scopes(registry: Registry, caller: Caller, client: str, scopes, *,
 
 def revoke_account(registry: Registry, caller: Caller, client: str, *,
                    channel: str = Channel.OPERATOR) -> AccountView:
-    """Revoke at once: the account's certificates (for OAuth and SOAP alike) and its access tokens stop working."""
+    """Revoke: the account's certificates (for OAuth and SOAP alike) and its access tokens stop working within
+    5 seconds (serving processes remember verified tokens and certificates that long: `tokens.GRANT_MEMORY_SECONDS`,
+    the SOAP channel's `TRUST_TTL`; this process forgets its tokens at once)."""
     now = registry.clock.now()
     with registry.db.writing() as session:
         account, number = _managed_account(session, caller, client)
