@@ -56,7 +56,8 @@ class Client:
     def assertion(self, alg: str | None = None, key=None, **changes) -> str:
         key = key or self.key
         if alg is None:
-            alg = "ES384" if isinstance(key, ec.EllipticCurvePrivateKey) else "RS256"
+            alg = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}[key.curve.name] \
+                if isinstance(key, ec.EllipticCurvePrivateKey) else "RS256"
         jwk = ECKey.import_key(key) if isinstance(key, ec.EllipticCurvePrivateKey) else RSAKey.import_key(key)
         return jwt.encode({"alg": alg}, self.claims(**changes), jwk, algorithms=[alg])
 

@@ -30,8 +30,8 @@ class Api:
                           **options)
 
 
-def token(server, registry, clock, scope, enterprise=EMPLOYER) -> str:
-    answer = make_client(server, registry, clock, scope=[scope], enterprise=enterprise).request()
+def token(server, registry, clock, scope, enterprise=EMPLOYER, key_type="rsa", **options) -> str:
+    answer = make_client(server, registry, clock, key_type, scope=[scope], enterprise=enterprise, **options).request()
     assert answer.status_code == 200, answer.text
     return answer.json()["access_token"]
 
@@ -182,6 +182,20 @@ def test_cancel(api, professional, clock):
     assert wrong["issues"][0]["name"] == "reason" and "11" in wrong["issues"][0]["detail"]
     assert_problem(api.post("/presenceRegistrations/999999/cancel", {"reason": "HOLIDAY"}),
                    404, "urn:problem-type:belgif:resourceNotFound")
+
+
+@pytest.mark.parametrize("curve", ["p-384", "p-521"])
+def test_a_time_clock_with_an_ec_key_registers_consults_and_cancels(server, registry, clock, curve):
+    ec_api = Api(server, token(server, registry, clock, scopes.REST_ENTERPRISE, key_type="ec", curve=curve))
+    [result] = register(ec_api, item(clock))
+    presence_id = result["createdPresenceRegistration"]["id"]
+    assert ec_api.get(f"/presenceRegistrations/{presence_id}").json()["id"] == presence_id
+    window = {"startDate": (clock.now() - timedelta(hours=1)).isoformat(),
+              "endDate": (clock.now() + timedelta(hours=1)).isoformat()}
+    found = ec_api.post("/presenceRegistrations/search", {"criteria": {"registrationDate": window}}).json()
+    assert presence_id in [p["id"] for p in found["items"]]
+    cancelled = ec_api.post(f"/presenceRegistrations/{presence_id}/cancel", {"reason": "planning"})
+    assert cancelled.status_code == 200 and cancelled.json()["status"]["code"] == "cancelled"
 
 
 # --- reference data ---------------------------------------------------------------------------------------
