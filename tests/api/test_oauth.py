@@ -201,7 +201,7 @@ def test_a_process_believes_a_verified_token_a_few_seconds_at_most(client, regis
         other_process.dispose()
     assert tokens.authenticate_bearer(registry.db, token, clock.now()).enterprise == EMPLOYER  # remembered
     later = time.monotonic() + tokens.GRANT_MEMORY_SECONDS
-    monkeypatch.setattr(tokens.time, "monotonic", lambda: later)
+    monkeypatch.setattr(tokens._GRANTS, "timer", lambda: later)
     with pytest.raises(tokens.NotAuthenticated):
         tokens.authenticate_bearer(registry.db, token, clock.now())
 

@@ -83,8 +83,6 @@ class Database:
         self.known_enterprises: set[str] = set()
         # Sectors of known work declarations: a declaration keeps its sector for life.
         self.declaration_sectors: dict[str, int] = {}
-        # Bearer tokens verified a moment ago (services.tokens): token hash -> (grant, monotonic time).
-        self.recent_grants: dict[str, tuple[object, float]] = {}
 
     @property
     def is_postgresql(self) -> bool:

@@ -227,7 +227,9 @@ def revoke_account(registry: Registry, caller: Caller, client: str, *,
         session.execute(delete(AccessToken).where(AccessToken.account_id == account.id))
         session.flush()
         view = _view(session, account, number)
-    registry.db.recent_grants.clear()  # this process stops believing the tokens it verified (services.tokens)
+    from .tokens import forget_grants  # (tokens imports this module: a late import)
+
+    forget_grants(registry.db)
     return view
 
 

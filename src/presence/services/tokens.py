@@ -37,7 +37,6 @@ import logging
 import random
 import re
 import secrets
-import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -58,6 +57,7 @@ from ..domain import scopes as scope_rules
 from ..domain.visibility import Caller
 from .accounts import find_active_account
 from .context import Registry
+from .recent import Recent
 from .senders import client_id
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,6 @@ class IssuedToken:
 
 
 GRANT_MEMORY_SECONDS = 5.0
-MAX_REMEMBERED_GRANTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -140,6 +139,9 @@ class Grant:
         counted = self.scopes if scopes is None else self.scopes & frozenset(scopes)
         return Caller.enterprise_account(self.enterprise, roles=scope_rules.roles(counted), sender_id=self.client_id,
                                          user_type="WEBSERVICE")
+
+
+_GRANTS: Recent[Grant] = Recent(GRANT_MEMORY_SECONDS)
 
 
 class _Registry(JWSRegistry):
@@ -378,7 +380,7 @@ def verify_bearer(db: Database, token: str, now: datetime) -> Grant:
 
     A token found valid is believed for `GRANT_MEMORY_SECONDS` by this process without asking the database
     again (never past its expiry): an account revoked elsewhere loses its tokens here within that time; one
-    revoked through this process, at once (`accounts.revoke_account` empties the memory).
+    revoked through this process, at once (`forget_grants`).
     """
     if not token:
         raise NotAuthenticated("no access token")
@@ -404,19 +406,19 @@ def verify_bearer(db: Database, token: str, now: datetime) -> Grant:
         raise NotAuthenticated("access token expired")
     grant = Grant(client_id=client_id(found.number), enterprise=found.enterprise, account_id=found.account_id,
                   scopes=frozenset(found.scopes.split()), expires_at=found.expires_at)
-    if len(db.recent_grants) >= MAX_REMEMBERED_GRANTS:
-        db.recent_grants.clear()
-    db.recent_grants[hashed] = (grant, time.monotonic())
+    _GRANTS.put(db, hashed, grant)
     return grant
+
+
+def forget_grants(db: Database) -> None:
+    """After a revocation through this process: it asks the database again for every token."""
+    _GRANTS.forget(db)
 
 
 def remembered_grant(db: Database, token: str, now: datetime) -> Grant | None:
     """The grant of a token this process verified a moment ago, without asking the database; else None."""
-    remembered = db.recent_grants.get(token_hash(token)) if token and _TOKEN.fullmatch(token) else None
-    if remembered is not None and time.monotonic() - remembered[1] < GRANT_MEMORY_SECONDS \
-            and remembered[0].expires_at > now:
-        return remembered[0]
-    return None
+    grant = _GRANTS.get(db, token_hash(token)) if token and _TOKEN.fullmatch(token) else None
+    return grant if grant is not None and grant.expires_at > now else None
 
 
 def authenticate_bearer(db: Database, token: str, now: datetime, *, any_of: Iterable[str] | None = None,

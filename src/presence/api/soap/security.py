@@ -45,10 +45,6 @@ import hashlib
 import hmac
 import importlib.resources
 import re
-import threading
-import time
-import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -68,6 +64,7 @@ from ...domain import certificates as rules
 from ...domain.scopes import SOAP
 from ...domain.visibility import Caller, Role
 from ...services.certificates import find_certificate
+from ...services.recent import Recent
 from ...services.senders import client_id, sender_number
 from .namespaces import DS, SOAP12_ENV, SOAP_ENV, WSSE, WSU
 
@@ -200,40 +197,11 @@ class _Registration:
     sender_number: int | None
 
 
-class _RegistrationCache:
-    """Registered certificates as the database described them less than `ttl` seconds ago, per database.
-
-    Every request would otherwise pay a read transaction (three queries) for facts that change only when
-    channel management revokes something. The price is the bound: a revocation (of the certificate or its
-    account) or a change of the account's scopes reaches a serving process at most `ttl` seconds later.
-    Unregistered certificates are not remembered: a certificate just registered works at once."""
-
-    MAX_ENTRIES = 10_000  # registered certificates in use at once; beyond that, start afresh
-
-    def __init__(self, ttl: float, timer: Callable[[], float] = time.monotonic) -> None:
-        self.ttl = ttl
-        self.timer = timer
-        self._lock = threading.Lock()
-        self._by_db: weakref.WeakKeyDictionary[Database, dict[str, tuple[float, _Registration]]] = \
-            weakref.WeakKeyDictionary()
-
-    def get(self, db: Database, fingerprint: str) -> _Registration | None:
-        with self._lock:
-            entry = self._by_db.get(db, {}).get(fingerprint)
-        if entry is None or self.timer() - entry[0] >= self.ttl:
-            return None
-        return entry[1]
-
-    def put(self, db: Database, fingerprint: str, registration: _Registration) -> None:
-        with self._lock:
-            entries = self._by_db.setdefault(db, {})
-            if len(entries) >= self.MAX_ENTRIES:
-                entries.clear()
-            entries[fingerprint] = (self.timer(), registration)
-
-
-TRUST_TTL = 5.0  # seconds: see _RegistrationCache
-_REGISTRATIONS = _RegistrationCache(TRUST_TTL)
+# Registered certificates as the database described them a moment ago: a request would otherwise pay a read
+# transaction (three queries) for facts that change only when channel management revokes something.
+# Unregistered certificates are not remembered: a certificate just registered works at once.
+TRUST_TTL = 5.0  # seconds
+_REGISTRATIONS: Recent[_Registration] = Recent(TRUST_TTL)
 
 
 def _registration(db: Database, der: bytes) -> _Registration | None:
