@@ -31,6 +31,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -519,6 +520,39 @@ class FreshPostgres:
 
 # --- main -------------------------------------------------------------------------------------------------
 
+def each_backend(args, directory: Path,
+                 run: Callable[[str, str, FreshPostgres | None], object]) -> tuple[list, list[str]]:
+    """`run(backend, url, postgres)` on a fresh SQLite file in `directory`, then on PostgreSQL (a fresh database
+    in `--postgres-url`'s server, or a durable throw-away cluster), as `--skip-sqlite`/`--skip-postgres` say.
+    Returns what each run returned, and the notes: skipped backends, PostgreSQL's settings."""
+    results: list = []
+    notes: list[str] = []
+    if not args.skip_sqlite:
+        results.append(run("sqlite", f"sqlite:///{directory / 'bench.db'}", None))
+    if args.skip_postgres:
+        notes.append("postgresql  SKIPPED (--skip-postgres)")
+        return results, notes
+    postgres = FreshPostgres(args.postgres_url)
+    try:
+        url = postgres.start()
+    except (RuntimeError, psycopg.Error) as error:
+        notes.append(f"postgresql  SKIPPED: {error}")
+        say(f"PostgreSQL SKIPPED: {error}")
+        return results, notes
+    try:
+        db = Database(url)
+        try:
+            settings = database_settings(db)
+        finally:
+            db.dispose()
+        where = "a database in the server of --postgres-url" if args.postgres_url else "a durable throw-away cluster"
+        notes.append(f"postgresql: {where}: {settings}")
+        results.append(run("postgresql", url, postgres))
+    finally:
+        postgres.stop()
+    return results, notes
+
+
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain-text table: columns as wide as their widest cell; numbers right-aligned, text left-aligned."""
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
@@ -569,29 +603,13 @@ def main() -> int:
         parser.error("--batches: at least 1")
 
     started = time.perf_counter()
-    lines: list[Line] = []
-    notes: list[str] = []
-    if not args.skip_sqlite:
-        directory = Path(tempfile.mkdtemp(prefix="presence-bench-"))
-        try:
-            lines += run_backend("sqlite", f"sqlite:///{directory / 'bench.db'}", args.batches, args.profile)
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-    if args.skip_postgres:
-        notes.append("postgresql  SKIPPED (--skip-postgres)")
-    else:
-        postgres = FreshPostgres(args.postgres_url)
-        try:
-            url = postgres.start()
-        except RuntimeError as error:
-            notes.append(f"postgresql  SKIPPED: {error}")
-            say(f"PostgreSQL SKIPPED: {error}")
-        else:
-            try:
-                lines += run_backend("postgresql", url, args.batches, args.profile)
-            finally:
-                postgres.stop()
-    print_table(lines, notes, args.batches)
+    directory = Path(tempfile.mkdtemp(prefix="presence-bench-"))
+    try:
+        results, notes = each_backend(
+            args, directory, lambda backend, url, _postgres: run_backend(backend, url, args.batches, args.profile))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    print_table([line for lines in results for line in lines], notes, args.batches)
     print(f"total run time {time.perf_counter() - started:.0f}s")
     return 0
 

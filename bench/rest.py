@@ -51,8 +51,7 @@ from urllib.parse import urlencode
 
 import core  # bench/core.py: puts the repository root and src/ on sys.path
 import httpx
-import psycopg
-from core import FreshPostgres, database_settings, format_table, load_dataset, machine, say, tidy
+from core import each_backend, format_table, load_dataset, machine, say, tidy
 from soap import checkpoint, connections_per_process, cpu_seconds, server_processes
 from sqlalchemy import select
 
@@ -807,34 +806,10 @@ def main() -> int:
         parser.error("--requests, --clients, --tokens, --paced-clients, --workers: at least 1; --rate: 0 or more")
 
     started = time.perf_counter()
-    lines: list[Line] = []
-    notes: list[str] = []
     directory = Path(tempfile.mkdtemp(prefix="presence-bench-rest-"))
     try:
-        if not args.skip_sqlite:
-            lines.append(run_backend("sqlite", f"sqlite:///{directory / 'bench.db'}", args, directory))
-        if args.skip_postgres:
-            notes.append("postgresql  SKIPPED (--skip-postgres)")
-        else:
-            postgres = FreshPostgres(args.postgres_url)
-            try:
-                url = postgres.start()
-            except (RuntimeError, psycopg.Error) as error:
-                notes.append(f"postgresql  SKIPPED: {error}")
-                say(f"PostgreSQL SKIPPED: {error}")
-            else:
-                try:
-                    db = Database(url)
-                    try:
-                        settings = database_settings(db)
-                    finally:
-                        db.dispose()
-                    where = ("a database in the server of --postgres-url" if args.postgres_url
-                             else "a durable throw-away cluster")
-                    notes.append(f"postgresql: {where}: {settings}")
-                    lines.append(run_backend("postgresql", url, args, directory))
-                finally:
-                    postgres.stop()
+        lines, notes = each_backend(args, directory,
+                                    lambda backend, url, _postgres: run_backend(backend, url, args, directory))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     print_table(lines, notes, args)

@@ -41,8 +41,7 @@ from pathlib import Path
 
 import core  # bench/core.py: puts the repository root and src/ on sys.path
 import httpx
-import psycopg
-from core import BATCH, FreshPostgres, Plan, database_settings, format_table, load_dataset, machine, say, tidy
+from core import BATCH, FreshPostgres, Plan, each_backend, format_table, load_dataset, machine, say, tidy
 from sqlalchemy.engine import make_url
 from tests.api.wssecurity import make_certificate, pem, sign_envelope
 
@@ -592,34 +591,10 @@ def main() -> int:
         parser.error("--batches, --clients and --workers: at least 1")
 
     started = time.perf_counter()
-    lines: list[Line] = []
-    notes: list[str] = []
     directory = Path(tempfile.mkdtemp(prefix="presence-bench-soap-"))
     try:
-        if not args.skip_sqlite:
-            lines.append(run_backend("sqlite", f"sqlite:///{directory / 'bench.db'}", args, None, directory))
-        if args.skip_postgres:
-            notes.append("postgresql  SKIPPED (--skip-postgres)")
-        else:
-            postgres = FreshPostgres(args.postgres_url)
-            try:
-                url = postgres.start()
-            except (RuntimeError, psycopg.Error) as error:
-                notes.append(f"postgresql  SKIPPED: {error}")
-                say(f"PostgreSQL SKIPPED: {error}")
-            else:
-                try:
-                    db = Database(url)
-                    try:
-                        settings = database_settings(db)
-                    finally:
-                        db.dispose()
-                    where = ("a database in the server of --postgres-url" if args.postgres_url
-                             else "a durable throw-away cluster")
-                    notes.append(f"postgresql: {where}: {settings}")
-                    lines.append(run_backend("postgresql", url, args, postgres, directory))
-                finally:
-                    postgres.stop()
+        lines, notes = each_backend(args, directory,
+                                    lambda backend, url, postgres: run_backend(backend, url, args, postgres, directory))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     print_table(lines, notes, args)
