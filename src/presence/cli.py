@@ -46,7 +46,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def open_database(require_schema: bool = True) -> Database:
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         db = Database(settings.database_url)
     except Exception as error:  # a malformed URL, a missing driver

@@ -1,9 +1,17 @@
-"""Logging set-up with a last line of defence: personal numbers never reach a log line."""
+"""Logging set-up with a last line of defence: personal numbers never reach a log line.
+
+Lines are text (`time LEVEL logger: message [request id]`) or, with `PRESENCE_LOG_FORMAT=json`, one JSON object
+per line for log shippers: `time`, `level`, `logger`, `message`, `request_id` when written while serving a
+request, and the access line's fields (`method`, `path`, `status`, `duration_ms`, `client_id`).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from contextvars import ContextVar
+from datetime import UTC, datetime
 
 # INSS/NISS and BIS numbers are 11 digits, possibly written 85.07.30-033.28; mask any such run.
 _PERSONAL_NUMBER = re.compile(r"(?<!\d)\d{2}[.\- ]?\d{2}[.\- ]?\d{2}[.\- ]?\d{3}[.\- ]?\d{2}(?!\d)")
@@ -24,17 +32,59 @@ class PersonalNumberFilter(logging.Filter):
         return True
 
 
+# The id of the request being served (set by the HTTP layer, `api.requests`); threads serving it see it too.
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+class RequestIdFilter(logging.Filter):
+    """Gives each line written while a request is served that request's id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id.get()
+        return True
+
+
 class MaskingFormatter(logging.Formatter):
-    """The whole formatted line, traceback included, with personal numbers masked."""
+    """The whole formatted line, traceback included, with personal numbers masked; the request's id last."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_personal_numbers(super().format(record))
+        line = super().format(record)
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            first, newline, rest = line.partition("\n")
+            line = f"{first} [request {request_id}]{newline}{rest}"
+        return mask_personal_numbers(line)
 
 
-def configure_logging(level: str = "INFO") -> None:
+# The access line's fields (`api.requests`), written as JSON members when present.
+ACCESS_FIELDS = ("method", "path", "status", "duration_ms", "client_id")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, masked like the text lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                 "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            entry["request_id"] = request_id
+        for name in ACCESS_FIELDS:
+            if getattr(record, name, None) is not None:
+                entry[name] = getattr(record, name)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return mask_personal_numbers(json.dumps(entry, ensure_ascii=False))
+
+
+def configure_logging(level: str = "INFO", format: str = "text") -> None:
+    """`format`: `text` or `json` (`PRESENCE_LOG_FORMAT`)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if format == "json" else
+                         MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PersonalNumberFilter())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -226,6 +226,8 @@ def refused(answer: httpx.Response, error: str, registry, caplog=None, reason: s
     body = answer.json()
     assert answer.status_code == (401 if error == "invalid_client" else 400), answer.text
     assert set(body) == {"error", "error_description"} and body["error"] == error, body
+    # Each refusal names its request id, to quote to the service desk (the log line below carries it too).
+    assert body["error_description"].endswith(f" (request id {answer.headers['x-request-id']})"), body
     assert answer.headers["cache-control"] == "no-store"
     assert count(registry.db, AccessToken) == 0
     if reason is not None:
@@ -246,7 +248,7 @@ def test_replayed_jti(client, registry, log):
     with registry.db.writing() as session:
         session.execute(AccessToken.__table__.delete())
     body = refused(client.request(client.form(assertion)), "invalid_client", registry, log, "jti already used")
-    assert body["error_description"] == "client assertion rejected"
+    assert body["error_description"].startswith("client assertion rejected (request id ")
     # The same jti with a fresh signature and times is a replay too.
     with registry.db.reading() as session:
         [jti] = session.scalars(select(UsedAssertion.jti)).all()
@@ -349,7 +351,7 @@ def test_malformed_assertions(client, registry, assertion):
 def test_scope_not_held(server, registry, clock, log):
     client = make_client(server, registry, clock, scope=[scopes.REST_PROFESSIONAL])
     body = refused(client.request(client.form(scope=scopes.REST_ENTERPRISE)), "invalid_scope", registry, log)
-    assert body["error_description"] == "scope not granted to this client"
+    assert body["error_description"].startswith("scope not granted to this client (request id ")
     refused(client.request(client.form(scope=f"{scopes.REST_PROFESSIONAL} scope:everything")), "invalid_scope",
             registry)
     # A refused request does not use up its assertion's jti.
@@ -407,11 +409,12 @@ def test_used_jtis_are_shared_by_processes_and_pruned_after_expiry(client, regis
     assertion = client.assertion()
     params = {name: [value] for name, value in client.form(assertion).items()}
     audiences = (client.token_url, client.server)
-    tokens.issue_token(registry, params, audiences)
+    tokens.issue_token(registry, tokens.authenticate_client(registry, params, audiences))
     other = Database(registry.db.url)
     try:
+        again = Registry(db=other, clock=clock)
         with pytest.raises(tokens.OAuthError) as replay:
-            tokens.issue_token(Registry(db=other, clock=clock), params, audiences)
+            tokens.issue_token(again, tokens.authenticate_client(again, params, audiences))
         assert (replay.value.error, replay.value.reason, replay.value.status) == (
             "invalid_client", "jti already used", 401)
     finally:
@@ -420,3 +423,41 @@ def test_used_jtis_are_shared_by_processes_and_pruned_after_expiry(client, regis
     # Kept until the assertion's expiry (5 minutes) and the leeway; the token for 10 minutes.
     assert tokens.prune_expired(registry.db, clock.now() + timedelta(seconds=361)) == (1, 0)
     assert tokens.prune_expired(registry.db, clock.now() + timedelta(seconds=601)) == (0, 1)
+
+
+def test_each_refusal_has_a_request_id_that_finds_its_reason_in_the_log(client, registry, clock):
+    """The answers stay non-committal, but each names a request id; the server's log line with that id says
+    why (expired, wrong aud, reused jti, unknown client)."""
+    import io
+
+    from presence.logs import MaskingFormatter, RequestIdFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(MaskingFormatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("presence.api.oauth")
+    logger.addHandler(handler)
+    now = int(clock.now().timestamp())
+    used = client.assertion()
+    assert client.request(client.form(used)).status_code == 200
+    try:
+        answers = {
+            "assertion expired": client.request(client.form(client.assertion(exp=now - 3600, iat=now - 3700))),
+            "aud is neither": client.request(client.form(client.assertion(aud="https://elsewhere.example"))),
+            "jti already used": client.request(client.form(used)),
+            "no active account": client.request(client.form(client.assertion(
+                iss="self_service_expeditor_999999", sub="self_service_expeditor_999999"))),
+        }
+    finally:
+        logger.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    ids = set()
+    for reason, answer in answers.items():
+        assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
+        request_id = answer.headers["x-request-id"]
+        assert answer.json()["error_description"] == f"client assertion rejected (request id {request_id})"
+        [line] = [line for line in lines if f"[request {request_id}]" in line]
+        assert reason in line, line
+        ids.add(request_id)
+    assert len(ids) == 4

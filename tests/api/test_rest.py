@@ -321,3 +321,39 @@ def test_an_unexpected_error_is_a_problem_that_tells_nothing_personal(api, monke
     body = assert_problem(answer, 500, "urn:problem-type:belgif:internalServerError")
     assert "logged" in body["detail"]
     assert "RuntimeError" in caplog.text and WORKER not in caplog.text
+
+
+# --- search criteria as a new integrator writes them -------------------------------------------------------
+
+@pytest.mark.parametrize(("criterion", "value", "name"), [
+    ("ssin", "780123409612", "criteria.ssin"),  # 12 digits
+    ("ssin", "78012340962", "criteria.ssin"),  # wrong check digits
+    ("contractualRelationshipReference", "1Y10", "criteria.contractualRelationshipReference"),
+    ("employer", {"enterpriseNumber": "0448181967"}, "criteria.employer.enterpriseNumber"),
+])
+def test_a_malformed_identifier_in_a_search_is_400_not_an_empty_list(api, criterion, value, name):
+    day = {"startDate": "2026-03-03", "endDate": "2026-03-03"}
+    answer = api.post("/presenceRegistrations/search", {"criteria": {"registrationDate": day, criterion: value}})
+    body = assert_problem(answer, 400, "urn:problem-type:belgif:badRequest")
+    [issue] = body["issues"]
+    assert issue["name"] == name and issue["in"] == "body"
+    assert "780123409" not in answer.text  # a personal number is never echoed, even a malformed one
+
+
+def test_search_by_plain_dates_covers_whole_belgian_days(api, clock):
+    register(api, item(clock, "in", ago=timedelta(minutes=5)))
+    day = {"startDate": "2026-03-03", "endDate": "2026-03-03"}
+    found = api.post("/presenceRegistrations/search", {"criteria": {"registrationDate": day, "ssin": WORKER}})
+    assert found.status_code == 200, found.text
+    assert found.json()["total"] == 1
+    before = {"startDate": "2026-03-01", "endDate": "2026-03-02"}
+    assert api.post("/presenceRegistrations/search", {"criteria": {"registrationDate": before}}).json()[
+        "total"] == 0
+    mixed = {"startDate": "2026-03-03T09:00:00+01:00", "endDate": "2026-03-03"}
+    assert api.post("/presenceRegistrations/search", {"criteria": {"registrationDate": mixed}}).json()[
+        "total"] == 1
+    for wrong in ({"startDate": "2026-03-3", "endDate": "2026-03-03"},
+                  {"startDate": "2026-03-03", "endDate": "2026-02-30"},
+                  {"startDate": "2026-03-04", "endDate": "2026-03-03"}):
+        answer = api.post("/presenceRegistrations/search", {"criteria": {"registrationDate": wrong}})
+        assert_problem(answer, 400, "urn:problem-type:belgif:badRequest")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import signal
 import time
 from datetime import timedelta
@@ -179,3 +180,31 @@ def test_a_job_whose_worker_dies_every_time_becomes_a_dead_letter(db):
     with db.reading() as session:
         job = session.scalars(select(Job)).one()
     assert job.state == JobState.DEAD and "died" in job.last_error
+
+
+def test_each_job_outcome_is_one_log_line(db, caplog):
+    """What an operator follows: done (with its time), retried (in how long), dead."""
+    import logging
+
+    clock = FrozenClock(NOW)
+    with db.writing() as session:
+        queue.enqueue(session, "fine", [{}], clock.now())
+        queue.enqueue(session, "broken", [{}], clock.now(), max_attempts=2)
+        ids = dict(session.execute(select(Job.kind, Job.id)).all())
+    done_id, failing_id = ids["fine"], ids["broken"]
+
+    def broken(session, payload, job):
+        raise RuntimeError("person 85073003328 not found")
+
+    worker = Worker(db, {"fine": lambda session, payload, job: None, "broken": broken}, clock, batch=1)
+    with caplog.at_level(logging.INFO, logger="presence.jobs.worker"):
+        worker.run_until_idle()
+        clock.advance(timedelta(seconds=3))
+        worker.run_until_idle()
+    lines = [record.getMessage() for record in caplog.records if record.name == "presence.jobs.worker"]
+    assert len(lines) == 3, lines
+    assert any(re.fullmatch(rf"job {done_id} \(fine\) done in [0-9.]+ ms, attempt 1", line) for line in lines)
+    assert f"job {failing_id} (broken) failed on attempt 1 of 2 (RuntimeError): retried in 2 s" in lines
+    assert f"job {failing_id} (broken) failed on attempt 2 of 2 (RuntimeError): dead, for `presence jobs " \
+           f"retry-dead`" in lines
+    assert "85073003328" not in caplog.text

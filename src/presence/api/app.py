@@ -16,8 +16,9 @@ from ..db.engine import POOL_SIZE, Database
 from ..jobs.models import Job, JobState
 from ..services.context import Registry
 from ..services.jobs import make_worker
-from . import oauth, rest
-from .ratelimit import Limits, RateLimiter
+from . import home, oauth, rest
+from .ratelimit import FailureLimiter, Limits, RateLimiter
+from .requests import RequestLog
 from .soap import service as soap_service
 
 CHECK_WORKER_VARIABLE = "PRESENCE_SERVE_CHECK_WORKER"
@@ -47,8 +48,11 @@ def create_app(registry: Registry, check_worker: bool = False, limits: Limits | 
                   lifespan=lifespan)
     app.state.registry = registry
     app.include_router(soap_service.router(registry))
-    app.include_router(oauth.router(registry, RateLimiter(limits.token)))
+    app.include_router(oauth.router(registry, RateLimiter(limits.token),
+                                    FailureLimiter(limits.token_failures, limits.token_failures_overall)))
     rest.mount(app, registry, RateLimiter(limits.api))
+    app.include_router(home.router(registry))
+    app.add_middleware(RequestLog)
 
     @app.get("/health")
     def health() -> dict:

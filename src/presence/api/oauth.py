@@ -1,5 +1,12 @@
 """`POST /REST/oauth/v5/token`: the OAuth 2.0 token endpoint (`auth.md`). The rules are in `services.tokens`;
-this reads the form, names the audiences the assertion may use, and writes RFC 6749 §5.1/§5.2 answers.
+this reads the form, names the audiences the assertion may use, applies the rate limits, and writes RFC 6749
+§5.1/§5.2 answers.
+
+Rate limits: a request is counted against its client id only once its assertion verified (naming someone else's
+client id costs that client nothing); every refused request is counted against its source address, and an
+address with too many refusals is answered 429 before any work (`ratelimit.FailureLimiter`). Behind a reverse
+proxy, the source address is the client's only when uvicorn trusts the proxy's forwarded headers
+(`--forwarded-allow-ips`).
 
 The audiences are the endpoint's URL as the request reached us (scheme, host and port of the request, this
 path) and the issuer identifier, the server's base URL as the request reached us. Behind a reverse proxy, run
@@ -19,7 +26,8 @@ from fastapi.responses import JSONResponse
 from ..config import get_settings
 from ..services import tokens
 from ..services.context import Registry
-from .ratelimit import Limit, RateLimiter
+from . import bodies, requests
+from .ratelimit import FailureLimiter, Limit, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +38,10 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _error(error: tokens.OAuthError, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"error": error.error, "error_description": error.description}, status_code=error.status,
+    # Every refusal names the request's id, which is also in the log line that gives the precise reason: an
+    # integrator quotes it to the service desk.
+    description = f"{error.description} (request id {requests.current_id()})"
+    return JSONResponse({"error": error.error, "error_description": description}, status_code=error.status,
                         headers={**NO_STORE, **(headers or {})})
 
 
@@ -44,17 +55,12 @@ async def _read_form(request: Request) -> dict[str, list[str]]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         raise tokens.OAuthError("invalid_request", "the body must be application/x-www-form-urlencoded")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise tokens.OAuthError("invalid_request", "request body too large")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise tokens.OAuthError("invalid_request", "request body too large")
     try:
-        pairs = parse_qsl(b"".join(chunks).decode("utf-8"), keep_blank_values=True, strict_parsing=False,
+        body = await bodies.read_capped(request, MAX_BODY)
+    except bodies.BodyTooLarge:
+        raise tokens.OAuthError("invalid_request", "request body too large") from None
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
                           max_num_fields=MAX_FIELDS, errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise tokens.OAuthError("invalid_request", "malformed form body") from None
@@ -64,27 +70,39 @@ async def _read_form(request: Request) -> dict[str, list[str]]:
     return params
 
 
-def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
-    """`limiter`: token requests per client id it claims (or, naming none, per address)."""
+def router(registry: Registry, limiter: RateLimiter | None = None,
+           failures: FailureLimiter | None = None) -> APIRouter:
+    """`limiter`: token requests per client id, counted once its assertion verified. `failures`: failed requests
+    per source address (and all together), which hold back the addresses that send them."""
     routes = APIRouter()
     limiter = limiter or RateLimiter(Limit(0, 0))
+    failures = failures or FailureLimiter(Limit(0, 0), Limit(0, 0))
+
+    def authenticate_and_issue(params: dict[str, list[str]], audiences: tuple[str, str],
+                               authorization: str | None) -> tokens.IssuedToken:
+        client = tokens.authenticate_client(registry, params, audiences, authorization=authorization)
+        requests.identify(client.client_id)
+        wait = limiter.retry_after(client.client_id)
+        if wait is not None:
+            raise TooManyRequests(f"too many token requests from this client; retry after {wait} s", wait)
+        return tokens.issue_token(registry, client)
 
     @routes.post(tokens.TOKEN_PATH, include_in_schema=False)
     async def token(request: Request) -> JSONResponse:
         authorization = request.headers.get("authorization")
+        address = request.client.host if request.client else "unknown"
         try:
-            params = await _read_form(request)
-            claimed = tokens.claimed_client(params)
-            wait = limiter.retry_after(f"client {claimed}" if claimed else
-                                       f"address {request.client.host if request.client else '?'}")
+            wait = failures.retry_after(address)
             if wait is not None:
-                log.warning("token request refused: too many from this client")
-                return _error(tokens.OAuthError("temporarily_unavailable", f"too many token requests from this "
-                                                f"client; retry after {wait} s"),
-                              {"Retry-After": str(wait)})
-            issued = await run_in_threadpool(tokens.issue_token, registry, params, audiences(request),
-                                             authorization=authorization)
+                raise TooManyRequests(f"too many failed token requests from this address; retry after {wait} s",
+                                      wait)
+            params = await _read_form(request)
+            issued = await run_in_threadpool(authenticate_and_issue, params, audiences(request), authorization)
+        except TooManyRequests as refused:
+            log.warning("token request refused: %s", refused.reason)
+            return _error(refused, {"Retry-After": str(refused.retry_after)})
         except tokens.OAuthError as refused:
+            failures.failed(address)
             log.warning("token request refused: %s (%s)", refused.error, refused.reason)
             headers = None
             if refused.error == "invalid_client" and authorization:
@@ -96,3 +114,11 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
         return JSONResponse(issued.as_json(), headers=NO_STORE)
 
     return routes
+
+
+class TooManyRequests(tokens.OAuthError):
+    """Over a rate limit (RFC 6749 has no code of its own for it: `temporarily_unavailable`, 429)."""
+
+    def __init__(self, description: str, retry_after: int) -> None:
+        super().__init__("temporarily_unavailable", description)
+        self.retry_after = retry_after

@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from datetime import timedelta
@@ -83,7 +84,9 @@ class Worker:
         self.db.jobs_queued.set()
 
     def _process(self, job: queue.Claim) -> None:
+        """Run one job; one log line says how it ended (done, retried later, dead, or lost to another worker)."""
         handler = self.handlers.get(job.kind)
+        started = time.perf_counter()
         try:
             with self.db.writing() as session:
                 if not queue.settle_done(session, job, self.clock.now()):
@@ -93,10 +96,16 @@ class Worker:
                     raise LookupError(f"no handler for jobs of kind {job.kind!r}")
                 handler(session, job.payload, job)
         except Exception as error:
-            log.warning("job %s (%s) failed on attempt %s: %s", job.id, job.kind, job.attempts,
-                        type(error).__name__)
             detail = mask_personal_numbers("".join(traceback.format_exception_only(type(error), error)).strip())
             with self.db.writing() as session:
                 state = queue.settle_failed(session, job, self.clock.now(), detail)
             if state == "dead":
-                log.error("job %s (%s) is dead after %s attempts", job.id, job.kind, job.attempts)
+                log.error("job %s (%s) failed on attempt %s of %s (%s): dead, for `presence jobs retry-dead`",
+                          job.id, job.kind, job.attempts, job.max_attempts, type(error).__name__)
+            else:
+                log.warning("job %s (%s) failed on attempt %s of %s (%s): retried in %s s", job.id, job.kind,
+                            job.attempts, job.max_attempts, type(error).__name__,
+                            int(queue.backoff(job.attempts).total_seconds()))
+            return
+        log.info("job %s (%s) done in %.1f ms, attempt %s", job.id, job.kind, (time.perf_counter() - started) * 1000,
+                 job.attempts)

@@ -140,6 +140,16 @@ class Grant:
         return Caller.enterprise_account(self.enterprise, roles=scope_rules.roles(counted), sender_id=self.client_id,
                                          user_type="WEBSERVICE")
 
+    def acting(self, any_of: Iterable[str] | None = None) -> Caller:
+        """The caller for an operation that accepts the scopes `any_of`: acting with the roles of those only
+        (`InsufficientScope` when the token holds none of them). Without `any_of`, with all the token's."""
+        if any_of is None:
+            return self.caller()
+        accepted = frozenset(any_of)
+        if not self.scopes & accepted:
+            raise InsufficientScope(accepted)
+        return self.caller(accepted)
+
 
 _GRANTS: Recent[Grant] = Recent(GRANT_MEMORY_SECONDS)
 
@@ -164,25 +174,22 @@ def _single(params: Mapping[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-def claimed_client(params: Mapping[str, list[str]]) -> str | None:
-    """Whom a token request says it is, before anything is verified (to count its requests): its `client_id`,
-    else its assertion's `iss`; None if it names no one."""
-    claimed = (params.get("client_id") or [None])[0]
-    if claimed is None:
-        try:
-            claims = json.loads(jws.extract_compact((params.get("client_assertion") or [""])[0].encode()).payload)
-            claimed = claims.get("iss") if isinstance(claims, dict) else None
-        except (JoseError, ValueError, UnicodeError):
-            return None
-    return claimed[:100] if isinstance(claimed, str) and claimed else None
+@dataclass(frozen=True)
+class AuthenticatedClient:
+    """A token request whose client assertion verified: who the client is and what it asks for."""
+
+    client_id: str
+    jti: str
+    expires_at: datetime  # of the assertion, leeway included: its `jti` is kept until then
+    wanted: tuple[str, ...] | None  # the scopes asked for; None: every scope the account holds
 
 
-def issue_token(registry: Registry, params: Mapping[str, list[str]], audiences: Collection[str], *,
-                authorization: str | None = None) -> IssuedToken:
-    """Answer a token request: its form parameters (each with every value it was given), the audiences the
+def authenticate_client(registry: Registry, params: Mapping[str, list[str]], audiences: Collection[str], *,
+                        authorization: str | None = None) -> AuthenticatedClient:
+    """Check a token request: its form parameters (each with every value it was given), the audiences the
     assertion may name (the endpoint's URL and the issuer identifier), and the `Authorization` header if any.
 
-    `OAuthError` for every refusal; nothing is stored then.
+    `OAuthError` for every refusal. Reads only: `issue_token` then gives the token.
     """
     grant_type = _single(params, "grant_type")
     assertion_type = _single(params, "client_assertion_type")
@@ -213,36 +220,41 @@ def issue_token(registry: Registry, params: Mapping[str, list[str]], audiences: 
     else:
         wanted = None
 
-    now = registry.clock.now()
-    claims = _verify_assertion(registry.db, assertion, audiences, now)
+    claims = _verify_assertion(registry.db, assertion, audiences, registry.clock.now())
     client = claims["iss"]
     if client_param is not None and client_param != client:
         raise OAuthError("invalid_client", REJECTED, "client_id parameter is not the assertion's issuer")
-    expires_at = _instant(claims["exp"]) + LEEWAY
+    return AuthenticatedClient(client_id=client, jti=str(claims["jti"]),
+                               expires_at=_instant(claims["exp"]) + LEEWAY, wanted=wanted)
 
+
+def issue_token(registry: Registry, client: AuthenticatedClient) -> IssuedToken:
+    """The access token of an authenticated token request, stored with its `jti` (single use: `OAuthError`
+    when the client used it already, or when it asks for scopes its account does not hold)."""
+    now = registry.clock.now()
     token = secrets.token_urlsafe(32)
     with registry.db.writing() as session:
-        found = find_active_account(session, client)
+        found = find_active_account(session, client.client_id)
         if found is None:  # revoked since the assertion was verified
             raise OAuthError("invalid_client", REJECTED, "account revoked")
         account, _number = found
         held = scope_rules.parse(account.scopes)
-        if wanted is None or not wanted:
+        if not client.wanted:
             granted = held
         else:
-            missing = [scope for scope in wanted if scope not in held]
+            missing = [scope for scope in client.wanted if scope not in held]
             if missing:
                 raise OAuthError("invalid_scope", "scope not granted to this client")
-            granted = wanted
-        if not _remember(session, client, str(claims["jti"]), expires_at):
+            granted = client.wanted
+        if not _remember(session, client.client_id, client.jti, client.expires_at):
             raise OAuthError("invalid_client", REJECTED, "jti already used")
         session.add(AccessToken(hash=token_hash(token), account_id=account.id, scopes=scope_rules.joined(granted),
                                 expires_at=now + TOKEN_LIFETIME, created_at=now))
         if random.random() < PRUNE_CHANCE:
             _prune(session, now)
-    log.info("access token given to %s (scopes %s)", client, " ".join(granted))
+    log.info("access token given to %s (scopes %s)", client.client_id, " ".join(granted))
     return IssuedToken(access_token=token, expires_in=int(TOKEN_LIFETIME.total_seconds()), scopes=granted,
-                       client_id=client)
+                       client_id=client.client_id)
 
 
 def _remember(session: Session, client: str, jti: str, expires_at: datetime) -> bool:
@@ -421,20 +433,10 @@ def remembered_grant(db: Database, token: str, now: datetime) -> Grant | None:
     return grant if grant is not None and grant.expires_at > now else None
 
 
-def authenticate_bearer(db: Database, token: str, now: datetime, *, any_of: Iterable[str] | None = None,
-                        remembered_only: bool = False) -> Caller | None:
+def authenticate_bearer(db: Database, token: str, now: datetime, *, any_of: Iterable[str] | None = None) -> Caller:
     """The caller a bearer token authenticates, or `NotAuthenticated`.
 
     `any_of`: the scopes the operation accepts (`InsufficientScope` when the token holds none); the caller then
     acts with the roles of those scopes only. Without it, with the roles of all the token's scopes.
-    `remembered_only`: no I/O (for an event loop): None unless this process verified the token a moment ago.
     """
-    grant = remembered_grant(db, token, now) if remembered_only else verify_bearer(db, token, now)
-    if grant is None:
-        return None
-    if any_of is None:
-        return grant.caller()
-    accepted = frozenset(any_of)
-    if not grant.scopes & accepted:
-        raise InsufficientScope(accepted)
-    return grant.caller(accepted)
+    return verify_bearer(db, token, now).acting(any_of)

@@ -10,7 +10,11 @@ Choices where the public material is silent (also in the OpenAPI document):
 - search `sort` is `{"field": id|registrationDate|creationDate|status|contractualRelationshipReference|employer|
   channel, "order": asc|desc}`;
 - every 401 is `invalidAccessToken` (also for a missing token) with `WWW-Authenticate: Bearer error="invalid_token"`;
-- past its client id's rate limit a request gets 429 `tooManyRequests` with `Retry-After` (seconds).
+  a request without a valid token is answered so before its body is read (`BearerGate`);
+- a body larger than `MAX_BODY` is answered 413 `payloadTooLarge` (before it is read when its `Content-Length`
+  says so), one that is not `application/json` 415 `unsupportedMediaType`;
+- past its client id's rate limit a request gets 429 `tooManyRequests` with `Retry-After` (seconds);
+- every problem carries the request's id (`requestId`, also the `X-Request-ID` header and in the log lines).
 """
 
 from __future__ import annotations
@@ -19,11 +23,17 @@ import logging
 import re
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ...services import tokens
 from ...services.context import Registry
+from .. import requests
+from ..bodies import BodyLimit
 from ..ratelimit import RateLimiter
 from . import problems, routes
 from .openapi import document
@@ -31,6 +41,38 @@ from .openapi import document
 log = logging.getLogger(__name__)
 
 BASE = "/REST/presenceRegistration/v1"
+MAX_BODY = 1024 * 1024  # bytes: 200 items take about 100 KB, pretty-printed with every optional field
+OPEN_PATHS = frozenset({"/openapi.json"})  # what anyone may read without a token
+
+
+class BearerGate:
+    """Every operation needs a bearer access token: a request without a valid one is answered 401 here, before
+    anything reads its body, so that a flood of large bodies without a token costs next to nothing. The token's
+    `Grant` goes on to the routes in the request's state (`routes.GRANT`); they judge its scopes."""
+
+    def __init__(self, app: ASGIApp, registry: Registry) -> None:
+        self.app = app
+        self.registry = registry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].removeprefix(scope.get("root_path", "")) in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        scheme, _, token = (Headers(scope=scope).get("authorization") or "").partition(" ")
+        token = token.strip()
+        try:
+            if scheme.lower() != "bearer" or not token:
+                raise tokens.NotAuthenticated("a bearer access token is required")
+            now = self.registry.clock.now()
+            # Without I/O when this process verified the token a moment ago; else the database, in a thread.
+            grant = tokens.remembered_grant(self.registry.db, token, now) or \
+                await run_in_threadpool(tokens.verify_bearer, self.registry.db, token, now)
+        except tokens.NotAuthenticated as refused:
+            await problems.response(problems.invalid_token(refused.reason))(scope, receive, send)
+            return
+        requests.identify(grant.client_id)
+        scope.setdefault("state", {})[routes.GRANT] = grant
+        await self.app(scope, receive, send)
 
 
 class UnexpectedErrors:
@@ -53,6 +95,8 @@ class UnexpectedErrors:
 
         try:
             await self.app(scope, receive, sending)
+        except ClientDisconnect:
+            raise  # nobody to answer: `requests.RequestLog` notes it
         except Exception as error:  # noqa: BLE001 - answered as a problem
             log.error("REST service error on %s %s: %s", scope["method"], scope["path"], type(error).__name__)
             if not started:  # else the answer is already under way: the server closes the connection
@@ -83,8 +127,14 @@ def application(registry: Registry, limiter: RateLimiter | None = None) -> FastA
             return problems.response(problems.Problem(405, problems.METHOD_NOT_ALLOWED, "Method Not Allowed",
                                                       "this method is not supported on this resource",
                                                       headers=error.headers))
+        if error.status_code == 413:
+            return problems.response(problems.payload_too_large(MAX_BODY))
         return problems.response(problems.Problem(error.status_code, "about:blank", "Error", str(error.detail)))
 
+    # Outermost last: unexpected errors, then the token, then the body's size.
+    app.add_middleware(BodyLimit, limit=MAX_BODY, refuse=lambda limit: problems.response(
+        problems.payload_too_large(limit)))
+    app.add_middleware(BearerGate, registry=registry)
     app.add_middleware(UnexpectedErrors)
     app.openapi = lambda: document(app)
     return app

@@ -6,6 +6,8 @@ import math
 
 from fastapi.responses import JSONResponse
 
+from ..requests import current_id
+
 PROBLEM_TYPE = "application/problem+json"
 BAD_REQUEST = "urn:problem-type:belgif:badRequest"
 INVALID_TOKEN = "urn:problem-type:belgif:invalidAccessToken"
@@ -16,6 +18,8 @@ METHOD_NOT_ALLOWED = "urn:problem-type:belgif:methodNotAllowed"
 TOO_MANY_REQUESTS = "urn:problem-type:belgif:tooManyRequests"
 # Ours (Belgif: a custom type in the organisation's namespace).
 CONFLICT = "urn:problem-type:presence:conflict"
+PAYLOAD_TOO_LARGE = "urn:problem-type:presence:payloadTooLarge"
+UNSUPPORTED_MEDIA_TYPE = "urn:problem-type:presence:unsupportedMediaType"
 
 SCHEMA_VIOLATION = "urn:problem-type:belgif:input-validation:schemaViolation"
 INVALID_INPUT = "urn:problem-type:belgif:input-validation:invalidInput"
@@ -40,6 +44,9 @@ class Problem(Exception):
         body.update(self.extra)
         if self.issues:
             body["issues"] = self.issues
+        request_id = current_id()
+        if request_id:  # to quote to the service desk: the same id is in our log lines
+            body["requestId"] = request_id
         return body
 
 
@@ -95,6 +102,16 @@ def not_found(detail: str) -> Problem:
 
 def conflict(detail: str, error_code: str) -> Problem:
     return Problem(409, CONFLICT, "Conflict", detail, errorCode=error_code)
+
+
+def payload_too_large(limit: int) -> Problem:
+    return Problem(413, PAYLOAD_TOO_LARGE, "Payload Too Large",
+                   f"the request body is larger than {limit} bytes; send at most 200 items per request")
+
+
+def unsupported_media_type() -> Problem:
+    return Problem(415, UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type",
+                   "the request body must be JSON: send it with Content-Type: application/json")
 
 
 def too_many_requests(retry_after: int) -> Problem:

@@ -10,10 +10,18 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from ...domain.activities import ACTIVITIES
 from ...domain.channels import Channel
 from ...domain.errors import BatchSizeError, ErrorCode
+from ...domain.identifiers import (
+    InvalidIdentifier,
+    parse_enterprise_number,
+    parse_foreign_vat,
+    parse_inss,
+    parse_work_declaration_number,
+)
 from ...domain.registration import Address, Submission
 from ...domain.remarks import CATALOGUE, RemarkCode
 from ...domain.scopes import REST_ENTERPRISE, REST_SCOPES
@@ -35,6 +43,7 @@ ID_PATTERN = r"^[0-9]{1,15}$"
 PRESENCE_ID = Path(pattern=ID_PATTERN, description="The registration's receipt number",
                    openapi_examples={"receipt": {"summary": "a receipt number", "value": "1"}})
 MAX_PAGE_SIZE = 500
+GRANT = "presence.grant"  # the request state's key for the verified token (`BearerGate`)
 SORT_KEYS = {
     "id": SortKey.ID, "registrationDate": SortKey.REGISTRATION_DATE, "creationDate": SortKey.CREATION_DATE,
     "status": SortKey.STATUS, "contractualRelationshipReference": SortKey.PLACE_OF_WORK,
@@ -45,7 +54,8 @@ SORT_KEYS = {
 def _problem_responses(*statuses: int) -> dict:
     described = {400: "Bad request: the issues name the fields at fault", 401: "No valid access token",
                  403: "The token's scopes do not allow this operation", 404: "No such resource",
-                 409: "Conflict with the resource's state", 429: "Too many requests from this client id",
+                 409: "Conflict with the resource's state", 413: "The body is larger than 1 MiB",
+                 415: "The body is not application/json", 429: "Too many requests from this client id",
                  500: "Unexpected error"}
     answers = {status: {"description": described[status], "content": {problems.PROBLEM_TYPE: {
         "schema": {"$ref": "#/components/schemas/Problem"}}}} for status in (*statuses, 429, 500)}
@@ -55,16 +65,22 @@ def _problem_responses(*statuses: int) -> dict:
 
 
 class _Route(APIRoute):
-    """FastAPI answers a body it cannot even parse as JSON values (a number with thousands of digits, arrays
-    nested thousands deep) with a bare `HTTPException(400)`; here it is a Belgif bad request, like invalid JSON."""
+    """A body that is not JSON is refused as such (415), not as a body of the wrong shape. FastAPI answers a body it
+    cannot even parse as JSON values (a number with thousands of digits, arrays nested thousands deep) with a bare
+    `HTTPException(400)`; here it is a Belgif bad request, like invalid JSON. A client that hung up while its body
+    was read is no bad request: `requests.RequestLog` notes it in one line."""
 
     def get_route_handler(self):
         handler = super().get_route_handler()
 
         async def parsed(request: Request):
+            if self.body_field is not None and _has_body(request) and not _is_json(request):
+                raise problems.unsupported_media_type()
             try:
                 return await handler(request)
             except HTTPException as error:
+                if isinstance(error.__cause__, ClientDisconnect):
+                    raise error.__cause__ from None
                 if error.status_code != 400:
                     raise
                 raise problems.bad_request([problems.issue(
@@ -74,57 +90,49 @@ class _Route(APIRoute):
         return parsed
 
 
+def _has_body(request: Request) -> bool:
+    return request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+
+
+def _is_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and
+                                                media_type.endswith("+json"))
+
+
 def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
     """`limiter`: requests per client id (the token's), after authentication so no one spends another's."""
     routes = APIRouter(route_class=_Route)
     limiter = limiter or RateLimiter(Limit(0, 0))
 
-    def authorise(credentials: HTTPAuthorizationCredentials | None, scopes) -> Caller:
-        return authenticated(presented(credentials), scopes)
-
-    def presented(credentials: HTTPAuthorizationCredentials | None) -> str:
-        if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-            raise problems.invalid_token("a bearer access token is required")
-        return credentials.credentials
-
-    def authenticated(token: str, scopes, remembered_only: bool = False) -> Caller | None:
+    def authorise(request: Request, scopes) -> Caller:
+        """The caller of the token `BearerGate` verified, acting with the roles of `scopes`; no I/O."""
+        grant: tokens.Grant = request.scope["state"][GRANT]
         try:
-            caller = tokens.authenticate_bearer(registry.db, token, registry.clock.now(), any_of=scopes,
-                                                remembered_only=remembered_only)
-        except tokens.NotAuthenticated as refused:
-            raise problems.invalid_token(refused.reason) from None
+            caller = grant.acting(scopes)
         except tokens.InsufficientScope as refused:
             raise problems.missing_permission(str(refused)) from None
-        if caller is None:
-            return None
         wait = limiter.retry_after(caller.sender_id)
         if wait is not None:
             raise problems.too_many_requests(wait)
         return caller
 
-    def enterprise(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Caller:
-        return authorise(credentials, [REST_ENTERPRISE])
+    # Each names the security scheme (BEARER) for the OpenAPI document; the token itself was verified already.
+    async def enterprise(request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) \
+            -> Caller:
+        return authorise(request, [REST_ENTERPRISE])
 
-    def consultant(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Caller:
-        return authorise(credentials, REST_SCOPES)
-
-    def refdata_reader(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Caller:
-        return authorise(credentials, REST_SCOPES)
-
-    async def registrar(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Caller:
-        """`enterprise` for the most frequent request, without a thread hop when this process verified the token
-        a moment ago (no I/O then); else the check runs in a thread. Either way before the body is looked at."""
-        token = presented(credentials)
-        caller = authenticated(token, [REST_ENTERPRISE], remembered_only=True)
-        return caller or await run_in_threadpool(authenticated, token, [REST_ENTERPRISE])
+    async def consultant(request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) \
+            -> Caller:
+        return authorise(request, REST_SCOPES)
 
     # --- presences --------------------------------------------------------------------------------------
 
     @routes.post("/presenceRegistrations/registerInBulk", operation_id="registerInBulk",
                  response_model=schemas.RegisterInBulkResponse, response_model_exclude_none=True,
-                 responses=_problem_responses(400, 401, 403), tags=["presenceRegistrations"],
+                 responses=_problem_responses(400, 401, 403, 413, 415), tags=["presenceRegistrations"],
                  summary="Register 1 to 200 check-ins or check-outs; one result per item, in the same order")
-    async def register_in_bulk(body: schemas.RegisterInBulkRequest, caller: Annotated[Caller, Depends(registrar)]):
+    async def register_in_bulk(body: schemas.RegisterInBulkRequest, caller: Annotated[Caller, Depends(enterprise)]):
         # The most frequent request: one hop to the threadpool for the registration and the answer (a sync
         # dependency and a sync route would take two).
         return await run_in_threadpool(registering, body, caller)
@@ -153,7 +161,7 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
 
     @routes.post("/presenceRegistrations/search", operation_id="searchPresenceRegistrations",
                  response_model=schemas.SearchPage, response_model_exclude_none=True,
-                 responses=_problem_responses(400, 401, 403), tags=["presenceRegistrations"],
+                 responses=_problem_responses(400, 401, 403, 413, 415), tags=["presenceRegistrations"],
                  summary="Paged search within the registrations the caller may consult")
     def search(request: Request, body: schemas.SearchRequest, caller: Annotated[Caller, Depends(consultant)],
                page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
@@ -171,7 +179,8 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
 
     @routes.post("/presenceRegistrations/{id}/cancel", operation_id="cancelPresenceRegistration",
                  response_model=schemas.Presence, response_model_exclude_none=True,
-                 responses=_problem_responses(400, 401, 403, 404, 409), tags=["presenceRegistrations"],
+                 responses=_problem_responses(400, 401, 403, 404, 409, 413, 415),
+                 tags=["presenceRegistrations"],
                  summary="Cancel a registration (until the end of the day after its date)")
     def cancel(id: Annotated[str, PRESENCE_ID], body: schemas.CancelRequest,
                caller: Annotated[Caller, Depends(enterprise)]):
@@ -192,12 +201,12 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
 
     @routes.get("/refData/remarks", operation_id="listRemarks", response_model=schemas.RefDataList,
                 responses=_problem_responses(401, 403), tags=["refData"], summary="The remark catalogue")
-    def remarks(caller: Annotated[Caller, Depends(refdata_reader)]):
+    def remarks(caller: Annotated[Caller, Depends(consultant)]):
         return schemas.RefDataList(items=[render.remark(code) for code in CATALOGUE])
 
     @routes.get("/refData/remarks/{code}", operation_id="getRemark", response_model=schemas.RefDataEntry,
                 responses=_problem_responses(400, 401, 403, 404), tags=["refData"], summary="One remark")
-    def remark(code: Annotated[str, Path(max_length=20)], caller: Annotated[Caller, Depends(refdata_reader)]):
+    def remark(code: Annotated[str, Path(max_length=20)], caller: Annotated[Caller, Depends(consultant)]):
         try:
             return render.remark(RemarkCode(code.upper()))
         except ValueError:
@@ -205,12 +214,12 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
 
     @routes.get("/refData/activities", operation_id="listActivities", response_model=schemas.RefDataList,
                 responses=_problem_responses(401, 403), tags=["refData"], summary="The activity catalogue")
-    def activities(caller: Annotated[Caller, Depends(refdata_reader)]):
+    def activities(caller: Annotated[Caller, Depends(consultant)]):
         return schemas.RefDataList(items=[render.activity(code) for code in ACTIVITIES])
 
     @routes.get("/refData/activities/{code}", operation_id="getActivity", response_model=schemas.RefDataEntry,
                 responses=_problem_responses(400, 401, 403, 404), tags=["refData"], summary="One activity")
-    def activity(code: Annotated[str, Path(max_length=40)], caller: Annotated[Caller, Depends(refdata_reader)]):
+    def activity(code: Annotated[str, Path(max_length=40)], caller: Annotated[Caller, Depends(consultant)]):
         if code.upper() not in ACTIVITIES:
             raise problems.not_found("no activity has this code")
         return render.activity(code.upper())
@@ -257,13 +266,27 @@ def _criteria(criteria: schemas.Criteria) -> SearchCriteria:
     return SearchCriteria(
         periods=[(render.local(start).date(), render.local(end).date())],
         instants=(start, end),
-        inss=criteria.ssin,
-        enterprise_number=employer.enterprise_number if employer else None,
-        foreign_vat=employer.foreign_vat_number if employer else None,
-        workplace=criteria.contractual_relationship_reference,
+        inss=_identifier(parse_inss, criteria.ssin, "criteria.ssin"),
+        enterprise_number=_identifier(parse_enterprise_number, employer and employer.enterprise_number,
+                                      "criteria.employer.enterpriseNumber"),
+        foreign_vat=_identifier(parse_foreign_vat, employer and employer.foreign_vat_number,
+                                "criteria.employer.foreignVatNumber"),
+        workplace=_identifier(parse_work_declaration_number, criteria.contractual_relationship_reference,
+                              "criteria.contractualRelationshipReference"),
         direction=criteria.type.lower() if criteria.type else None,
         lifecycles=[Lifecycle(criteria.status)] if criteria.status else [],
         validities=[Validity(criteria.validity)] if criteria.validity else [],
         remarks=list(criteria.remarks or []),
         activity=criteria.activity.upper() if criteria.activity else None,
     )
+
+
+def _identifier(parse, value: str | None, name: str) -> str | None:
+    """A search criterion's identifier, checked as the registrations' are (a malformed one matches nothing: it
+    is refused instead of answering an empty list)."""
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except InvalidIdentifier as error:
+        raise problems.bad_request([problems.issue(f"{error.reason}", "body", name, value)]) from None

@@ -9,12 +9,14 @@ without NUL characters (PostgreSQL cannot store them) nor lone surrogates (not U
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
+from ...clock import start_of_belgian_day
 from ...domain.errors import MAX_BATCH
 from ...domain.remarks import RemarkCode
 
@@ -54,6 +56,9 @@ def _instant(value: Any) -> Any:
     if not isinstance(value, str):
         raise ValueError("give a date-time string (RFC 3339, with its offset from UTC)")
     return value
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _within_bounds(value: datetime) -> datetime:
@@ -254,9 +259,33 @@ class RegisterInBulkResponse(Out):
 
 # --- search -----------------------------------------------------------------------------------------------
 
+def _day_bound(end: bool):
+    """A plain date (`2026-03-03`) as the instant its Belgian day starts, or (`end`) the last microsecond before
+    the next day starts; any other value is left to the date-time parsing."""
+
+    def bound(value: Any) -> Any:
+        if not isinstance(value, str) or not _DAY.fullmatch(value):
+            return _instant(value)
+        day = date.fromisoformat(value)  # ValueError (a 30 February): a validation error naming the field
+        if day <= EARLIEST.date() or day >= LATEST.date():
+            return EARLIEST if day <= EARLIEST.date() else LATEST
+        if end:
+            return start_of_belgian_day(day + timedelta(days=1)) - timedelta(microseconds=1)
+        return start_of_belgian_day(day)
+
+    return bound
+
+
+_DATE_OR_INSTANT = WithJsonSchema({"anyOf": [{"type": "string", "format": "date-time"},
+                                             {"type": "string", "format": "date"}]})
+
+
 class Period(Model):
-    start_date: AwareInstant
-    end_date: AwareInstant
+    """Instants with their offset, or plain dates: `startDate` then from the start of that Belgian day,
+    `endDate` to the end of that Belgian day."""
+
+    start_date: Annotated[AwareDatetime, BeforeValidator(_day_bound(end=False)), _Bounded, _DATE_OR_INSTANT]
+    end_date: Annotated[AwareDatetime, BeforeValidator(_day_bound(end=True)), _Bounded, _DATE_OR_INSTANT]
 
 
 class Criteria(Model):

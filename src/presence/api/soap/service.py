@@ -6,7 +6,6 @@ Every failure is a SOAP fault with the contract's code and a ticket id that is a
 from __future__ import annotations
 
 import logging
-import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -18,6 +17,7 @@ from ...domain.visibility import Caller
 from ...services import tokens
 from ...services.context import Registry
 from ...services.errors import InvalidRequest, NotAllowed
+from .. import bodies, requests
 from . import codec, envelope, schemas, security
 from .faults import Fault, fault_element
 
@@ -45,7 +45,7 @@ def caller_of(registry: Registry, request: envelope.Request, authorization: str 
 def answer(registry: Registry, raw: bytes, soap_action: str | None,
            authorization: str | None = None) -> tuple[int, bytes]:
     """The HTTP status and body for one request."""
-    ticket = uuid.uuid4().hex
+    ticket = requests.current_id() or requests.new_id()  # the request's id, also in its log lines
     try:
         request = envelope.read(raw, soap_action)
         problem = schemas.first_error(request.body)
@@ -60,6 +60,7 @@ def answer(registry: Registry, raw: bytes, soap_action: str | None,
             raise Fault("SOA-03006", str(error)) from None
         except InvalidRequest as error:
             raise Fault("SOA-03007", str(error)) from None
+        requests.identify(caller.sender_id)
         log.info("SOAP %s by %s: ticket %s", request.operation, caller.sender_id, ticket)
         return 200, envelope.write(body)
     except Fault as fault:
@@ -71,17 +72,11 @@ def answer(registry: Registry, raw: bytes, soap_action: str | None,
 
 
 async def _read_capped(request: Request) -> bytes:
-    """The body, but never more than the cap plus one byte (the parser then refuses it)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > envelope.MAX_BYTES:
+    """The body, or past the cap just enough of it for the parser to refuse it (its own fault, SOA-03001)."""
+    try:
+        return await bodies.read_capped(request, envelope.MAX_BYTES)
+    except bodies.BodyTooLarge:
         return b" " * (envelope.MAX_BYTES + 1)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > envelope.MAX_BYTES:
-            break
-    return b"".join(chunks)
 
 
 def router(registry: Registry) -> APIRouter:
