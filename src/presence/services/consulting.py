@@ -217,16 +217,20 @@ def _with_details(session, rows: list[Registration], history: bool) -> list[Pres
     ]
 
 
-def shifts_of(registry: Registry, presences: list[PresenceView]) -> dict[int, Shift]:
+def shifts_of(registry: Registry, caller: Caller, presences: list[PresenceView]) -> dict[int, Shift]:
     """The shift each of these clockings (cleaning) belongs to: in/out pairs of the same person at the same
     workplace, with breaks and worked time (`domain.shifts.pair`). Day registrations, cancelled clockings and
-    clockings without a person number have none."""
+    clockings without a person number have none.
+
+    A shift is paired from the clockings the caller may consult, never from others': an enterprise that
+    registers an `out` for someone else's worker must not learn when he checked in, nor how long he worked."""
+    scope = consultation_scope(caller)
     wanted = [p for p in presences if p.clocked_at is not None and p.direction and p.inss
               and p.lifecycle is not Lifecycle.CANCELLED]
-    if not wanted:
+    if not wanted or scope is None:
         return {}
     with registry.db.reading() as session:
-        context = clocking_context(session, wanted)
+        context = clocking_context(session, wanted, scope_filter(scope))
     found: dict[int, Shift] = {}
     for pairing in pair_each(context, registry.clock.now()):
         for shift in pairing.shifts:
