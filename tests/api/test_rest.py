@@ -9,6 +9,7 @@ import pytest
 
 from presence.clock import BRUSSELS
 from presence.domain import scopes
+from presence.sources.simulation import PUBLIC_CLEANING_CLIENT, PUBLIC_OTHER_ENTERPRISE
 
 from ..helpers import CLEANING_SITE, CLIENT, EMPLOYER, WORKER, run_checks
 from .test_oauth import make_client
@@ -357,3 +358,36 @@ def test_search_by_plain_dates_covers_whole_belgian_days(api, clock):
                   {"startDate": "2026-03-04", "endDate": "2026-03-03"}):
         answer = api.post("/presenceRegistrations/search", {"criteria": {"registrationDate": wrong}})
         assert_problem(answer, 400, "urn:problem-type:belgif:badRequest")
+
+
+# --- what another enterprise sees -------------------------------------------------------------------------
+
+def test_an_out_registered_by_another_enterprise_shows_it_neither_the_shift_nor_the_name(api, server, registry,
+                                                                                        clock):
+    """EMPLOYER's worker checks in on EMPLOYER's workplace; STRANGER, with no role there and no link to him,
+    registers an out for him. STRANGER's answers show its own out alone, and no name; those linked to the worker
+    (EMPLOYER, the workplace's client) see his name and the whole shift."""
+    [ours] = register(api, item(clock, "in", ago=timedelta(minutes=9)))
+    check_in = ours["createdPresenceRegistration"]["registrationDate"]
+    assert check_in == "2026-03-03T09:21:00+01:00"
+    stranger = Api(server, token(server, registry, clock, scopes.REST_ENTERPRISE, PUBLIC_OTHER_ENTERPRISE))
+    [theirs] = register(stranger, item(clock, "out", employer={"enterpriseNumber": PUBLIC_OTHER_ENTERPRISE}))
+    out = theirs["createdPresenceRegistration"]
+    assert "worker" not in out
+    run_checks(registry)
+
+    day = {"startDate": "2026-03-03T00:00:00+01:00", "endDate": "2026-03-03T23:59:59+01:00"}
+    got = stranger.get(f"/presenceRegistrations/{out['id']}")
+    found = stranger.post("/presenceRegistrations/search", {"criteria": {"registrationDate": day}})
+    assert [p["id"] for p in found.json()["items"]] == [out["id"]]
+    for answer, presence in ((got, got.json()), (found, found.json()["items"][0])):
+        assert presence["shift"] == {"start": "2026-03-03T09:30:00+01:00", "end": "2026-03-03T09:30:00+01:00",
+                                     "breaks": [], "workedDuration": "PT0S", "open": False, "forgottenOut": False}
+        assert "worker" not in presence
+        assert check_in not in answer.text and "PT9M" not in answer.text
+
+    cleaning_client = Api(server, token(server, registry, clock, scopes.REST_PROFESSIONAL, PUBLIC_CLEANING_CLIENT))
+    for reader in (api, cleaning_client):
+        presence = reader.get(f"/presenceRegistrations/{out['id']}").json()
+        assert presence["worker"] == {"givenName": "Jan", "familyName": "Janssens"}
+        assert presence["shift"]["start"] == check_in and presence["shift"]["workedDuration"] == "PT9M"

@@ -7,17 +7,20 @@ from presence.domain.registration import Submission
 from presence.domain.remarks import RemarkCode
 from presence.domain.sectors import Regime, Sector
 from presence.domain.statuses import SoapStatus
+from presence.domain.visibility import Caller
 from presence.services.cancelling import CancelRequest, cancel_presences
-from presence.services.consulting import get_presence
+from presence.services.consulting import SearchCriteria, get_presence, search_presences, shifts_of
+from presence.sources.simulation import PUBLIC_OTHER_ENTERPRISE
 
+from ..conftest import TODAY
 from ..helpers import CLEANING_SITE, EMPLOYER, EMPLOYER_ACCOUNT, WORKER, register_one, run_checks
 
 
-def clock_in_out(registry, direction, **values):
-    submission = Submission(workplace=CLEANING_SITE, inss=WORKER, enterprise_number=EMPLOYER,
-                            clocked_at=registry.clock.now(), direction=direction, latitude=50.85, longitude=4.35,
-                            **values)
-    return register_one(registry, submission, channel=Channel.REST, regime=Regime.CLOCKING)
+def clock_in_out(registry, direction, caller=EMPLOYER_ACCOUNT, **values):
+    values = {"enterprise_number": EMPLOYER, **values}
+    submission = Submission(workplace=CLEANING_SITE, inss=WORKER, clocked_at=registry.clock.now(),
+                            direction=direction, latitude=50.85, longitude=4.35, **values)
+    return register_one(registry, submission, caller=caller, channel=Channel.REST, regime=Regime.CLOCKING)
 
 
 def remarks(registry, registration_id):
@@ -81,3 +84,23 @@ def test_the_next_days_check_in_leaves_yesterdays_shift_alone(registry, clock):
     for registration_id in (first_in, out, next_in):
         assert remarks(registry, registration_id) == ()
     assert len(get_presence(registry, EMPLOYER_ACCOUNT, out).history) == 1
+
+
+def test_a_shift_is_paired_from_the_clockings_its_reader_may_see(registry, clock):
+    """EMPLOYER checks its worker in on its workplace; three hours later STRANGER, with no role there, registers
+    an out for him. STRANGER's shift is its out alone: neither EMPLOYER's check-in instant nor its worked time."""
+    stranger = Caller.enterprise_account(PUBLIC_OTHER_ENTERPRISE)
+    check_in = clock_in_out(registry, "in")
+    clock.advance(timedelta(hours=3))
+    out = clock_in_out(registry, "out", caller=stranger, enterprise_number=PUBLIC_OTHER_ENTERPRISE)
+    run_checks(registry)
+
+    [theirs] = search_presences(registry, stranger, SearchCriteria(periods=[(TODAY, TODAY)])).items
+    shift = shifts_of(registry, stranger, [theirs])[out]
+    assert (shift.start, shift.end, shift.worked) == (clock.now(), clock.now(), timedelta(0))
+    assert shift.breaks == []
+    # EMPLOYER, the declaring contractor, consults both: the whole shift.
+    ours = get_presence(registry, EMPLOYER_ACCOUNT, check_in)
+    shift = shifts_of(registry, EMPLOYER_ACCOUNT, [ours])[check_in]
+    assert (shift.start, shift.end, shift.worked) == (clock.now() - timedelta(hours=3), clock.now(),
+                                                      timedelta(hours=3))

@@ -6,8 +6,12 @@ with roles), an inspector, the service's back office, or the registry's operator
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
+
+from .checks import Period, any_covers
 
 
 class CallerKind(StrEnum):
@@ -139,3 +143,52 @@ def may_cancel(caller: Caller, parties: Parties) -> bool:
     if caller.kind is CallerKind.ENTERPRISE and Role.REGISTRAR in caller.roles:
         return caller.enterprise in (parties.employer, parties.sender_enterprise, parties.declaring_contractor)
     return False
+
+
+@dataclass(frozen=True)
+class Link:
+    """The authentic sources tie a person to an enterprise for a period: his employer by a Dimona, his foreign
+    employer by a Limosa declaration, or the enterprise he founded or is mandatary of."""
+
+    enterprise: str
+    period: Period
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The work declaration of a registration's workplace, as far as names go."""
+
+    client: str
+    declaring_contractor: str
+    period: Period  # the declaration's
+    contracts: dict[str, list[Period]]  # the enterprises of its chain, with the periods of their contracts
+
+    def holds(self, enterprise: str, day: date) -> bool:
+        """The declaring contractor is in the chain for the declaration's whole period (as for the checks), a
+        subcontractor while one of its contracts runs."""
+        if enterprise == self.declaring_contractor and self.period.covers(day):
+            return True
+        return any_covers(self.contracts.get(enterprise, ()), day)
+
+
+def may_see_name(caller: Caller, day: date, inss: str | None, links: Iterable[Link], chain: Chain | None) -> bool:
+    """Whether the caller may see the name of the person of a registration of `day` (`inss`: the registration's
+    INSS, if any; `links`: the person's links to enterprises; `chain`: the declaration of its workplace).
+
+    A name answers "who is this national number?", so it is shown only where the registry has a reason to: to
+    the person himself, to inspectors and the service's staff, and to an enterprise the person is linked to on
+    that day: as his employer (Dimona, Limosa) or the enterprise he founded or is mandatary of, or as the
+    declaring contractor or client of the workplace whose chain holds that employer on that day. Registering
+    someone, or naming oneself his employer in a registration, is no link: any registrar can do that.
+    """
+    if caller.kind in (CallerKind.INSPECTOR, CallerKind.BACK_OFFICE, CallerKind.OPERATOR):
+        return True
+    if caller.kind is CallerKind.PERSON:
+        return inss is not None and inss == caller.inss
+    if caller.kind is not CallerKind.ENTERPRISE or not caller.enterprise:
+        return False
+    employers = {link.enterprise for link in links if link.period.covers(day)}
+    if caller.enterprise in employers:
+        return True
+    heads_the_chain = chain is not None and caller.enterprise in (chain.client, chain.declaring_contractor)
+    return heads_the_chain and any(chain.holds(employer, day) for employer in employers)

@@ -109,13 +109,14 @@ def _load(session: Session, ids, lock: bool) -> list:
     return sorted(select_in(session, query, Registration.id, ids), key=lambda r: r.id)
 
 
-def clocking_context(session: Session, clockings) -> list:
-    """The live clockings of the same people at the same workplaces within pairing reach of these."""
+def clocking_context(session: Session, clockings, *conditions) -> list:
+    """The live clockings of the same people at the same workplaces within pairing reach of these (and that meet
+    the `conditions`, e.g. a caller's consultation scope)."""
     if not clockings:
         return []
     low = min(c.clocked_at for c in clockings) - PAIRING_CONTEXT
     high = max(c.clocked_at for c in clockings) + PAIRING_CONTEXT
-    query = select(*_COLUMNS).where(_LIVE, Registration.clocked_at.between(low, high))
+    query = select(*_COLUMNS).where(_LIVE, Registration.clocked_at.between(low, high), *conditions)
     keys = {(c.inss, c.workplace) for c in clockings}
     rows = select_in(session, query, Registration.inss, {inss for inss, _ in keys})
     return [r for r in rows if (r.inss, r.workplace) in keys]

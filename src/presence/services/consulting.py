@@ -13,12 +13,12 @@ from ..domain.remarks import RemarkCode, decode_codes
 from ..domain.shifts import Shift, pair_each
 from ..domain.statuses import Lifecycle, SoapStatus, Validity, state_of_soap_status
 from ..domain.visibility import Caller, consultation_scope
-from ..sources.models import LimosaDeclaration, Person
 from .checking import clocking_context
 from .context import Registry
 from .errors import InvalidRequest, NotAllowed
+from .names import worker_names
 from .scope import scope_filter
-from .views import PresenceView, RevisionView, ValidationView, WorkerName
+from .views import PresenceView, RevisionView, ValidationView
 
 MAX_RESULTS = 500  # per answer (SOAP contract); the total count is always given
 MAX_PERIODS = 31
@@ -173,7 +173,7 @@ def search_presences(registry: Registry, caller: Caller, criteria: SearchCriteri
         rows = session.scalars(
             select(Registration).where(*where).order_by(*order).offset(page.first_row).limit(page.size)
         ).all() if page.size else []
-        items = _with_details(session, rows, history=True)
+        items = _with_details(session, caller, rows, history=True)
     return SearchResult(total, items, page)
 
 
@@ -186,10 +186,10 @@ def get_presence(registry: Registry, caller: Caller, registration_id: int) -> Pr
         row = session.scalar(select(Registration).where(Registration.id == registration_id, scope_filter(scope)))
         if row is None:
             return None
-        return _with_details(session, [row], history=True)[0]
+        return _with_details(session, caller, [row], history=True)[0]
 
 
-def _with_details(session, rows: list[Registration], history: bool) -> list[PresenceView]:
+def _with_details(session, caller: Caller, rows: list[Registration], history: bool) -> list[PresenceView]:
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -204,29 +204,28 @@ def _with_details(session, rows: list[Registration], history: bool) -> list[Pres
                                  .order_by(Revision.registration_id, Revision.id)):
             revisions[r.registration_id].append(
                 RevisionView(r.revised_at, r.actor, r.justification, r.before, r.after))
-    names = {p.inss: WorkerName(p.given_name, p.family_name) for p in session.execute(
-        select(Person.inss, Person.given_name, Person.family_name)
-        .where(Person.inss.in_({r.inss for r in rows if r.inss})))}
-    names_by_limosa = {d.number: WorkerName(d.given_name, d.family_name) for d in session.execute(
-        select(LimosaDeclaration.number, LimosaDeclaration.given_name, LimosaDeclaration.family_name)
-        .where(LimosaDeclaration.number.in_({r.limosa_id for r in rows if r.limosa_id})))}
+    names = worker_names(session, caller, rows)
     return [
         PresenceView.from_row(r, history=tuple(validations[r.id]), revisions=tuple(revisions[r.id]),
-                              worker=names.get(r.inss) or names_by_limosa.get(r.limosa_id))
+                              worker=names.get(r.id))
         for r in rows
     ]
 
 
-def shifts_of(registry: Registry, presences: list[PresenceView]) -> dict[int, Shift]:
+def shifts_of(registry: Registry, caller: Caller, presences: list[PresenceView]) -> dict[int, Shift]:
     """The shift each of these clockings (cleaning) belongs to: in/out pairs of the same person at the same
     workplace, with breaks and worked time (`domain.shifts.pair`). Day registrations, cancelled clockings and
-    clockings without a person number have none."""
+    clockings without a person number have none.
+
+    A shift is paired from the clockings the caller may consult, never from others': an enterprise that
+    registers an `out` for someone else's worker must not learn when he checked in, nor how long he worked."""
+    scope = consultation_scope(caller)
     wanted = [p for p in presences if p.clocked_at is not None and p.direction and p.inss
               and p.lifecycle is not Lifecycle.CANCELLED]
-    if not wanted:
+    if not wanted or scope is None:
         return {}
     with registry.db.reading() as session:
-        context = clocking_context(session, wanted)
+        context = clocking_context(session, wanted, scope_filter(scope))
     found: dict[int, Shift] = {}
     for pairing in pair_each(context, registry.clock.now()):
         for shift in pairing.shifts:

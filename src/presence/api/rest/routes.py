@@ -157,7 +157,7 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
         view = _consult(lambda: get_presence(registry, caller, int(id)))
         if view is None:
             raise problems.not_found("no such presence registration among those you may consult")
-        return render.presence(view, shifts_of(registry, [view]).get(view.id))
+        return render.presence(view, shifts_of(registry, caller, [view]).get(view.id))
 
     @routes.post("/presenceRegistrations/search", operation_id="searchPresenceRegistrations",
                  response_model=schemas.SearchPage, response_model_exclude_none=True,
@@ -170,7 +170,7 @@ def router(registry: Registry, limiter: RateLimiter | None = None) -> APIRouter:
         sort = Sort(SORT_KEYS[body.sort.field], body.sort.order == "desc") if body.sort else Sort()
         result = _consult(lambda: search_presences(registry, caller, criteria,
                                                    Page((page - 1) * page_size, page_size), sort))
-        shifts = shifts_of(registry, result.items)
+        shifts = shifts_of(registry, caller, result.items)
         total_pages = math.ceil(result.total / page_size)
         next_url = str(request.url.include_query_params(page=page + 1, pageSize=page_size)) \
             if page < total_pages else None
