@@ -1,6 +1,6 @@
 """WS-Security on the SOAP channel, and the certificate registry it trusts.
 
-- the certificate rules of `auth.md` (domain.certificates), pure;
+- the certificate rules of channel management (domain.certificates), pure;
 - registering, listing and revoking certificates (services.certificates), on both engines;
 - `api.soap.security.authenticate` on envelopes signed as integrators' stacks sign them (tests/api/wssecurity.py);
 - the `presence certificates` command.

@@ -1,4 +1,4 @@
-"""`POST /REST/oauth/v5/token`: the OAuth 2.0 token endpoint (`auth.md`). The rules are in `services.tokens`;
+"""`POST /REST/oauth/v5/token`: the OAuth 2.0 token endpoint. The rules are in `services.tokens`;
 this reads the form, names the audiences the assertion may use, and writes RFC 6749 §5.1/§5.2 answers.
 
 The audiences are the endpoint's URL as the request reached us (scheme, host and port of the request, this
