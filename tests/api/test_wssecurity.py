@@ -1,6 +1,6 @@
 """WS-Security on the SOAP channel, and the certificate registry it trusts.
 
-- the certificate rules of `auth.md` (domain.certificates), pure;
+- the certificate rules of channel management (domain.certificates), pure;
 - registering, listing and revoking certificates (services.certificates), on both engines;
 - `api.soap.security.authenticate` on envelopes signed as integrators' stacks sign them (tests/api/wssecurity.py);
 - the `presence certificates` command.
@@ -346,7 +346,8 @@ def test_stale_timestamps(db, registered, created, expires, reason):
 
 
 def test_timestamp_not_signed(db, registered):
-    assert refusal(signed_tree(registered, sign=("body",)), db) == "signature does not cover the Timestamp"
+    assert refusal(signed_tree(registered, sign=("body",)), db).startswith(
+        "signature does not cover the Timestamp: add a wsu:Timestamp")
 
 
 def test_body_not_signed(db, registered):
@@ -407,7 +408,7 @@ def test_wrapping_attack_timestamp_elsewhere(db, registered):
     etree.SubElement(tree.find(q(SOAP, "Header")), "{urn:attacker}Wrapper").append(old)
     fresh = etree.SubElement(security, q(WSU_NS, "Timestamp"))
     etree.SubElement(fresh, q(WSU_NS, "Created")).text = "2026-03-03T08:30:00Z"
-    assert refusal(tree, db) == "signature does not cover the Timestamp"
+    assert refusal(tree, db).startswith("signature does not cover the Timestamp: add a wsu:Timestamp")
 
 
 def test_unknown_certificate(db, registered):
@@ -471,7 +472,7 @@ def test_no_timestamp(db, registered):
     tree = signed_tree(registered)
     timestamp = tree.find(f".//{q(WSU_NS, 'Timestamp')}")
     timestamp.getparent().remove(timestamp)
-    assert refusal(tree, db) == "no Timestamp in the Security header"
+    assert refusal(tree, db).startswith("no Timestamp in the Security header: add a wsu:Timestamp")
 
 
 def test_algorithms_outside_the_profile_are_refused(db, registered):

@@ -89,7 +89,7 @@ def test_the_scenarios_hold_two_weeks_after_the_data_was_made(registry, clock):
 
 @pytest.mark.parametrize("day", [date(2013, 1, 1), date(2013, 12, 1), TODAY + timedelta(days=400)])
 def test_the_public_examples_validate_on_any_day(registry, clock, day):
-    """soap.md's and rest.md's examples, whatever the day an integrator tries them."""
+    """The official SOAP and REST examples, whatever the day an integrator tries them."""
     clock.set(datetime.combine(day, time(9, 0), tzinfo=BRUSSELS))
     ids = [register_one(registry, employee_today(registration_date=day)),
            register_one(registry, Submission(registration_date=day, limosa_id=POSTED, workplace=CONSTRUCTION_SITE)),

@@ -31,7 +31,7 @@ from ..helpers import (
 
 
 def test_official_example_validates_without_remark(registry):
-    """The two items of soap.md's official request, dated today."""
+    """The two items of the official SOAP request example, dated today."""
     outcomes = register(
         registry,
         Submission(registration_date=TODAY, inss=WORKER, enterprise_number=448181966, workplace=CONSTRUCTION_SITE),

@@ -1,12 +1,11 @@
-"""`POST /REST/oauth/v5/token`: the OAuth 2.0 token endpoint (`auth.md`). The rules are in `services.tokens`;
-this reads the form, names the audiences the assertion may use, applies the rate limits, and writes RFC 6749
-§5.1/§5.2 answers.
+"""`POST /REST/oauth/v5/token`: the OAuth 2.0 token endpoint. The rules are in `services.tokens`; this reads the
+form, names the audiences the assertion may use, applies the rate limits, and writes RFC 6749 §5.1/§5.2 answers.
 
 Rate limits: a request is counted against its client id only once its assertion verified (naming someone else's
 client id costs that client nothing); every refused request is counted against its source address, and an
 address with too many refusals is answered 429 before any work (`ratelimit.FailureLimiter`). Behind a reverse
-proxy, the source address is the client's only when uvicorn trusts the proxy's forwarded headers
-(`--forwarded-allow-ips`).
+proxy, the source address is the client's only when uvicorn trusts the proxy's forwarded headers (uvicorn's
+`FORWARDED_ALLOW_IPS`: by default it trusts a proxy on 127.0.0.1 only).
 
 The audiences are the endpoint's URL as the request reached us (scheme, host and port of the request, this
 path) and the issuer identifier, the server's base URL as the request reached us. Behind a reverse proxy, run

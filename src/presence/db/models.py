@@ -123,7 +123,7 @@ class Sender(Base):
 
 
 class Account(Base):
-    """An enterprise's web-service account (channel management, `auth.md`): a name, permissions (OAuth scopes)
+    """An enterprise's web-service account (channel management, "Chaman"): a name, permissions (OAuth scopes)
     and certificates. Its OAuth client id is `self_service_expeditor_<N>`, N the enterprise's sender number, so
     an enterprise has at most one active account (the partial unique index); a revoked account keeps its row.
     """
@@ -144,7 +144,8 @@ class Account(Base):
 
 
 class Certificate(Base):
-    """An X.509 authentication certificate an enterprise registered for its web-service account (`auth.md`).
+    """An X.509 authentication certificate an enterprise registered for its web-service account
+    (`domain.certificates` says which).
 
     An enterprise may hold several (rollover). Revoking one sets `revoked_at`; the row stays, for the audit trail.
     `account_id` is the account it authenticates for OAuth; a certificate without account (registered for the

@@ -1,4 +1,5 @@
-"""Which X.509 authentication certificates an enterprise may register (`auth.md`, channel management).
+"""Which X.509 authentication certificates an enterprise may register (channel management, the social
+security's published rules).
 
 A certificate is accepted when its key pair is RSA (2048, 3072 or 4096 bits) or EC (P-384 or P-521), it is
 signed with SHA-256, SHA-384 or SHA-512, its key usage includes Digital Signature, and it is valid now.

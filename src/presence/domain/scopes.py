@@ -1,4 +1,4 @@
-"""The permissions of a web-service account: OAuth scopes (`auth.md`, `rest.md`), and the roles they give.
+"""The permissions of a web-service account: OAuth scopes, and the roles they give.
 
 - `scope:check-in-and-out-work-rest:enterprise`: REST (cleaning), register (`registerInBulk`), cancel and
   consult; roles registrar and consultant.

@@ -1,4 +1,4 @@
-"""Who acts, and what each caller may see, register and cancel (`auth.md`, "Who sees what").
+"""Who acts, and what each caller may see, register and cancel (README, "The official contracts").
 
 A caller is a person acting for himself, an enterprise (a web-service account, or a person acting for it
 with roles), an inspector, the service's back office, or the registry's operator at the command line.

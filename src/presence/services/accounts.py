@@ -1,4 +1,4 @@
-"""Channel management (`auth.md`): enterprises' web-service accounts, their permissions and certificates.
+"""Channel management ("Chaman"): enterprises' web-service accounts, their permissions and certificates.
 
 A technical manager of an enterprise (or the registry's operator) creates an account with a name, its permissions
 (OAuth scopes, `domain.scopes`) and a first certificate, checked by the rules of `domain.certificates`; the

@@ -80,7 +80,7 @@ def parse_enterprise(enterprise: str) -> str:
 
 @dataclass(frozen=True)
 class CheckedCertificate:
-    """An uploaded certificate that passed every rule of `auth.md`, with its name: ready to be stored."""
+    """An uploaded certificate that passed every rule of `domain.certificates`, with its name: ready to be stored."""
 
     name: str
     certificate: x509.Certificate

@@ -1,4 +1,4 @@
-"""The OAuth 2.0 token server (`auth.md`): client credentials with a `private_key_jwt` client assertion
+"""The OAuth 2.0 token server: client credentials with a `private_key_jwt` client assertion
 (RFC 6749 §4.4, RFC 7521, RFC 7523), and the bearer tokens it gives (RFC 6750).
 
 A token request is a form: `grant_type=client_credentials`,

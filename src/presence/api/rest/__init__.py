@@ -1,5 +1,5 @@
-"""The REST web service `presenceRegistration` v1 (`rest.md`): a sub-application mounted at `BASE`, with its own
-OpenAPI document at `BASE/openapi.json` and Belgif problem answers for every failure.
+"""The REST web service `presenceRegistration` v1 (Check In and Out at Work): a sub-application mounted at
+`BASE`, with its own OpenAPI document at `BASE/openapi.json` and Belgif problem answers for every failure.
 
 Choices where the public material is silent (also in the OpenAPI document):
 - cancel is `POST /presenceRegistrations/{id}/cancel` with `{"reason"}`; it answers the cancelled presence, or

@@ -1,5 +1,5 @@
 """`GET /placesOfWork/addresses`: the addresses associated with the coordinates of a place of work (our path;
-`rest.md` names the operation, not its path). A time clock sends its GPS position and gets the declared
+the official documentation names the operation, not its path). A time clock sends its GPS position and gets the declared
 cleaning workplaces within `radius` metres that its enterprise works on (client, declaring contractor or
 subcontractor), nearest first, each with its `contractualRelationshipReference` and address, and the
 nearest locality with its municipality and postal codes. Offline: the localities ship with the package.

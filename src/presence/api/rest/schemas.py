@@ -1,4 +1,4 @@
-"""The REST contract's JSON shapes (`rest.md`), camelCase on the wire.
+"""The REST contract's JSON shapes (the official OpenAPI's names), camelCase on the wire.
 
 Request models check the *shape* only (JSON types, required properties, exactly-one-of); the content of an item
 (check digits, real-time window, codes) is checked by the services and refused per item. The OpenAPI document is

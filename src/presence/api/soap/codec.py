@@ -81,7 +81,7 @@ def _submission(item: etree._Element) -> Submission:
 
 # --- writing ----------------------------------------------------------------------------------------------
 # Answers are written as text rather than built as lxml trees: 200 registrations make about 2,600 elements,
-# and an lxml element costs several times its text. Element names and order are the contract's (soap.md); the
+# and an lxml element costs several times its text. Element names and order are the official WSDL's; the
 # tests validate every kind of answer against our XSDs.
 
 _PREFIXES = {TYPES: "prt", PROTOCOL: "pr"}

@@ -1,4 +1,4 @@
-"""The contract's namespaces (soap.md): binding, not ours to change."""
+"""The official WSDL's namespaces: binding, not ours to change."""
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"

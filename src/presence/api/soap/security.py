@@ -75,6 +75,10 @@ EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_AGE = timedelta(minutes=15)
 MAX_REFERENCES = 10  # Body, Timestamp, and a few signed header blocks at most
+# What a request without a signed Timestamp lacks (zeep's stock BinarySignature adds none, and signs one only
+# when another plugin put it there first).
+ADD_TIMESTAMP = ("add a wsu:Timestamp (Created, Expires) to the wsse:Security header and sign it with the Body "
+                 "(zeep: see the presence README, \"WS-Security with zeep\")")
 
 # Signature method URI -> (key type, hash of the signed SignedInfo).
 _SIGNATURE_METHODS = {
@@ -127,10 +131,10 @@ def _q(namespace: str, name: str) -> str:
     return f"{{{namespace}}}{name}"
 
 
-def _one(parent: etree._Element, tag: str, what: str, where: str) -> etree._Element:
+def _one(parent: etree._Element, tag: str, what: str, where: str, advice: str = "") -> etree._Element:
     found = parent.findall(tag)
     if not found:
-        raise NotAuthenticated(f"no {what} in the {where}")
+        raise NotAuthenticated(f"no {what} in the {where}" + (f": {advice}" if advice else ""))
     if len(found) > 1:
         raise NotAuthenticated(f"several {what}s in the {where}: exactly one expected")
     return found[0]
@@ -155,7 +159,7 @@ def authenticate(envelope: etree._Element, db: Database, now: datetime) -> Calle
     security = securities[0]
 
     certificate, certificate_der = _token_certificate(security)
-    timestamp = _one(security, _q(WSU, "Timestamp"), "Timestamp", "Security header")
+    timestamp = _one(security, _q(WSU, "Timestamp"), "Timestamp", "Security header", ADD_TIMESTAMP)
     signatures = security.findall(_q(DS, "Signature"))
     if not signatures:
         raise NotAuthenticated("message not signed")
@@ -316,7 +320,7 @@ def _check_signed_info(signature: etree._Element, envelope: etree._Element, head
     if not any(reference.target is body for reference in vetted):
         raise NotAuthenticated("signature does not cover the envelope's Body")
     if not any(reference.target is timestamp for reference in vetted):
-        raise NotAuthenticated("signature does not cover the Timestamp")
+        raise NotAuthenticated(f"signature does not cover the Timestamp: {ADD_TIMESTAMP}")
     for reference in vetted:
         target = reference.target
         if target is not body and target is not timestamp and target.getparent() is not header:
