@@ -102,6 +102,8 @@ _DIGEST_METHODS = {DigestAlgorithm.SHA1.value: "sha1", DigestAlgorithm.SHA256.va
 # Every attribute that can identify an element for a `#id` reference (wsu:Id, Id, ID, id, xml:id), found in one
 # pass over the envelope.
 _ALL_IDS = etree.XPath("//@*[local-name() = 'Id' or local-name() = 'ID' or local-name() = 'id']")
+# The signed parts a digest mismatch names: the Body, the Timestamp and the WS-Addressing headers.
+_NAMED_PARTS = {"Body", "Timestamp", "To", "From", "ReplyTo", "FaultTo", "Action", "MessageID", "RelatesTo"}
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 
 
@@ -428,6 +430,8 @@ def _verify_signature(signature: etree._Element, certificate: x509.Certificate, 
         except binascii.Error:
             raise NotAuthenticated("malformed signature") from None
         if not hmac.compare_digest(hashlib.new(reference.digest, data).digest(), expected):
-            altered = etree.QName(reference.target).localname
-            raise NotAuthenticated(f"the {altered} was altered after signing (digest mismatch)")
+            # The client names header blocks: only those of the standards are named back.
+            name = etree.QName(reference.target).localname
+            altered = f"the {name}" if name in _NAMED_PARTS else "a signed header block"
+            raise NotAuthenticated(f"{altered} was altered after signing (digest mismatch)")
     return hashlib.sha256(canonical).hexdigest()
