@@ -462,14 +462,16 @@ def run_backend(backend: str, url: str, args, postgres: FreshPostgres | None, di
             if "WARNING" in line or "ERROR" in line or "Error" in line)[-5000:])
 
     if args.profile:
-        profile_in_process(backend, url, signed[args.clients:][:21], run.rate)
+        profile_in_process(backend, url, timed[:21], key, cert, run.rate)
     return Line(backend, workers, args.clients, sent, run.rate, sum(run.refused.values()), connections, cpu)
 
 
-def profile_in_process(backend: str, url: str, envelopes: list[bytes], service_rate: float) -> None:
-    """The SOAP layer without HTTP, in this process, after the server stopped (the requests were sent already,
-    so they register again: the same work): first unprofiled, stage by stage as `service.answer` runs them,
-    then `service.answer` under cProfile."""
+def profile_in_process(backend: str, url: str, groups: list[list[Submission]], key, cert,
+                       service_rate: float) -> None:
+    """The SOAP layer without HTTP, in this process, after the server stopped (the submissions were sent
+    already, so they register again: the same work): first unprofiled, stage by stage as `service.answer` runs
+    them, then `service.answer` under cProfile. Each pass sends envelopes signed afresh (a signed message is
+    accepted once)."""
     from presence.api.soap import codec, envelope, schemas
 
     db = Database(url)
@@ -477,6 +479,7 @@ def profile_in_process(backend: str, url: str, envelopes: list[bytes], service_r
     stages = dict.fromkeys(("parse (envelope.read)", "XSD validation", "WS-Security (caller_of)",
                             "codec.register (incl. register_presences)", "serialise (envelope.write)"), 0.0)
     try:
+        envelopes, _ = sign_all(groups, key, cert)
         service.answer(registry, envelopes[0], SOAP_ACTION)  # warm-up
         timed = envelopes[1:]
         for raw in timed:
@@ -485,9 +488,9 @@ def profile_in_process(backend: str, url: str, envelopes: list[bytes], service_r
             t1 = time.perf_counter()
             problem = schemas.first_error(request.body)
             t2 = time.perf_counter()
-            caller = service.caller_of(registry, request, None)
+            caller, message = service.caller_of(registry, request, None)
             t3 = time.perf_counter()
-            body = codec.OPERATIONS[request.operation](registry, caller, request.body)
+            body = codec.OPERATIONS[request.operation](registry, caller, request.body, message)
             t4 = time.perf_counter()
             envelope.write(body)
             t5 = time.perf_counter()
@@ -495,6 +498,7 @@ def profile_in_process(backend: str, url: str, envelopes: list[bytes], service_r
                 say(f"{backend}: profile: invalid request: {problem}")
             for name, elapsed in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
                 stages[name] += elapsed
+        timed, _ = sign_all(groups[1:], key, cert)
         profile = cProfile.Profile()
         profile.enable()
         for raw in timed:

@@ -386,15 +386,16 @@ def export(
 def purge(
     dry_run: Annotated[bool, typer.Option(help="Only count what would be purged.")] = False,
 ) -> None:
-    """Purge registrations older than the 7-year retention (with their history), old audit events and
-    finished jobs older than 30 days."""
+    """Purge registrations older than the 7-year retention (with their history), old audit events, finished
+    jobs older than 30 days and the signed SOAP messages no replay of which could be accepted any more."""
     from .domain.visibility import Caller
     from .services.retention import purge_expired
 
     report = purge_expired(make_registry(open_database()), Caller.operator(), dry_run=dry_run)
     verb = "would purge" if dry_run else "purged"
     out.print(f"{verb}: {report.registrations} registration(s) dated before {report.cutoff}, "
-              f"{report.audit_events} audit event(s), {report.jobs} finished job(s)", highlight=False)
+              f"{report.audit_events} audit event(s), {report.jobs} finished job(s), "
+              f"{report.received_messages} received message(s)", highlight=False)
 
 
 # --- jobs -------------------------------------------------------------------------------------------------

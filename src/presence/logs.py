@@ -13,8 +13,11 @@ import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-# INSS/NISS and BIS numbers are 11 digits, possibly written 85.07.30-033.28; mask any such run.
-_PERSONAL_NUMBER = re.compile(r"(?<!\d)\d{2}[.\- ]?\d{2}[.\- ]?\d{2}[.\- ]?\d{3}[.\- ]?\d{2}(?!\d)")
+# INSS/NISS and BIS numbers are 11 digits, possibly written 85.07.30-033.28; mask any such run that stands alone.
+# A run inside a longer token of letters and digits is part of an identifier (a ticket id, a digest), not a
+# personal number: `[^\W_]` is a letter or a digit.
+_PERSONAL_NUMBER = re.compile(
+    r"(?<![^\W_])\d{2}[.\- ]?\d{2}[.\- ]?\d{2}[.\- ]?\d{3}[.\- ]?\d{2}(?![^\W_])")
 
 
 def mask_personal_numbers(text: str) -> str:

@@ -244,7 +244,7 @@ def test_a_signed_request_identifies_the_enterprise_account(db, empty_registry, 
     key, cert = certificate(kind)
     view = register_certificate(empty_registry, Caller.operator(), ENTERPRISE, pem(cert), kind)
     caller = authenticate(etree.fromstring(sign_envelope(ENVELOPE, key, cert, method, digest, created=NOW)),
-                          db, NOW)
+                          db, NOW).caller
     assert caller == Caller.enterprise_account(ENTERPRISE, roles=(Role.REGISTRAR,), sender_id=view.client_id,
                                                user_type="WEBSERVICE")
     assert caller.kind is CallerKind.ENTERPRISE and view.client_id.startswith("self_service_expeditor_")
@@ -254,7 +254,7 @@ def test_wss4j_inclusive_namespace_prefixes_are_understood(db, registered):
     key, cert = registered
     signed = sign_envelope(ENVELOPE, key, cert, created=NOW, inclusive_namespaces=True)
     assert b"InclusiveNamespaces" in signed
-    assert authenticate(etree.fromstring(signed), db, NOW).enterprise == ENTERPRISE
+    assert authenticate(etree.fromstring(signed), db, NOW).caller.enterprise == ENTERPRISE
 
 
 def test_pretty_printed_requests_and_an_unprefixed_envelope_are_fine(db, registered):
@@ -262,7 +262,7 @@ def test_pretty_printed_requests_and_an_unprefixed_envelope_are_fine(db, registe
     envelope = (b'<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/">\n  <Body>\n'
                 b'    <ping xmlns="urn:test">hello</ping>\n  </Body>\n</Envelope>')
     signed = sign_envelope(envelope, key, cert, created=NOW)
-    assert authenticate(etree.fromstring(signed), db, NOW).enterprise == ENTERPRISE
+    assert authenticate(etree.fromstring(signed), db, NOW).caller.enterprise == ENTERPRISE
 
 
 @pytest.mark.parametrize(("created", "expires"), [
@@ -277,7 +277,7 @@ def test_clock_skew_and_age_within_the_limits_are_tolerated(db, registered, crea
     signed = sign_envelope(ENVELOPE, key, cert, created=NOW + created, expires=expires and NOW + expires,
                            with_expires=expires is not None)
     assert (b"Expires" in signed) is (expires is not None)
-    assert authenticate(etree.fromstring(signed), db, NOW).enterprise == ENTERPRISE
+    assert authenticate(etree.fromstring(signed), db, NOW).caller.enterprise == ENTERPRISE
 
 
 def test_the_zeep_plugin_signs_outgoing_requests(db, registered):
@@ -285,7 +285,7 @@ def test_the_zeep_plugin_signs_outgoing_requests(db, registered):
     plugin = WSSecuritySigner(key, cert, clock=lambda: NOW)
     envelope, headers = plugin.egress(etree.fromstring(ENVELOPE), {"SOAPAction": "x"}, None, {})
     assert headers == {"SOAPAction": "x"}
-    assert authenticate(envelope, db, NOW).enterprise == ENTERPRISE
+    assert authenticate(envelope, db, NOW).caller.enterprise == ENTERPRISE
 
 
 # --- WS-Security: refused -----------------------------------------------------------------------------------
@@ -367,7 +367,7 @@ def test_signed_header_blocks_are_accepted_but_nothing_else(db, registered):
     envelope = ENVELOPE.replace(b"<soapenv:Header/>", b'<soapenv:Header><a:To xmlns:a="http://www.w3.org/2005/08/'
                                 b'addressing">http://localhost/PresenceRegistration/v1</a:To></soapenv:Header>')
     signed = sign_envelope(envelope, key, cert, created=NOW, sign=(to, "timestamp", "body"))
-    assert authenticate(etree.fromstring(signed), db, NOW).enterprise == ENTERPRISE
+    assert authenticate(etree.fromstring(signed), db, NOW).caller.enterprise == ENTERPRISE
     tree = etree.fromstring(signed)
     tree.find(f".//{to}").text = "http://elsewhere/"
     assert refusal(tree, db) == "the To was altered after signing (digest mismatch)"
@@ -429,7 +429,7 @@ def test_expired_certificate(db):
                          ENTERPRISE, pem(cert), "old")
     assert refusal(sign_envelope(ENVELOPE, key, cert, created=NOW), db) == "certificate expired"
     assert authenticate(etree.fromstring(sign_envelope(ENVELOPE, key, cert, created=NOW - timedelta(days=15))),
-                        db, NOW - timedelta(days=15)).enterprise == ENTERPRISE
+                        db, NOW - timedelta(days=15)).caller.enterprise == ENTERPRISE
 
 
 def test_a_second_binary_security_token(db, registered):
@@ -639,11 +639,11 @@ def trust_clock(monkeypatch):
 
 def test_a_revocation_takes_effect_within_the_trust_bound(db, empty_registry, registered, trust_clock):
     key, cert = registered
-    assert authenticate(signed_tree(registered), db, NOW).enterprise == ENTERPRISE
+    assert authenticate(signed_tree(registered), db, NOW).caller.enterprise == ENTERPRISE
     revoke_certificate(empty_registry, Caller.operator(), rules.fingerprint(cert))
     # Within the bound, this process still relies on what it read (another process may have revoked it) ...
     trust_clock[0] += security.TRUST_TTL - 0.5
-    assert authenticate(signed_tree(registered), db, NOW).enterprise == ENTERPRISE
+    assert authenticate(signed_tree(registered), db, NOW).caller.enterprise == ENTERPRISE
     # ... and no longer after it.
     trust_clock[0] += 0.5
     assert refusal(signed_tree(registered), db) == "certificate revoked"
@@ -656,7 +656,7 @@ def test_an_unregistered_certificate_is_not_remembered(db, empty_registry, trust
     signed = sign_envelope(ENVELOPE, key, cert, created=NOW)
     assert refusal(signed, db) == "certificate not registered"
     register_certificate(empty_registry, Caller.operator(), ENTERPRISE, pem(cert), "just now")
-    assert authenticate(etree.fromstring(signed), db, NOW).enterprise == ENTERPRISE
+    assert authenticate(etree.fromstring(signed), db, NOW).caller.enterprise == ENTERPRISE
 
 
 def test_the_cache_is_per_database(db, registered, trust_clock, tmp_path):
@@ -664,7 +664,7 @@ def test_the_cache_is_per_database(db, registered, trust_clock, tmp_path):
     from presence.db.engine import Database
     from presence.db.migrate import upgrade
 
-    assert authenticate(signed_tree(registered), db, NOW).enterprise == ENTERPRISE
+    assert authenticate(signed_tree(registered), db, NOW).caller.enterprise == ENTERPRISE
     other = Database(f"sqlite:///{tmp_path / 'other.db'}")
     upgrade(other)
     assert refusal(signed_tree(registered), other) == "certificate not registered"

@@ -177,6 +177,16 @@ class UsedAssertion(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # kept until then, then pruned
 
 
+class ReceivedMessage(Base):
+    """A signed SOAP message already accepted: a replay of it is refused until `expires_at`, then it is pruned
+    (`services.replays`)."""
+
+    __tablename__ = "received_message"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of what its signature covers, hex
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class AccessToken(Base):
     """An OAuth access token given by the token endpoint, by the SHA-256 of its value (never the value)."""
 

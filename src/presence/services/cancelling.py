@@ -15,7 +15,7 @@ from ..domain.timing import may_still_cancel
 from ..domain.visibility import Caller, Parties, consultation_scope, may_cancel
 from ..jobs.queue import enqueue
 from ..sources.models import LimosaDeclaration, WorkDeclaration
-from . import audit
+from . import audit, replays
 from .checking import dependents_of
 from .context import Registry
 from .registering import CHECK_JOB
@@ -52,11 +52,15 @@ def parse_registration_id(value: str | int) -> int | None:
     return int(text)
 
 
-def cancel_presences(registry: Registry, caller: Caller, channel: Channel,
-                     requests: list[CancelRequest]) -> list[Cancelled | NotCancelled]:
+def cancel_presences(registry: Registry, caller: Caller, channel: Channel, requests: list[CancelRequest],
+                     message: replays.SignedMessage | None = None) -> list[Cancelled | NotCancelled]:
+    """One outcome per request, in the same order. `message`: the signed message that asks for this, recorded
+    with the cancellations (`AlreadyReceived`, and nothing changed, when it was before)."""
     check_batch_size(len(requests))
     now = registry.clock.now()
     with registry.db.writing() as session:
+        if message is not None:
+            replays.record(session, message, now)
         highest = session.scalar(select(func.max(Registration.id))) or 0
         ids = {i for i in (parse_registration_id(r.registration_id) for r in requests) if i}
         query = (

@@ -17,7 +17,7 @@ from ..domain.statuses import Lifecycle, Validity
 from ..domain.visibility import Caller, may_register, may_register_person
 from ..jobs.queue import enqueue
 from ..sources.models import Enterprise, WorkDeclaration
-from . import audit
+from . import audit, replays
 from .context import Registry
 from .errors import NotAllowed
 from .views import PresenceView
@@ -43,9 +43,13 @@ class Refused:
 
 
 def register_presences(registry: Registry, caller: Caller, channel: Channel, regime: Regime,
-                       submissions: list[Submission]) -> list[Accepted | Refused]:
+                       submissions: list[Submission], message: replays.SignedMessage | None = None,
+                       ) -> list[Accepted | Refused]:
     """One outcome per submission, in the same order. Raises `BatchSizeError` for 0 or more than 200 items
-    and `NotAllowed` when the caller may not register at all; otherwise stores every acceptable item."""
+    and `NotAllowed` when the caller may not register at all; otherwise stores every acceptable item.
+
+    `message`: the signed message that asks for this, recorded with the registrations (`AlreadyReceived`, and
+    nothing stored, when it was before)."""
     check_batch_size(len(submissions))
     if not may_register(caller):
         raise NotAllowed("this account may not register presences")
@@ -53,6 +57,8 @@ def register_presences(registry: Registry, caller: Caller, channel: Channel, reg
     checked = [check_submission(s, regime, channel, now) for s in submissions]
 
     with registry.db.writing() as session:
+        if message is not None:
+            replays.record(session, message, now)
         known = _known_enterprises(registry, session, {
             c.enterprise_number for c in checked if isinstance(c, CheckedSubmission) and c.enterprise_number})
 

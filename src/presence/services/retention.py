@@ -1,4 +1,5 @@
-"""Retention: registrations are kept 7 years, then purged with their history; finished jobs are pruned."""
+"""Retention: registrations are kept 7 years, then purged with their history; finished jobs are pruned, and so
+are the signed messages no replay of which could be accepted any more."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func, select
 
 from ..clock import belgian_today, start_of_belgian_day
-from ..db.models import AuditEvent, Registration
+from ..db.models import AuditEvent, ReceivedMessage, Registration
 from ..domain.channels import Channel
 from ..domain.timing import RETENTION_YEARS
 from ..domain.visibility import Caller
 from ..jobs.models import Job, JobState
-from . import audit
+from . import audit, replays
 from .context import Registry
 
 DONE_JOBS_KEPT = timedelta(days=30)  # *ours*: long enough to investigate a complaint about a check
@@ -26,6 +27,7 @@ class PurgeReport:
     registrations: int
     audit_events: int
     jobs: int
+    received_messages: int  # signed SOAP messages past the time a replay of them could be accepted
 
 
 def retention_cutoff(today: date, years: int = RETENTION_YEARS) -> date:
@@ -47,7 +49,7 @@ def purge_expired(registry: Registry, caller: Caller, dry_run: bool = False) -> 
                 return session.scalar(select(func.count()).select_from(model).where(condition))
 
             return PurgeReport(cutoff, count(Registration, expired), count(AuditEvent, old_events),
-                               count(Job, old_jobs))
+                               count(Job, old_jobs), count(ReceivedMessage, ReceivedMessage.expires_at < now))
     purged = 0
     while True:
         with registry.db.writing() as session:
@@ -60,6 +62,7 @@ def purge_expired(registry: Registry, caller: Caller, dry_run: bool = False) -> 
     with registry.db.writing() as session:
         events = session.execute(delete(AuditEvent).where(old_events)).rowcount
         jobs = session.execute(delete(Job).where(old_jobs)).rowcount
+        messages = replays.prune(session, now)
         audit.record(session, caller, Channel.OPERATOR, "registration.purged", "registration", [], now,
                      {"before": cutoff.isoformat(), "registrations": purged, "audit_events": events, "jobs": jobs})
-    return PurgeReport(cutoff, purged, events, jobs)
+    return PurgeReport(cutoff, purged, events, jobs, messages)

@@ -25,7 +25,7 @@ from ...domain.remarks import CATALOGUE, SOAP_REMARKS
 from ...domain.sectors import Regime, Sector
 from ...domain.statuses import SoapStatus, Validity
 from ...domain.visibility import Caller
-from ...services import cancelling, consulting, registering
+from ...services import cancelling, consulting, registering, replays
 from ...services.cancelling import Cancelled, CancelRequest
 from ...services.consulting import Page, SearchCriteria, Sort, SortKey
 from ...services.context import Registry
@@ -231,11 +231,15 @@ def _finish(out: list[str], name: str) -> str:
 
 
 # --- the operations: each returns its response element as XML text ------------------------------------------
+# `message`: the signed message asking, accepted once (`services.replays`): recorded with what it changes, or
+# before its answer is given when it changes nothing; `AlreadyReceived` when it was before.
 
-def register(registry: Registry, caller: Caller, body: etree._Element) -> str:
+def register(registry: Registry, caller: Caller, body: etree._Element,
+             message: replays.SignedMessage | None = None) -> str:
     items = body.findall(p("PresenceRegistrationRequest"))
     submissions = [_submission(item) for item in items]
-    outcomes = registering.register_presences(registry, caller, Channel.WEB_SERVICE, Regime.DAY, submissions)
+    outcomes = registering.register_presences(registry, caller, Channel.WEB_SERVICE, Regime.DAY, submissions,
+                                              message)
     out = _root("RegisterPresencesResponse")
     for item, outcome in zip(items, outcomes, strict=True):
         out.append("<pr:PresenceRegistrationResponse>")
@@ -247,11 +251,12 @@ def register(registry: Registry, caller: Caller, body: etree._Element) -> str:
     return _finish(out, "RegisterPresencesResponse")
 
 
-def cancel(registry: Registry, caller: Caller, body: etree._Element) -> str:
+def cancel(registry: Registry, caller: Caller, body: etree._Element,
+           message: replays.SignedMessage | None = None) -> str:
     items = body.findall(p("CancelPresenceRequest"))
     requests = [CancelRequest(_text(item, "PresenceRegistrationId") or "", _text(item, "CancellationReason"))
                 for item in items]
-    outcomes = cancelling.cancel_presences(registry, caller, Channel.WEB_SERVICE, requests)
+    outcomes = cancelling.cancel_presences(registry, caller, Channel.WEB_SERVICE, requests, message)
     out = _root("CancelPresencesResponse")
     for item, outcome in zip(items, outcomes, strict=True):
         out.append("<pr:CancelPresenceResponse>")
@@ -299,7 +304,8 @@ def _criteria(request: etree._Element) -> tuple[SearchCriteria, Page, Sort]:
     return criteria, page, sort
 
 
-def search(registry: Registry, caller: Caller, body: etree._Element) -> str:
+def search(registry: Registry, caller: Caller, body: etree._Element,
+           message: replays.SignedMessage | None = None) -> str:
     request = body.find(p("SearchPresenceRequest"))
     out = _root("SearchPresencesResponse")
     out.append("<pr:SearchPresencesResponseType>")
@@ -319,10 +325,12 @@ def search(registry: Registry, caller: Caller, body: etree._Element) -> str:
             presence_registration(out, "PresenceRegistration", presence, None)
         out.append("</prt:PresenceRegistrationList>")
     out.append("</pr:SearchPresencesResponseType>")
+    _consulted_once(registry, message)
     return _finish(out, "SearchPresencesResponse")
 
 
-def get(registry: Registry, caller: Caller, body: etree._Element) -> str:
+def get(registry: Registry, caller: Caller, body: etree._Element,
+        message: replays.SignedMessage | None = None) -> str:
     request = body.find(p("GetPresenceRegistrationRequest"))
     registration_id = int(_text(request, "PresenceRegistrationId"))
     presence = consulting.get_presence(registry, caller, registration_id)
@@ -333,7 +341,14 @@ def get(registry: Registry, caller: Caller, body: etree._Element) -> str:
     if presence is not None:
         presence_registration(out, "PresenceRegistrationType", presence, None)
     out.append("</prt:GetPresenceRegistrationType></pr:GetPresenceRegistrationResponseType>")
+    _consulted_once(registry, message)
     return _finish(out, "GetPresenceRegistrationResponse")
+
+
+def _consulted_once(registry: Registry, message: replays.SignedMessage | None) -> None:
+    """A consultation's message, recorded once its answer is ready: a replay gets no answer."""
+    if message is not None:
+        replays.record_alone(registry.db, message, registry.clock.now())
 
 
 OPERATIONS = {

@@ -72,8 +72,12 @@ def read(raw: bytes, soap_action: str | None = None) -> Request:
         raise Fault("SOA-03004", "document/literal: exactly one element in the SOAP Body")
     body = children[0]
     namespace, _, name = body.tag[1:].partition("}") if body.tag.startswith("{") else ("", "", body.tag)
-    if name not in OPERATIONS or namespace != PROTOCOL:
-        raise Fault("SOA-03005", f"no operation takes the element {name!r} in namespace {namespace!r}"[:300])
+    # The element is named back only when it is one of ours: a client's names and namespaces are its own text.
+    if name not in OPERATIONS:
+        raise Fault("SOA-03005", f"the Body holds no operation's element: one of {', '.join(OPERATIONS)} in "
+                                 f"the namespace {PROTOCOL}")
+    if namespace != PROTOCOL:
+        raise Fault("SOA-03005", f"{name} is not in the namespace {PROTOCOL}")
     operation = OPERATIONS[name]
     if soap_action:
         action = soap_action.strip().strip('"')

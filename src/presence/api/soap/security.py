@@ -27,7 +27,16 @@ serialised and parsed the whole envelope again for each reference; its verdicts 
 Timestamp freshness, with `now` the server's clock: `Created` at most `CLOCK_SKEW` (5 minutes) in the future
 and at most `MAX_AGE` (15 minutes) in the past; `Expires`, when present, after `Created` and not passed by more
 than `CLOCK_SKEW` (the tolerance .NET's MaxClockSkew also applies to expiry). Clients normally send a 5-minute
-time to live. Replayed messages within the freshness window are not detected here.
+time to live.
+
+Replays: a message is accepted once. `authenticate` gives, beside the caller, the message's `SignedMessage`: the
+SHA-256 of its canonical SignedInfo (what the SignatureValue signs: it holds the digests of the Body and the
+Timestamp), and until when a replay could pass the freshness check: `Expires` or `Created` + `MAX_AGE`,
+whichever comes first, plus `CLOCK_SKEW`. The digest is of the SignedInfo rather than of the
+SignatureValue because an ECDSA signature has two valid values ((r, s) and (r, n - s)): a replay with the other
+one would pass for a new message. The SOAP service records it, shared by every process through the database
+(`services.replays`, which says when), and refuses a replay with SOA-01001 "message already received". A request
+authenticated by an OAuth bearer token has no signature to remember: the token is the credential.
 
 The caller is the certificate's enterprise acting through its web-service account (registrar role, sender id
 `self_service_expeditor_<N>`). An OAuth bearer token of the REST channel (`Authorization: Bearer`) is the other
@@ -65,6 +74,7 @@ from ...domain.scopes import SOAP
 from ...domain.visibility import Caller, Role
 from ...services.certificates import find_certificate
 from ...services.recent import Recent
+from ...services.replays import SignedMessage
 from ...services.senders import client_id, sender_number
 from .namespaces import DS, SOAP12_ENV, SOAP_ENV, WSSE, WSU
 
@@ -96,6 +106,8 @@ _DIGEST_METHODS = {DigestAlgorithm.SHA1.value: "sha1", DigestAlgorithm.SHA256.va
 # Every attribute that can identify an element for a `#id` reference (wsu:Id, Id, ID, id, xml:id), found in one
 # pass over the envelope.
 _ALL_IDS = etree.XPath("//@*[local-name() = 'Id' or local-name() = 'ID' or local-name() = 'id']")
+# The signed parts a digest mismatch names: the Body, the Timestamp and the WS-Addressing headers.
+_NAMED_PARTS = {"Body", "Timestamp", "To", "From", "ReplyTo", "FaultTo", "Action", "MessageID", "RelatesTo"}
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 
 
@@ -140,8 +152,14 @@ def _one(parent: etree._Element, tag: str, what: str, where: str, advice: str = 
     return found[0]
 
 
-def authenticate(envelope: etree._Element, db: Database, now: datetime) -> Caller:
-    """The enterprise account that signed this SOAP envelope, or `NotAuthenticated`."""
+@dataclass(frozen=True)
+class Authenticated:
+    caller: Caller  # the enterprise account that signed
+    message: SignedMessage  # the message as it must be accepted once
+
+
+def authenticate(envelope: etree._Element, db: Database, now: datetime) -> Authenticated:
+    """Who signed this SOAP envelope, or `NotAuthenticated`."""
     soap = etree.QName(envelope).namespace
     if etree.QName(envelope).localname != "Envelope" or soap not in (SOAP_ENV, SOAP12_ENV):
         raise NotAuthenticated("not a SOAP envelope")
@@ -166,7 +184,7 @@ def authenticate(envelope: etree._Element, db: Database, now: datetime) -> Calle
     if len(signatures) > 1:
         raise NotAuthenticated("several signatures in the Security header: exactly one expected")
     references = _check_signed_info(signatures[0], envelope, headers[0], body, timestamp)
-    _check_freshness(timestamp, now)
+    keep_until = _check_freshness(timestamp, now)
 
     registration = _registration(db, certificate_der)
     if registration is None:
@@ -181,12 +199,13 @@ def authenticate(envelope: etree._Element, db: Database, now: datetime) -> Calle
         # Known, but its web-service account was not given the SOAP service.
         raise NotPermitted("the certificate's web-service account does not hold the SOAP scope")
     enterprise, number = registration.enterprise, registration.sender_number
-    _verify_signature(signatures[0], certificate, now, references)
+    digest = _verify_signature(signatures[0], certificate, now, references)
     if number is None:  # registering the certificate gave the enterprise its number; never seen, but be sure
         with db.writing() as session:
             number = sender_number(session, enterprise, now)
-    return Caller.enterprise_account(enterprise, roles=(Role.REGISTRAR,), sender_id=client_id(number),
-                                     user_type="WEBSERVICE")
+    caller = Caller.enterprise_account(enterprise, roles=(Role.REGISTRAR,), sender_id=client_id(number),
+                                       user_type="WEBSERVICE")
+    return Authenticated(caller, SignedMessage(digest, keep_until))
 
 
 @dataclass(frozen=True)
@@ -341,7 +360,9 @@ def _instant(element: etree._Element | None, what: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _check_freshness(timestamp: etree._Element, now: datetime) -> None:
+def _check_freshness(timestamp: etree._Element, now: datetime) -> datetime:
+    """Refuses a stale Timestamp; returns until when a replay of it could pass this check (see the module's
+    docstring)."""
     created = _instant(_one(timestamp, _q(WSU, "Created"), "Created", "Timestamp"), "Created")
     expires_elements = timestamp.findall(_q(WSU, "Expires"))
     if len(expires_elements) > 1:
@@ -350,12 +371,15 @@ def _check_freshness(timestamp: etree._Element, now: datetime) -> None:
         raise NotAuthenticated("Timestamp created in the future (more than the 5-minute clock skew)")
     if created < now - MAX_AGE:
         raise NotAuthenticated("Timestamp too old: created more than 15 minutes ago")
+    last = created + MAX_AGE
     if expires_elements:
         expires = _instant(expires_elements[0], "Expires")
         if expires <= created:
             raise NotAuthenticated("Timestamp expires before it was created")
         if expires < now - CLOCK_SKEW:
             raise NotAuthenticated("Timestamp expired")
+        last = min(expires, last)  # a far Expires keeps nothing acceptable past MAX_AGE
+    return last + CLOCK_SKEW
 
 
 def _c14n(element: etree._Element, prefixes: list[str] | None) -> bytes:
@@ -367,8 +391,9 @@ def _c14n(element: etree._Element, prefixes: list[str] | None) -> bytes:
 
 
 def _verify_signature(signature: etree._Element, certificate: x509.Certificate, now: datetime,
-                      references: list[_Reference]) -> None:
+                      references: list[_Reference]) -> str:
     """The SignatureValue over the canonical SignedInfo with the token's key, then each reference's digest.
+    Returns the SHA-256 of the canonical SignedInfo (hex), which identifies the message.
 
     Only references `_check_signed_info` vetted are digested: those of this SignedInfo, whose canonical form is
     what the signature covers (c14n keeps the URIs, algorithms and digest values as they are)."""
@@ -409,5 +434,8 @@ def _verify_signature(signature: etree._Element, certificate: x509.Certificate, 
         except binascii.Error:
             raise NotAuthenticated("malformed signature") from None
         if not hmac.compare_digest(hashlib.new(reference.digest, data).digest(), expected):
-            altered = etree.QName(reference.target).localname
-            raise NotAuthenticated(f"the {altered} was altered after signing (digest mismatch)")
+            # The client names header blocks: only those of the standards are named back.
+            name = etree.QName(reference.target).localname
+            altered = f"the {name}" if name in _NAMED_PARTS else "a signed header block"
+            raise NotAuthenticated(f"{altered} was altered after signing (digest mismatch)")
+    return hashlib.sha256(canonical).hexdigest()

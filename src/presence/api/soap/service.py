@@ -17,6 +17,7 @@ from ...domain.visibility import Caller
 from ...services import tokens
 from ...services.context import Registry
 from ...services.errors import InvalidRequest, NotAllowed
+from ...services.replays import AlreadyReceived, SignedMessage
 from .. import bodies, requests
 from . import codec, envelope, schemas, security
 from .faults import Fault, fault_element
@@ -27,15 +28,18 @@ PATH = "/PresenceRegistration/v1"
 XML_TYPE = "text/xml; charset=utf-8"
 
 
-def caller_of(registry: Registry, request: envelope.Request, authorization: str | None) -> Caller:
+def caller_of(registry: Registry, request: envelope.Request,
+              authorization: str | None) -> tuple[Caller, SignedMessage | None]:
     """Who sends this request: the bearer of an OAuth token of the REST channel's server holding the SOAP
-    scope, or else the signer of the WS-Security header."""
+    scope, or else the signer of the WS-Security header; with the signed message, to be accepted once (none
+    for a bearer token: the token is the credential)."""
     now = registry.clock.now()
     scheme, _, token = (authorization or "").partition(" ")
     try:
         if scheme.lower() == "bearer" and token.strip():
-            return tokens.authenticate_bearer(registry.db, token.strip(), now, any_of=SOAP_SCOPES)
-        return security.authenticate(request.envelope, registry.db, now)
+            return tokens.authenticate_bearer(registry.db, token.strip(), now, any_of=SOAP_SCOPES), None
+        signed = security.authenticate(request.envelope, registry.db, now)
+        return signed.caller, signed.message
     except (security.NotAuthenticated, tokens.NotAuthenticated) as refused:
         raise Fault("SOA-01001", str(refused)) from None
     except (security.NotPermitted, tokens.InsufficientScope):
@@ -51,16 +55,18 @@ def answer(registry: Registry, raw: bytes, soap_action: str | None,
         problem = schemas.first_error(request.body)
         if problem:
             raise Fault("SOA-03006", problem)
-        caller = caller_of(registry, request, authorization)
+        caller, message = caller_of(registry, request, authorization)
+        requests.identify(caller.sender_id)
         try:
-            body = codec.OPERATIONS[request.operation](registry, caller, request.body)
+            body = codec.OPERATIONS[request.operation](registry, caller, request.body, message)
+        except AlreadyReceived as replayed:
+            raise Fault("SOA-01001", str(replayed)) from None
         except NotAllowed as refused:
             raise Fault("SOA-01002", str(refused)) from None
         except BatchSizeError as error:
             raise Fault("SOA-03006", str(error)) from None
         except InvalidRequest as error:
             raise Fault("SOA-03007", str(error)) from None
-        requests.identify(caller.sender_id)
         log.info("SOAP %s by %s: ticket %s", request.operation, caller.sender_id, ticket)
         return 200, envelope.write(body)
     except Fault as fault:
