@@ -446,7 +446,8 @@ def _certificate_name(data: bytes, file: Path) -> str:
 
 @certificates_app.command("add")
 def certificates_add(
-    enterprise: Annotated[str, typer.Option(help="KBO/BCE number of the enterprise whose account it is.")],
+    enterprise: Annotated[str, typer.Option(help="The enterprise: KBO/BCE number, or a foreign "
+                                                          "enterprise's VAT number (DE800010107).")],
     file: Annotated[Path, typer.Option(help="The certificate, PEM or DER (never the private key).", exists=True,
                                        dir_okay=False, readable=True)],
     name: Annotated[str | None, typer.Option(help="A name for the certificate (default: its common name, "
@@ -533,7 +534,8 @@ ScopeOpt = Annotated[list[str], typer.Option("--scope", help="A permission (repe
 
 @accounts_app.command("create")
 def accounts_create(
-    enterprise: Annotated[str, typer.Option(help="KBO/BCE number of the enterprise.")],
+    enterprise: Annotated[str, typer.Option(help="The enterprise: KBO/BCE number, or a foreign "
+                                                          "enterprise's VAT number (DE800010107).")],
     name: Annotated[str, typer.Option(help="A name for the account.")],
     certificate: CertificateFile,
     certificate_name: CertificateName = None,
