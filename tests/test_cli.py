@@ -242,3 +242,13 @@ def test_serve_on_a_busy_port_says_so_before_anything_else(db):
         result = run_80(db.url, "serve", "--port", str(port), check=False)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_scenarios_show_the_cleaning_workplace_and_its_remarks_within_80_columns(tmp_path):
+    shown = run_80(f"sqlite:///{tmp_path}/none.db", "scenarios").stdout
+    assert_fits_80(shown)
+    text = " ".join(shown.split())
+    assert "workplace 1Y1003SQ5VSSZ, Rue de la Loi 1, 1000 Bruxelles, at latitude 50.8467, longitude 4.3525" in text
+    for remark, register in (("CAW_18", "out"), ("CAW_19", "in then in"), ("none", "in then out")):
+        assert re.search(rf"^ {remark} .* {register} +\d{{11}} +0448181966 *$", shown, re.MULTILINE), remark
+    assert "its remark comes from the asynchronous check" in text

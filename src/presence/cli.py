@@ -254,26 +254,37 @@ def demo(
     for name, count in summary.counts.items():
         table.add_row(name, f"{count:,}")
     out.print(table)
-    out.print(f"{len(summary.scenarios)} scenarios (one per remark, and a clean case); "
-              "see `presence scenarios`", highlight=False)
+    out.print(f"{len(summary.scenarios) + len(summary.cleaning_scenarios)} scenarios (one per remark, and clean "
+              "cases); see `presence scenarios`", highlight=False)
 
 
 @app.command()
 def scenarios(
     today: Annotated[str | None, typer.Option(help="The date the dataset was built around.")] = None,
 ) -> None:
-    """List the simulation scenarios: what to register to get each remark."""
+    """List the simulation scenarios: what to register to get each remark (and none)."""
     from .sources import simulation
 
     try:
         day = date.fromisoformat(today) if today else belgian_today(SystemClock())
     except ValueError:
         raise fail("--today: a date as YYYY-MM-DD", 2) from None
-    table = Table("remark", "scenario", "person", "enterprise", "workplace")
-    for s in simulation.scenarios(day):
-        table.add_row(s.expected_remark or "none", s.name, s.inss or f"Limosa {s.limosa_id}",
-                      s.enterprise_number or s.foreign_vat or "", s.workplace)
-    out.print(table)
+    columns = [Column("remark", whole=True), Column("scenario"), Column("person", whole=True),
+               Column("enterprise", whole=True), Column("workplace", whole=True)]
+    print_table("Construction and meat (SOAP, a day): register for today or tomorrow", columns, (
+        [s.expected_remark or "none", s.name, s.inss or f"Limosa\n{s.limosa_id}",
+         s.enterprise_number or s.foreign_vat or "", s.workplace] for s in simulation.scenarios(day)))
+    place = simulation.CLEANING_PLACE
+    cleaning = simulation.cleaning_scenarios(day)
+    out.print(f"\nCleaning (REST, an instant): check in and out, a few minutes apart, on workplace "
+              f"{cleaning[0].workplace}, {place.address}, at latitude {place.latitude}, longitude "
+              f"{place.longitude}:", highlight=False, soft_wrap=False)
+    print_table("", [Column("remark", whole=True), Column("scenario"), Column("register", whole=True),
+                     Column("person", whole=True), Column("enterprise", whole=True)], (
+        [s.expected_remark or "none", s.name, " then ".join(s.clockings), s.inss, s.enterprise_number]
+        for s in cleaning))
+    out.print("\nA registration is created at once (pending); its remark comes from the asynchronous check, "
+              "seconds later: consult it then.", highlight=False, soft_wrap=False)
 
 
 @app.command("import")

@@ -10,6 +10,7 @@ from presence.domain.statuses import SoapStatus
 from presence.services.cancelling import CancelRequest, cancel_presences
 from presence.services.consulting import get_presence
 
+from ..conftest import TODAY
 from ..helpers import CLEANING_SITE, EMPLOYER, EMPLOYER_ACCOUNT, WORKER, register_one, run_checks
 
 
@@ -81,3 +82,24 @@ def test_the_next_days_check_in_leaves_yesterdays_shift_alone(registry, clock):
     for registration_id in (first_in, out, next_in):
         assert remarks(registry, registration_id) == ()
     assert len(get_presence(registry, EMPLOYER_ACCOUNT, out).history) == 1
+
+
+def test_the_cleaning_scenarios_of_the_simulation_get_their_remark(registry, clock):
+    from presence.sources import simulation
+
+    place = simulation.CLEANING_PLACE
+    last = {}
+    for scenario in simulation.cleaning_scenarios(TODAY):
+        for direction in scenario.clockings:
+            submission = Submission(workplace=scenario.workplace, inss=scenario.inss,
+                                    enterprise_number=scenario.enterprise_number, clocked_at=clock.now(),
+                                    direction=direction, latitude=place.latitude, longitude=place.longitude)
+            last[scenario.expected_remark] = register_one(registry, submission, channel=Channel.REST,
+                                                          regime=Regime.CLOCKING)
+            clock.advance(timedelta(minutes=5))
+    assert set(last) == {None, "CAW_18", "CAW_19"}
+    run_checks(registry)
+    for remark, registration_id in last.items():
+        presence = get_presence(registry, EMPLOYER_ACCOUNT, registration_id)
+        assert presence.remarks == ((RemarkCode(remark),) if remark else ()), remark
+        assert presence.status is (SoapStatus.FAILED if remark else SoapStatus.VALIDATED)
