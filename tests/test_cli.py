@@ -21,6 +21,7 @@ from presence.services.consulting import get_presence
 from presence.services.context import Registry
 from presence.sources.models import DimonaPeriod
 
+from .conftest import TODAY
 from .helpers import EMPLOYER_ACCOUNT, employee_today, register_one
 
 PRESENCE = str(Path(sys.executable).parent / "presence")
@@ -129,3 +130,125 @@ def test_worker_until_idle_checks_what_is_queued(demo_db):
     assert get_presence(registry, EMPLOYER_ACCOUNT, presence_id).validity is Validity.VALID
     status = run(demo_db.url, "jobs", "status").stdout
     assert re.search(r"done\s+1\b", status) and re.search(r"dead\s+0\b", status)
+
+
+# --- what a user sees on an 80-column terminal, and when he gets something wrong --------------------------
+
+def run_80(db_url, *args, check=True):
+    env = {**os.environ, "PRESENCE_DATABASE_URL": db_url, "COLUMNS": "80"}
+    result = subprocess.run([PRESENCE, *args], capture_output=True, text=True, env=env, timeout=300)
+    if check and result.returncode != 0:
+        pytest.fail(f"presence {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def assert_fits_80(output: str) -> None:
+    for line in output.splitlines():
+        assert len(line) <= 80 and "…" not in line, line
+
+
+def command_paths(command=None, path=()):
+    """Every command of `presence`, as the words typed before --help."""
+    from typer.main import get_command
+
+    from presence.cli import app
+
+    command = command or get_command(app)
+    yield path
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from command_paths(sub, (*path, name))
+
+
+def test_every_help_fits_80_columns_whole(tmp_path):
+    for path in command_paths():
+        result = run_80(f"sqlite:///{tmp_path}/none.db", *path, "--help")
+        assert_fits_80(result.stdout)
+    create = run_80(f"sqlite:///{tmp_path}/none.db", "accounts", "create", "--help").stdout
+    assert "scope:check-in-and-out-work-rest:professional" in create and "DE800010107" in create
+
+
+def test_every_table_fits_80_columns_and_shows_identifiers_whole(demo_db, tmp_path):
+    from presence.domain.visibility import Caller
+    from presence.services.accounts import create_account
+    from presence.sources import simulation
+
+    from .api.wssecurity import make_certificate, pem
+
+    registry = Registry(db=demo_db, clock=SystemClock())
+    for enterprise in ("0448181966", "DE800010107"):
+        create_account(registry, Caller.operator(), enterprise, "time clock of a rather long name",
+                       pem(make_certificate()[1]), "the badge system at the entrance", ["scope:checkinatwork-soap",
+                       "scope:check-in-and-out-work-rest:professional"])
+    scenario = next(s for s in simulation.scenarios(TODAY) if s.foreign_vat)
+    register_one(registry, employee_today(registration_date=None))
+    register_one(registry, employee_today(registration_date=None, inss=scenario.inss, enterprise_number=None,
+                                          foreign_vat=scenario.foreign_vat, workplace=scenario.workplace))
+
+    searched = run_80(demo_db.url, "search").stdout
+    assert_fits_80(searched)
+    assert {"0448181966", scenario.foreign_vat, scenario.workplace, "1Y1000003EQCZ", "SUCCESSFULLY"} <= set(
+        searched.split())
+    certificates = run_80(demo_db.url, "certificates", "list").stdout
+    assert_fits_80(certificates)
+    assert {"0448181966", "DE800010107", "active"} <= set(certificates.split())
+    accounts = run_80(demo_db.url, "accounts", "list").stdout
+    assert_fits_80(accounts)
+    assert {"self_service_expeditor_1", "self_service_expeditor_2", "DE800010107"} <= set(accounts.split())
+    assert_fits_80(run_80(demo_db.url, "scenarios").stdout)
+    assert_fits_80(run_80(demo_db.url, "jobs", "status").stdout)
+
+    # The fingerprint's start, as listed, revokes; --wide shows it whole.
+    start = certificates.splitlines()[3].split()[0]
+    [whole] = [word for word in run_80(demo_db.url, "certificates", "list", "--wide").stdout.split()
+               if word.startswith(start)]
+    assert len(whole) == 64
+    assert whole in run_80(demo_db.url, "certificates", "revoke", start).stdout
+
+
+@pytest.mark.parametrize(("args", "code", "says"), [
+    (["export", "-o", "/missing/directory/x.csv"], 2, "cannot write /missing/directory/x.csv"),
+    (["import", "people", "/missing/people.csv"], 2, "does not exist"),
+    (["certificates", "add", "--enterprise", "0448181966", "--file", "/"], 2, "is a directory"),
+    (["search", "--bogus"], 2, "No such option: --bogus"),
+    (["nonsense"], 2, "No such command"),
+    (["search", "--limit", "many"], 2, "--limit"),
+    (["scenarios", "--today", "someday"], 2, "--today: a date as YYYY-MM-DD"),
+    (["search", "--from", "2026-02-30"], 2, "--from/--to"),
+    (["certificates", "revoke", "0123456789abcdef"], 1, "0 certificates have a fingerprint starting"),
+    (["accounts", "revoke", "self_service_expeditor_9"], 1, "no active web-service account"),
+])
+def test_a_user_error_is_one_line_and_the_readme_s_exit_code(db, args, code, says):
+    result = run_80(db.url, *args, check=False)
+    assert (result.returncode, result.stdout) == (code, "")
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and says in line
+
+
+@pytest.mark.parametrize("url", ["postgresql://nobody@127.0.0.1:1/nothing", "nonsense://"])
+def test_an_unusable_database_is_one_line_and_exit_2(url):
+    for args in (["search"], ["db", "current"], ["db", "upgrade"], ["accounts", "list"]):
+        result = run_80(url, *args, check=False)
+        assert result.returncode == 2, (args, result.stderr)
+        [line] = result.stderr.splitlines()
+        assert line.startswith("error: ") and "database" in line
+
+
+def test_serve_on_a_busy_port_says_so_before_anything_else(db):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run(db.url, "db", "upgrade")
+        result = run_80(db.url, "serve", "--port", str(port), check=False)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_scenarios_show_the_cleaning_workplace_and_its_remarks_within_80_columns(tmp_path):
+    shown = run_80(f"sqlite:///{tmp_path}/none.db", "scenarios").stdout
+    assert_fits_80(shown)
+    text = " ".join(shown.split())
+    assert "workplace 1Y1003SQ5VSSZ, Rue de la Loi 1, 1000 Bruxelles, at latitude 50.8467, longitude 4.3525" in text
+    for remark, register in (("CAW_18", "out"), ("CAW_19", "in then in"), ("none", "in then out")):
+        assert re.search(rf"^ {remark} .* {register} +\d{{11}} +0448181966 *$", shown, re.MULTILINE), remark
+    assert "its remark comes from the asynchronous check" in text

@@ -47,3 +47,21 @@ def test_accounts_create_prints_one_json_object_with_the_client_id(db, tmp_path)
     assert account["client_id"] in run(db.url, "accounts", "list").stdout
     assert "revoked" in run(db.url, "accounts", "revoke", account["client_id"]).stdout
     assert run(db.url, "accounts", "revoke", account["client_id"], check=False).returncode == 1
+
+
+def test_a_foreign_enterprise_gets_an_account_and_certificates_by_its_vat_number(db, tmp_path):
+    certificate, other = tmp_path / "client.pem", tmp_path / "soap.pem"
+    certificate.write_bytes(pem(make_certificate()[1]))
+    other.write_bytes(pem(make_certificate()[1]))
+    created = run(db.url, "accounts", "create", "--enterprise", "de 800.010.107", "--name", "Bau GmbH clock",
+                  "--certificate", str(certificate))
+    account = json.loads(created.stdout)
+    assert account["enterprise"] == "DE800010107" and account["client_id"].startswith("self_service_expeditor_")
+    added = json.loads(run(db.url, "certificates", "add", "--enterprise", "DE800010107", "--file", str(other)).stdout)
+    assert added["client_id"] == account["client_id"]
+    listed = run(db.url, "certificates", "list", "--enterprise", "DE800010107").stdout
+    assert "2 certificate(s)" in listed and "DE800010107" in listed
+
+    wrong = run(db.url, "accounts", "create", "--enterprise", "DE800010108", "--name", "x", "--certificate",
+                str(other), check=False)
+    assert (wrong.returncode, wrong.stderr) == (1, "error: foreign VAT number: wrong check digits\n")

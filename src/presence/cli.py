@@ -9,17 +9,21 @@ import sys
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer._click import exceptions as usage  # typer carries its own click: its errors are these
 
 from .clock import SystemClock, belgian_today
 from .config import get_settings
 from .db import migrate
 from .db.engine import Database
+from .domain import scopes as scope_rules
 from .logs import configure_logging
 
 app = typer.Typer(help="presence: the presence registration registry.", no_args_is_help=True,
@@ -34,14 +38,76 @@ accounts_app = typer.Typer(help="Enterprises' web-service accounts (OAuth client
 app.add_typer(certificates_app, name="certificates")
 app.add_typer(accounts_app, name="accounts")
 
-out = Console()
-err = Console(stderr=True)
+# Messages are never wrapped: one line each, whatever the terminal's width (tables wrap their own cells).
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("presence")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    """Say what is wrong on one line of stderr; raise the answer, with the README's exit code (1 rejected input,
+    2 bad usage or an unusable database)."""
+    err.print(f"[bold red]error:[/] {' '.join(message.split())}", highlight=False)
     return typer.Exit(code)
+
+
+def first_line(error: BaseException) -> str:
+    """What a driver said, without the SQL and its parameters that SQLAlchemy adds (they may hold personal
+    numbers) nor the rest of a multi-line message."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def main() -> None:
+    """The `presence` command. Whatever the user got wrong is one line on stderr and an exit code: click's
+    usage errors (a missing file, an unknown option), a database that cannot be reached, a file that cannot be
+    written. A traceback is left for bugs."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        code = app(standalone_mode=False)
+    except usage.NoArgsIsHelpError as error:
+        error.show()
+        code = 2
+    except usage.UsageError as error:
+        where = f" (see `{error.ctx.command_path} --help`)" if error.ctx else ""
+        code = fail(f"{error.format_message()}{where}", 2).exit_code
+    except usage.ClickException as error:
+        code = fail(error.format_message(), error.exit_code).exit_code
+    except typer.Abort:
+        code = 130
+    except SQLAlchemyError as error:
+        code = fail(f"the database PRESENCE_DATABASE_URL failed: {first_line(error)}", 2).exit_code
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        code = fail(f"{where}{error.strerror or first_line(error)}", 2).exit_code
+    sys.exit(code or 0)
+
+
+# --- tables -----------------------------------------------------------------------------------------------
+
+class Column(NamedTuple):
+    header: str
+    whole: bool = False  # never wrapped: an identifier to copy into another command, a code to read at once
+    wide: bool = False  # shown with --wide only: without, every table fits an 80-column terminal
+
+
+WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, however wide the table gets.")]
+
+
+def print_table(title: str, columns: list[Column], rows, wide: bool = False) -> None:
+    """Rows as a plain table: no vertical rules (a line copies cleanly), text wrapped within its column."""
+    shown = [i for i, column in enumerate(columns) if wide or not column.wide]
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1))
+    for i in shown:
+        table.add_column(columns[i].header, no_wrap=columns[i].whole, overflow="fold")
+    for row in rows:
+        table.add_row(*(row[i] for i in shown))
+    console = out
+    if wide:  # as wide as the table needs: the terminal folds its lines rather than the table its cells
+        needed = Measurement.get(out, out.options.update_width(10_000), table).maximum
+        console = Console(width=max(out.width, needed), soft_wrap=True)
+    console.print(table, markup=False, highlight=False)
 
 
 def open_database(require_schema: bool = True) -> Database:
@@ -85,6 +151,10 @@ def serve(
 
     db = open_database()
     registry = make_registry(db)
+    try:
+        server.check_port(host, port)
+    except OSError as error:
+        raise fail(f"cannot listen on {host}:{port}: {error.strerror or first_line(error)}", 2) from None
     # One plain line, never wrapped: scripts and people look for it.
     print(f"presence registry listening on http://{host}:{port} (database {db.describe()}, "
           f"{registry.environment} environment, {workers} process(es)"
@@ -127,7 +197,8 @@ def db_upgrade() -> None:
     try:
         migrate.upgrade(db)
     except Exception as error:
-        raise fail(f"migration of {db.describe()} failed: {type(error).__name__}: {error}", 2) from None
+        raise fail(f"migration of the database {db.describe()} failed: {type(error).__name__}: "
+                   f"{first_line(error)}", 2) from None
     out.print(f"database {db.describe()} at schema version {migrate.current_revision(db)}", highlight=False)
 
 
@@ -183,23 +254,37 @@ def demo(
     for name, count in summary.counts.items():
         table.add_row(name, f"{count:,}")
     out.print(table)
-    out.print(f"{len(summary.scenarios)} scenarios (one per remark, and a clean case); "
-              "see `presence scenarios`", highlight=False)
+    out.print(f"{len(summary.scenarios) + len(summary.cleaning_scenarios)} scenarios (one per remark, and clean "
+              "cases); see `presence scenarios`", highlight=False)
 
 
 @app.command()
 def scenarios(
     today: Annotated[str | None, typer.Option(help="The date the dataset was built around.")] = None,
 ) -> None:
-    """List the simulation scenarios: what to register to get each remark."""
+    """List the simulation scenarios: what to register to get each remark (and none)."""
     from .sources import simulation
 
-    day = date.fromisoformat(today) if today else belgian_today(SystemClock())
-    table = Table("remark", "scenario", "person", "enterprise", "workplace")
-    for s in simulation.scenarios(day):
-        table.add_row(s.expected_remark or "none", s.name, s.inss or f"Limosa {s.limosa_id}",
-                      s.enterprise_number or s.foreign_vat or "", s.workplace)
-    out.print(table)
+    try:
+        day = date.fromisoformat(today) if today else belgian_today(SystemClock())
+    except ValueError:
+        raise fail("--today: a date as YYYY-MM-DD", 2) from None
+    columns = [Column("remark", whole=True), Column("scenario"), Column("person", whole=True),
+               Column("enterprise", whole=True), Column("workplace", whole=True)]
+    print_table("Construction and meat (SOAP, a day): register for today or tomorrow", columns, (
+        [s.expected_remark or "none", s.name, s.inss or f"Limosa\n{s.limosa_id}",
+         s.enterprise_number or s.foreign_vat or "", s.workplace] for s in simulation.scenarios(day)))
+    place = simulation.CLEANING_PLACE
+    cleaning = simulation.cleaning_scenarios(day)
+    out.print(f"\nCleaning (REST, an instant): check in and out, a few minutes apart, on workplace "
+              f"{cleaning[0].workplace}, {place.address}, at latitude {place.latitude}, longitude "
+              f"{place.longitude}:", highlight=False, soft_wrap=False)
+    print_table("", [Column("remark", whole=True), Column("scenario"), Column("register", whole=True),
+                     Column("person", whole=True), Column("enterprise", whole=True)], (
+        [s.expected_remark or "none", s.name, " then ".join(s.clockings), s.inss, s.enterprise_number]
+        for s in cleaning))
+    out.print("\nA registration is created at once (pending); its remark comes from the asynchronous check, "
+              "seconds later: consult it then.", highlight=False, soft_wrap=False)
 
 
 @app.command("import")
@@ -316,6 +401,7 @@ def search(
     first: Annotated[int, typer.Option(help="Skip this many matches.")] = 0,
     limit: Annotated[int, typer.Option(help="Show at most this many (at most 500).")] = 50,
     output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
+    wide: WideOpt = False,
 ) -> None:
     """Search registrations, as the back office sees them."""
     from .domain.identifiers import mask_inss
@@ -330,14 +416,15 @@ def search(
     except ServiceError as error:
         raise fail(str(error), 2) from None
     if output is Format.table:
-        table = Table("id", "date", "person", "enterprise", "workplace", "channel", "status", "remarks",
-                      title=f"{result.total} match(es); showing {len(result.items)} from {first}")
-        for p in result.items:
-            when = p.registration_date.isoformat() + (f" {p.direction} {p.clocked_at:%H:%M}" if p.clocked_at else "")
-            table.add_row(str(p.id), when, mask_inss(p.inss) if p.inss else f"Limosa {p.limosa_id}",
-                          p.enterprise_number or p.foreign_vat or "", p.workplace, p.channel, p.status.value,
-                          " ".join(p.remarks))
-        out.print(table)
+        columns = [Column("id", whole=True), Column("date"), Column("person", whole=True),
+                   Column("enterprise\nworkplace", whole=True), Column("channel", wide=True), Column("status"),
+                   Column("remarks")]
+        rows = ([str(p.id),
+                 p.registration_date.isoformat() + (f" {p.direction} {p.clocked_at:%H:%M}" if p.clocked_at else ""),
+                 mask_inss(p.inss) if p.inss else f"Limosa\n{p.limosa_id}",
+                 f"{p.enterprise_number or p.foreign_vat or ''}\n{p.workplace}", p.channel, p.status.value,
+                 " ".join(p.remarks)] for p in result.items)
+        print_table(f"{result.total} match(es); showing {len(result.items)} from {first}", columns, rows, wide)
     elif output is Format.csv:
         writer = csv.DictWriter(sys.stdout, EXPORT_COLUMNS)
         writer.writeheader()
@@ -360,7 +447,10 @@ def export(
 
     criteria = _criteria(date_from, date_to, inss, enterprise, workplace, status, remark)
     registry = make_registry(open_database())
-    stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    except OSError as error:
+        raise fail(f"cannot write {output}: {error.strerror}", 2) from None
     try:
         writer = csv.DictWriter(stream, EXPORT_COLUMNS)
         writer.writeheader()
@@ -432,6 +522,8 @@ def jobs_retry_dead() -> None:
 
 # --- certificates -----------------------------------------------------------------------------------------
 
+FINGERPRINT_START = 16  # hex digits of a fingerprint that `certificates list` shows: 64 bits, unique in practice
+
 def _certificate_name(data: bytes, file: Path) -> str:
     """A certificate's default name: its common name, else the file's name."""
     from cryptography.x509.oid import NameOID
@@ -447,7 +539,8 @@ def _certificate_name(data: bytes, file: Path) -> str:
 
 @certificates_app.command("add")
 def certificates_add(
-    enterprise: Annotated[str, typer.Option(help="KBO/BCE number of the enterprise whose account it is.")],
+    enterprise: Annotated[str, typer.Option(help="The enterprise: KBO/BCE number, or a foreign "
+                                                          "enterprise's VAT number (DE800010107).")],
     file: Annotated[Path, typer.Option(help="The certificate, PEM or DER (never the private key).", exists=True,
                                        dir_okay=False, readable=True)],
     name: Annotated[str | None, typer.Option(help="A name for the certificate (default: its common name, "
@@ -472,8 +565,10 @@ def certificates_add(
 @certificates_app.command("list")
 def certificates_list(
     enterprise: Annotated[str | None, typer.Option(help="Only this enterprise's certificates.")] = None,
+    wide: WideOpt = False,
 ) -> None:
-    """List registered certificates, revoked ones included."""
+    """List registered certificates, revoked ones included. The fingerprint shown is its start (enough for
+    `certificates revoke`); --wide shows it whole, with the account's client id."""
     from .domain.visibility import Caller
     from .services.certificates import list_certificates
     from .services.errors import ServiceError
@@ -484,28 +579,36 @@ def certificates_list(
     except ServiceError as error:
         raise fail(str(error)) from None
     now = registry.clock.now()
-    table = Table("fingerprint (SHA-256)", "enterprise", "client id", "name", "valid until", "state",
-                  title=f"{len(views)} certificate(s)")
-    for view in views:
-        state = ("revoked" if view.revoked_at else "expired" if view.not_after < now
-                 else "not yet valid" if view.not_before > now else "active")
-        table.add_row(view.fingerprint, view.enterprise, view.client_id or "", view.name,
-                      f"{view.not_after:%Y-%m-%d %H:%M} UTC", state)
-    table.columns[0].no_wrap = True
-    out.print(table)
+    columns = [Column("fingerprint (SHA-256)" if wide else "fingerprint", whole=True),
+               Column("enterprise", whole=True), Column("client id", whole=True, wide=True), Column("name"),
+               Column("valid until"), Column("state")]
+    rows = ([view.fingerprint if wide else view.fingerprint[:FINGERPRINT_START], view.enterprise,
+             view.client_id or "", view.name, f"{view.not_after:%Y-%m-%d %H:%M} UTC",
+             "revoked" if view.revoked_at else "expired" if view.not_after < now
+             else "not yet valid" if view.not_before > now else "active"] for view in views)
+    print_table(f"{len(views)} certificate(s)", columns, rows, wide)
 
 
 @certificates_app.command("revoke")
 def certificates_revoke(
-    fingerprint: Annotated[str, typer.Argument(help="SHA-256 fingerprint of the certificate (hex).")],
+    fingerprint: Annotated[str, typer.Argument(help="SHA-256 fingerprint of the certificate (hex), or its start "
+                                                    "as `certificates list` shows it.")],
 ) -> None:
     """Revoke a certificate at once: requests signed with it are refused from now on."""
     from .domain.visibility import Caller
-    from .services.certificates import revoke_certificate
+    from .services.certificates import list_certificates, revoke_certificate
     from .services.errors import ServiceError
 
+    registry = make_registry(open_database())
+    start = fingerprint.replace(":", "").strip().lower()
+    if FINGERPRINT_START <= len(start) < 64:  # the start shown by `certificates list`: the one it begins
+        matches = [view.fingerprint for view in list_certificates(registry, Caller.operator())
+                   if view.fingerprint.startswith(start)]
+        if len(matches) != 1:
+            raise fail(f"{len(matches)} certificates have a fingerprint starting {start}: give it whole")
+        fingerprint = matches[0]
     try:
-        view = revoke_certificate(make_registry(open_database()), Caller.operator(), fingerprint)
+        view = revoke_certificate(registry, Caller.operator(), fingerprint)
     except ServiceError as error:
         raise fail(str(error)) from None
     out.print(f"certificate {view.fingerprint} of {view.enterprise} ({view.name}) revoked", highlight=False,
@@ -526,15 +629,18 @@ class ListFormat(StrEnum):
     json = "json"
 
 
-ScopeOpt = Annotated[list[str], typer.Option("--scope", help="A permission (repeatable; default: all): "
-                                             "scope:check-in-and-out-work-rest:enterprise, "
-                                             "scope:check-in-and-out-work-rest:professional, "
-                                             "scope:checkinatwork-soap.")]
+ScopeOpt = Annotated[list[str], typer.Option("--scope", metavar="SCOPE",
+                                             help="A permission (repeatable; default: all, listed below).")]
+# The scopes' names in narrow tables; their full names (SCOPES) in JSON and with --wide.
+SCOPE_NAMES = {scope_rules.REST_ENTERPRISE: "REST enterprise", scope_rules.REST_PROFESSIONAL: "REST professional",
+               scope_rules.SOAP: "SOAP"}
 
 
-@accounts_app.command("create")
+@accounts_app.command("create", epilog="Permissions (--scope): " + "; ".join(
+    f"{scope} ({meaning})" for scope, meaning in scope_rules.SCOPES.items()))
 def accounts_create(
-    enterprise: Annotated[str, typer.Option(help="KBO/BCE number of the enterprise.")],
+    enterprise: Annotated[str, typer.Option(help="The enterprise: KBO/BCE number, or a foreign "
+                                                          "enterprise's VAT number (DE800010107).")],
     name: Annotated[str, typer.Option(help="A name for the account.")],
     certificate: CertificateFile,
     certificate_name: CertificateName = None,
@@ -599,8 +705,9 @@ def accounts_set_scopes(
 def accounts_list(
     enterprise: Annotated[str | None, typer.Option(help="Only this enterprise's accounts.")] = None,
     output: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+    wide: WideOpt = False,
 ) -> None:
-    """List web-service accounts, revoked ones included."""
+    """List web-service accounts, revoked ones included (--wide: the scopes' full names, certificates)."""
     from .domain.visibility import Caller
     from .services.accounts import list_accounts
     from .services.errors import ServiceError
@@ -614,15 +721,14 @@ def accounts_list(
         print(json.dumps([view.as_json() for view in views], indent=2))
         return
     now = registry.clock.now()
-    table = Table("client id", "enterprise", "name", "scopes", "certificates", "state",
-                  title=f"{len(views)} account(s)")
-    for view in views:
-        active = sum(1 for c in view.certificates if c.revoked_at is None and c.not_before <= now <= c.not_after)
-        table.add_row(view.client_id, view.enterprise, view.name, "\n".join(view.scopes),
-                      f"{active} active of {len(view.certificates)}",
-                      f"revoked {view.revoked_at:%Y-%m-%d %H:%M} UTC" if view.revoked_at else "active")
-    table.columns[0].no_wrap = True
-    out.print(table, markup=False)
+    columns = [Column("client id", whole=True), Column("enterprise", whole=True), Column("name"),
+               Column("scopes", whole=True), Column("certificates", wide=True), Column("state")]
+    rows = ([view.client_id, view.enterprise, view.name,
+             "\n".join(view.scopes if wide else (SCOPE_NAMES[scope] for scope in view.scopes)),
+             f"{sum(1 for c in view.certificates if c.revoked_at is None and c.not_before <= now <= c.not_after)} "
+             f"active of {len(view.certificates)}",
+             f"revoked {view.revoked_at:%Y-%m-%d %H:%M} UTC" if view.revoked_at else "active"] for view in views)
+    print_table(f"{len(views)} account(s)", columns, rows, wide)
 
 
 @accounts_app.command("revoke")

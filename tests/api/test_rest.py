@@ -9,7 +9,9 @@ import pytest
 
 from presence.clock import BRUSSELS
 from presence.domain import scopes
+from presence.sources.simulation import PUBLIC_BIS as POSTED_WORKER
 from presence.sources.simulation import PUBLIC_CLEANING_CLIENT, PUBLIC_OTHER_ENTERPRISE
+from presence.sources.simulation import PUBLIC_FOREIGN_EMPLOYER as FOREIGN_EMPLOYER
 
 from ..helpers import CLEANING_SITE, CLIENT, EMPLOYER, WORKER, run_checks
 from .test_oauth import make_client
@@ -197,6 +199,23 @@ def test_a_time_clock_with_an_ec_key_registers_consults_and_cancels(server, regi
     assert presence_id in [p["id"] for p in found["items"]]
     cancelled = ec_api.post(f"/presenceRegistrations/{presence_id}/cancel", {"reason": "planning"})
     assert cancelled.status_code == 200 and cancelled.json()["status"]["code"] == "cancelled"
+
+
+def test_a_foreign_employer_s_account_registers_and_consults_its_posted_worker(server, registry, clock):
+    """A foreign enterprise (a VAT number, no KBO/BCE number) gets an account, a token, and registers by REST."""
+    foreign = Api(server, token(server, registry, clock, scopes.REST_ENTERPRISE, enterprise=FOREIGN_EMPLOYER))
+    [result] = register(foreign, item(clock, ssin=POSTED_WORKER, employer={"foreignVatNumber": FOREIGN_EMPLOYER}))
+    created = result["createdPresenceRegistration"]
+    assert created["employer"] == {"foreignVatNumber": FOREIGN_EMPLOYER}
+
+    presence = foreign.get(f"/presenceRegistrations/{created['id']}")
+    assert presence.status_code == 200, presence.text
+    day = {"startDate": "2026-03-03T00:00:00+01:00", "endDate": "2026-03-03T23:59:59+01:00"}
+    found = foreign.post("/presenceRegistrations/search", {"criteria": {
+        "registrationDate": day, "employer": {"foreignVatNumber": FOREIGN_EMPLOYER}}})
+    assert [p["id"] for p in found.json()["items"]] == [created["id"]]
+    cancelled = foreign.post(f"/presenceRegistrations/{created['id']}/cancel", {"reason": "planning"})
+    assert cancelled.status_code == 200, cancelled.text
 
 
 # --- reference data ---------------------------------------------------------------------------------------

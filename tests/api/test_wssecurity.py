@@ -702,7 +702,7 @@ def test_the_certificates_command(db, tmp_path):
     assert refused.returncode == 1 and refused.stdout == ""
     assert "RSA key of 1024 bits: 2048, 3072 or 4096 required" in refused.stderr
 
-    listed = run(db.url, "certificates", "list", "--enterprise", ENTERPRISE)
+    listed = run(db.url, "certificates", "list", "--wide", "--enterprise", ENTERPRISE)  # the whole fingerprint
     assert listed.returncode == 0 and shown["fingerprint"] in listed.stdout and "active" in listed.stdout
 
     revoked = run(db.url, "certificates", "revoke", shown["fingerprint"])

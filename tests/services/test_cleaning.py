@@ -104,3 +104,24 @@ def test_a_shift_is_paired_from_the_clockings_its_reader_may_see(registry, clock
     shift = shifts_of(registry, EMPLOYER_ACCOUNT, [ours])[check_in]
     assert (shift.start, shift.end, shift.worked) == (clock.now() - timedelta(hours=3), clock.now(),
                                                       timedelta(hours=3))
+
+
+def test_the_cleaning_scenarios_of_the_simulation_get_their_remark(registry, clock):
+    from presence.sources import simulation
+
+    place = simulation.CLEANING_PLACE
+    last = {}
+    for scenario in simulation.cleaning_scenarios(TODAY):
+        for direction in scenario.clockings:
+            submission = Submission(workplace=scenario.workplace, inss=scenario.inss,
+                                    enterprise_number=scenario.enterprise_number, clocked_at=clock.now(),
+                                    direction=direction, latitude=place.latitude, longitude=place.longitude)
+            last[scenario.expected_remark] = register_one(registry, submission, channel=Channel.REST,
+                                                          regime=Regime.CLOCKING)
+            clock.advance(timedelta(minutes=5))
+    assert set(last) == {None, "CAW_18", "CAW_19"}
+    run_checks(registry)
+    for remark, registration_id in last.items():
+        presence = get_presence(registry, EMPLOYER_ACCOUNT, registration_id)
+        assert presence.remarks == ((RemarkCode(remark),) if remark else ()), remark
+        assert presence.status is (SoapStatus.FAILED if remark else SoapStatus.VALIDATED)

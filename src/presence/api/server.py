@@ -24,6 +24,15 @@ class NoDelayHttpProtocol(HttpToolsProtocol):
         super().connection_made(transport)
 
 
+def check_port(host: str, port: int) -> None:
+    """Bind the address as uvicorn will (SO_REUSEADDR), then let it go: `OSError` when it is taken or not this
+    machine's, before anyone is told the registry listens there."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
 def run(app, *, host: str, port: int, workers: int = 1, factory: bool = False) -> None:
     """Serve `app` (an application, or with `workers` > 1 the import string of a factory) until stopped."""
     uvicorn.run(app, host=host, port=port, workers=workers if workers > 1 else None, factory=factory,

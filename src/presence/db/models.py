@@ -131,7 +131,7 @@ class Account(Base):
     __tablename__ = "account"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    enterprise: Mapped[str] = mapped_column(String(10))  # KBO/BCE number, 10 digits
+    enterprise: Mapped[str] = mapped_column(String(20))  # KBO/BCE number (10 digits) or foreign VAT number
     name: Mapped[str] = mapped_column(String(100))
     scopes: Mapped[str] = mapped_column(String(500))  # space-separated, as in OAuth (`domain.scopes`)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -155,7 +155,7 @@ class Certificate(Base):
     __tablename__ = "certificate"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    enterprise: Mapped[str] = mapped_column(String(10), index=True)  # KBO/BCE number, 10 digits
+    enterprise: Mapped[str] = mapped_column(String(20), index=True)  # KBO/BCE number or foreign VAT number
     name: Mapped[str] = mapped_column(String(100))
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the DER, lowercase hex
     pem: Mapped[str] = mapped_column(Text)

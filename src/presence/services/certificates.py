@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..db.models import Certificate, Sender
 from ..domain import certificates as rules
 from ..domain.channels import Channel
-from ..domain.identifiers import InvalidIdentifier, parse_enterprise_number
+from ..domain.identifiers import InvalidIdentifier, parse_any_enterprise
 from ..domain.visibility import Caller, CallerKind, Role
 from . import audit
 from .context import Registry
@@ -71,9 +71,10 @@ def may_manage_certificates(caller: Caller, enterprise: str) -> bool:
 
 
 def parse_enterprise(enterprise: str) -> str:
-    """The enterprise's KBO/BCE number, or `InvalidRequest` saying what is wrong with it."""
+    """The enterprise's KBO/BCE number, or a foreign enterprise's VAT number (foreign employers register their
+    posted workers too: `foreignVatNumber`); `InvalidRequest` saying what is wrong with it."""
     try:
-        return parse_enterprise_number(enterprise)
+        return parse_any_enterprise(enterprise)
     except InvalidIdentifier as error:
         raise InvalidRequest(str(error), field="enterprise") from None
 

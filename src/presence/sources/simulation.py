@@ -8,6 +8,8 @@ Deterministic (a fixed seed; dates relative to the `today` given), with valid id
 - one scenario per remark CAW_01..CAW_17 (and clean cases): the data of each is built so that a registration
   of the day regime with the scenario's identifiers, today or tomorrow, gets exactly that remark (CAW_14, the
   duplicate, is clean data registered twice). `scenarios(today)` lists them without a database;
+- cleaning scenarios on the public cleaning workplace: check-ins and check-outs that are clean, or get
+  CAW_18 or CAW_19 (`cleaning_scenarios(today)`);
 - bulk data of two sizes (`small` for tests and demos, `national` for load tests), generated lazily and
   written with bulk inserts.
 
@@ -83,10 +85,41 @@ class Scenario:
     workplace: str
 
 
+@dataclass(frozen=True)
+class CleaningScenario:
+    """Check-ins and check-outs (`clockings`) to register by REST, in this order a few minutes apart, on the public
+    cleaning workplace (`CLEANING_PLACE`), and the one remark the last one must get. Each has a person of its own,
+    so that trying one does not pair with another's clockings."""
+
+    name: str
+    expected_remark: str | None
+    inss: str
+    enterprise_number: str
+    workplace: str
+    clockings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a declared workplace is: its address and its position (WGS84)."""
+
+    street: str
+    house_number: str
+    post_code: str
+    municipality: str
+    latitude: float
+    longitude: float
+
+    @property
+    def address(self) -> str:
+        return f"{self.street} {self.house_number}, {self.post_code} {self.municipality}"
+
+
 @dataclass
 class SimulationSummary:
     counts: dict[str, int] = field(default_factory=dict)  # rows written, by table
     scenarios: list[Scenario] = field(default_factory=list)
+    cleaning_scenarios: list[CleaningScenario] = field(default_factory=list)
 
 
 # --- Identifiers -------------------------------------------------------------------------------------------
@@ -204,6 +237,16 @@ PUBLIC_FOREIGN_EMPLOYER = make_foreign_vat("DE", 81_304_657)
 SINCE_2013 = date(2013, 1, 1)
 
 
+def made_up_place(index: int, point: tuple[float, float] | None = None) -> Place:
+    """The address of the `index`th made-up workplace, at the centre of its municipality unless at `point`."""
+    post_code, municipality, latitude, longitude = PLACES[index % len(PLACES)]
+    latitude, longitude = point or (latitude, longitude)
+    return Place(STREETS[index % len(STREETS)], str(1 + index), post_code, municipality, latitude, longitude)
+
+
+CLEANING_PLACE = made_up_place(0, (50.8467, 4.3525))  # of PUBLIC_CLEANING_WORKPLACE
+
+
 def _scenario_birth(k: int, bis: bool = False) -> date:
     return date(1990 if bis else 1980, 1, 1) + timedelta(days=7 * k)
 
@@ -280,6 +323,21 @@ def scenarios(today: date) -> list[Scenario]:
     ]
 
 
+CLEANERS = (19, 20, 21)  # scenario people employed by PUBLIC_ENTERPRISE, one per cleaning scenario
+
+
+def cleaning_scenarios(today: date) -> list[CleaningScenario]:
+    """The cleaning scenarios of the simulation dataset generated for `today` (no database needed)."""
+    del today  # as for `scenarios`
+    clean, orphan_out, second_in = (_scenario_inss(k) for k in CLEANERS)
+    site, employer = PUBLIC_CLEANING_WORKPLACE, PUBLIC_ENTERPRISE
+    return [
+        CleaningScenario("clean: an in, then an out", None, clean, employer, site, ("in", "out")),
+        CleaningScenario("CAW_18: an out without an in before it", "CAW_18", orphan_out, employer, site, ("out",)),
+        CleaningScenario("CAW_19: an in, then a second in", "CAW_19", second_in, employer, site, ("in", "in")),
+    ]
+
+
 class _Rows:
     """Rows of every table, for the fixed part of the dataset."""
 
@@ -325,15 +383,14 @@ class _Rows:
 
     def declaration(self, number: str, sector: Sector, client: str, client_name: str, contractor: str,
                     amount: float, starts_on: date, ends_on: date | None, place: int = 0,
-                    subject: bool | None = None, point: tuple[float, float] | None = None) -> None:
-        post_code, municipality, latitude, longitude = PLACES[place % len(PLACES)]
-        if point is not None:
-            latitude, longitude = point
+                    subject: bool | None = None, point: tuple[float, float] | None = None,
+                    where: Place | None = None) -> None:
+        where = where or made_up_place(place, point)
         self.tables["work_declaration"].append({
             "number": number, "sector": int(sector), "client": client, "client_name": client_name,
-            "declaring_contractor": contractor, "street": STREETS[place % len(STREETS)],
-            "house_number": str(1 + place), "post_code": post_code, "municipality": municipality,
-            "latitude": latitude, "longitude": longitude, "amount_eur": amount, "starts_on": starts_on,
+            "declaring_contractor": contractor, "street": where.street, "house_number": where.house_number,
+            "post_code": where.post_code, "municipality": where.municipality, "latitude": where.latitude,
+            "longitude": where.longitude, "amount_eur": amount, "starts_on": starts_on,
             "ends_on": ends_on,
             "subject_to_registration": (subject_to_registration(sector, amount) if subject is None
                                         else subject),
@@ -373,7 +430,7 @@ def _public_examples(r: _Rows) -> None:
     r.contract(PUBLIC_WORKPLACE, PUBLIC_ENTERPRISE, None, 0, SINCE_2013, None, 2_500_000.0)
     r.contract(PUBLIC_WORKPLACE, PUBLIC_FOREIGN_EMPLOYER, PUBLIC_ENTERPRISE, 1, SINCE_2013, None, 400_000.0)
     r.declaration(PUBLIC_CLEANING_WORKPLACE, Sector.CLEANING, PUBLIC_CLEANING_CLIENT, "Kantoren Exemplum BV",
-                  PUBLIC_ENTERPRISE, 180_000.0, SINCE_2013, None, place=0, point=(50.8467, 4.3525))
+                  PUBLIC_ENTERPRISE, 180_000.0, SINCE_2013, None, where=CLEANING_PLACE)
     r.contract(PUBLIC_CLEANING_WORKPLACE, PUBLIC_ENTERPRISE, None, 0, SINCE_2013, None, 180_000.0)
 
     end = date(2099, 12, 31)
@@ -428,6 +485,10 @@ def _scenario_data(r: _Rows) -> None:
 
     company(0, employer_since=None, name="Scenario Immo NV")
     company(1, name="Scenario Hoofdaannemer NV")
+
+    # Cleaning: employees of the declaring contractor of the public cleaning workplace.
+    for k in CLEANERS:
+        r.dimona(person(k), PUBLIC_ENTERPRISE, active[0])
 
     # Clean, and its twin for the duplicate (CAW_14).
     for k, ek in ((1, 11), (2, 12)):
@@ -819,7 +880,8 @@ def generate(db: Database, size: str, today: date, progress: Progress | None = N
     # One transaction: an interrupted load leaves nothing behind, so `is_loaded` never sees half a dataset.
     with db.writing() as session:
         _write_all(session, writer, fixed, metas, dims, today, stamp)
-    return SimulationSummary(counts=dict(writer.counts), scenarios=scenarios(today))
+    return SimulationSummary(counts=dict(writer.counts), scenarios=scenarios(today),
+                             cleaning_scenarios=cleaning_scenarios(today))
 
 
 def _write_all(session, writer: _Writer, fixed, metas, dims: Size, today: date, stamp: datetime) -> None:
