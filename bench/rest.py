@@ -153,8 +153,8 @@ class Server:
                 if b"listening on" in self.log_path.read_bytes():
                     try:
                         # Every serving process must be up: ask a few times over fresh connections.
-                        if all(client.post(self.base + NOOP, headers={"Connection": "close"}).status_code == 200
-                               for _ in range(2 * self.workers)):
+                        if all(client.get(self.base + "/health", headers={"Connection": "close"}).status_code
+                               == 200 for _ in range(2 * self.workers)):
                             return self.base
                     except httpx.TransportError:
                         pass
