@@ -21,6 +21,11 @@ from . import rest
 from .soap import service as soap_service
 
 README_PATH = "/readme"
+# Readable on a phone too: long lines of code and wide tables scroll within themselves, not the page.
+_STYLE = ("body{font:16px/1.5 system-ui,sans-serif;color:#1b1b1b;margin:0 auto;max-width:62rem;padding:1rem}"
+          "pre,table{display:block;overflow-x:auto}pre{background:#f3f3f3;padding:.75rem}"
+          "code{font-size:.9em}th,td{border:1px solid #bbb;padding:.25rem .5rem;vertical-align:top}"
+          "table{border-collapse:collapse}a{color:#1d4f91}")
 
 
 def slug(title: str) -> str:
@@ -46,7 +51,8 @@ def readme() -> tuple[str, tuple[tuple[int, str], ...]]:
                 headings.append((int(token.tag[1]), title))
     body = parser.renderer.render(tokens, parser.options, {})
     document = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
-                f'content="width=device-width, initial-scale=1"><title>presence: README</title></head>'
+                f'content="width=device-width, initial-scale=1"><title>presence: README</title>'
+                f'<style>{_STYLE}</style></head>'
                 f'<body><main>{body or "<p>No README was installed with this package.</p>"}</main></body></html>')
     return document, tuple(headings)
 

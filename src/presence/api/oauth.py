@@ -36,6 +36,14 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9._~+-]{0,19}")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+class TooManyRequests(tokens.OAuthError):
+    """Over a rate limit (RFC 6749 has no code of its own for it: `temporarily_unavailable`, 429)."""
+
+    def __init__(self, description: str, retry_after: int) -> None:
+        super().__init__("temporarily_unavailable", description)
+        self.retry_after = retry_after
+
+
 def _error(error: tokens.OAuthError, headers: dict | None = None) -> JSONResponse:
     # Every refusal names the request's id, which is also in the log line that gives the precise reason: an
     # integrator quotes it to the service desk.
@@ -113,11 +121,3 @@ def router(registry: Registry, limiter: RateLimiter | None = None,
         return JSONResponse(issued.as_json(), headers=NO_STORE)
 
     return routes
-
-
-class TooManyRequests(tokens.OAuthError):
-    """Over a rate limit (RFC 6749 has no code of its own for it: `temporarily_unavailable`, 429)."""
-
-    def __init__(self, description: str, retry_after: int) -> None:
-        super().__init__("temporarily_unavailable", description)
-        self.retry_after = retry_after
