@@ -357,3 +357,5 @@ class Problem(Out):
     detail: str | None = None
     instance: str | None = None
     issues: list[Issue] | None = None
+    request_id: str | None = Field(None, description="The request's id (also `X-Request-ID`), to quote to the "
+                                                     "service desk: the server's log lines carry it")
