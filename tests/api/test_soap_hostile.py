@@ -106,3 +106,48 @@ def test_nesting_is_capped_at_32_levels():
     with pytest.raises(Fault) as refused:
         soap_envelope.read(nested(33))
     assert refused.value.code == "SOA-03001"
+
+
+@pytest.mark.parametrize("element, value", [
+    ("RegistrationDate", "12345-01-01"), ("RegistrationDate", "-2026-03-03"),
+    ("RegistrationPeriodStartDate", "10000-01-01"), ("CreationStartDate", "0001-01-01T00:00:00+14:00"),
+])
+def test_dates_the_xsd_admits_but_no_registry_holds_are_a_content_fault(server, registry, element, value):
+    """Were a service error (SOA-00001, "retry as is") with a traceback in the log: a registration's is a content
+    fault, a search's an error in its answer, each naming the element."""
+    from datetime import timedelta
+
+    from presence.domain.visibility import Caller
+    from presence.services.certificates import register_certificate
+
+    from ..conftest import NOW
+    from .wssecurity import make_certificate, pem, sign_envelope
+
+    key, cert = make_certificate(not_before=NOW - timedelta(days=1))
+    register_certificate(registry, Caller.operator(), "0448181966", pem(cert), "badges")
+    if element == "RegistrationDate":
+        body = register(item(date=value))
+    else:
+        period = {"RegistrationPeriodStartDate": value, "RegistrationPeriodEndDate": "2026-03-03"} \
+            if element.startswith("RegistrationPeriod") else \
+            {"RegistrationPeriodStartDate": "2026-03-03", "RegistrationPeriodEndDate": "2026-03-03"}
+        creation = f"<t:CreationStartDate>{value}</t:CreationStartDate>" if element == "CreationStartDate" else ""
+        body = ("<p:SearchPresencesRequest><p:SearchPresenceRequest><t:SearchPresenceRegistrationCriteria>"
+                "<t:RegistrationPeriodList><t:RegistrationPeriod>"
+                + "".join(f"<t:{k}>{v}</t:{k}>" for k, v in period.items()) +
+                f"</t:RegistrationPeriod></t:RegistrationPeriodList>{creation}"
+                "</t:SearchPresenceRegistrationCriteria></p:SearchPresenceRequest></p:SearchPresencesRequest>")
+    signed = sign_envelope(envelope(body), key, cert, created=NOW)
+    response = httpx.post(server + ENDPOINT, content=signed, headers={"Content-Type": "text/xml"}, timeout=30)
+    answer = etree.fromstring(response.content)
+    if element == "RegistrationDate":  # a registration: the whole request is refused
+        error = answer.find(f".//{{{ERRORS}}}BusinessError")
+        assert error is not None, response.text
+        assert error.findtext(f"{{{ERRORS}}}Code") == "SOA-03007"
+        message = error.findtext(f"{{{ERRORS}}}Message")
+    else:  # a search: its answer's error list says why
+        assert response.status_code == 200, response.text
+        message = answer.findtext(f".//{{{TYPES}}}ErrorDescription")
+    assert f"{element}: a date" in message and "9999" in message
+    with registry.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Registration)) == 0

@@ -6,7 +6,7 @@ No rule lives here: items are handed to the services as raw values, which check 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from lxml import etree
@@ -46,19 +46,28 @@ def _text(parent: etree._Element, name: str) -> str | None:
     return element.text.strip()
 
 
-def _date(text: str | None) -> date | None:
-    """An xs:date, which may carry a zone (ignored: a registration date is a Belgian calendar day)."""
+def _date(text: str | None, element: str) -> date | None:
+    """An xs:date, which may carry a zone (ignored: a registration date is a Belgian calendar day). The XSD also
+    admits years this registry cannot hold (`12345-01-01`, `-2026-03-03`): `InvalidRequest` names the element."""
     if text is None:
         return None
-    return date.fromisoformat(text[:10])
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise InvalidRequest(f"{element}: a date of the years 1 to 9999, as YYYY-MM-DD", element) from None
 
 
-def _instant(text: str | None) -> datetime | None:
+def _instant(text: str | None, element: str) -> datetime | None:
     """An xs:dateTime; without a zone it is Belgian local time, as the contract's own dates are."""
     if text is None:
         return None
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=BRUSSELS)
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = value if value.tzinfo else value.replace(tzinfo=BRUSSELS)
+        value.astimezone(UTC)  # within what an instant can be (year 1 at 00:00 with a positive offset is not)
+        return value
+    except (ValueError, OverflowError):
+        raise InvalidRequest(f"{element}: a date-time of the years 1 to 9999", element) from None
 
 
 _SUBMISSION_FIELDS = {t("RegistrationDate"): "registration_date", t("INSS"): "inss",
@@ -74,7 +83,8 @@ def _submission(item: etree._Element) -> Submission:
         name = _SUBMISSION_FIELDS.get(child.tag)
         if name is not None and name not in values:
             values[name] = child.text.strip() if child.text is not None else None
-    return Submission(registration_date=_date(values.get("registration_date")), inss=values.get("inss"),
+    return Submission(registration_date=_date(values.get("registration_date"), "RegistrationDate"),
+                      inss=values.get("inss"),
                       enterprise_number=values.get("enterprise_number"), limosa_id=values.get("limosa_id"),
                       workplace=values.get("workplace"), client_reference=values.get("client_reference"))
 
@@ -272,7 +282,8 @@ def _criteria(request: etree._Element) -> tuple[SearchCriteria, Page, Sort]:
     """Raises InvalidRequest with an error code for identifiers the services would refuse."""
     found = request.find(t("SearchPresenceRegistrationCriteria"))
     periods = [
-        (_date(_text(period, "RegistrationPeriodStartDate")), _date(_text(period, "RegistrationPeriodEndDate")))
+        (_date(_text(period, "RegistrationPeriodStartDate"), "RegistrationPeriodStartDate"),
+         _date(_text(period, "RegistrationPeriodEndDate"), "RegistrationPeriodEndDate"))
         for period in found.iterfind(f"{t('RegistrationPeriodList')}/{t('RegistrationPeriod')}")
     ]
     criteria = SearchCriteria(periods=periods)
@@ -288,8 +299,8 @@ def _criteria(request: etree._Element) -> tuple[SearchCriteria, Page, Sort]:
                 raise InvalidRequest(str(error), element, code) from None
     criteria.statuses = [SoapStatus(s.text.strip()) for s in found.iterfind(f"{t('StatusList')}/{t('Status')}")]
     criteria.remarks = [SOAP_REMARKS[r.text] for r in found.iterfind(f"{t('RemarkList')}/{t('Remark')}")]
-    criteria.created_from = _instant(_text(found, "CreationStartDate"))
-    criteria.created_to = _instant(_text(found, "CreationEndDate"))
+    criteria.created_from = _instant(_text(found, "CreationStartDate"), "CreationStartDate")
+    criteria.created_to = _instant(_text(found, "CreationEndDate"), "CreationEndDate")
     sector = _text(found, "Sector")
     criteria.sector = int(sector) if sector is not None else None
 
