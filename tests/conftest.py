@@ -153,6 +153,13 @@ def demo_db(request, templates, tmp_path):
 
 
 @pytest.fixture
+def second_demo_db(demo_db, templates, tmp_path):
+    """Another copy of the small simulation dataset, on the same engine as `demo_db`."""
+    with _database(demo_db.engine.dialect.name, templates, tmp_path / "second", "demo") as database:
+        yield database
+
+
+@pytest.fixture
 def clock():
     return FrozenClock(NOW)
 

@@ -130,6 +130,21 @@ def test_worker_until_idle_checks_what_is_queued(demo_db):
     assert get_presence(registry, EMPLOYER_ACCOUNT, presence_id).validity is Validity.VALID
     status = run(demo_db.url, "jobs", "status").stdout
     assert re.search(r"done\s+1\b", status) and re.search(r"dead\s+0\b", status)
+    assert "no job waiting" in status
+
+
+def test_jobs_status_shows_how_long_the_oldest_ready_job_has_waited(demo_db):
+    """The check lag an operator watches: registrations wait that long for their remarks."""
+    from datetime import timedelta
+
+    from presence.clock import FrozenClock
+
+    registry = Registry(db=demo_db, clock=FrozenClock(SystemClock().now() - timedelta(seconds=90)))
+    register_one(registry, employee_today(registration_date=None))
+    status = run(demo_db.url, "jobs", "status").stdout
+    assert re.search(r"ready\s+1\b", status)
+    waited = float(re.search(r"oldest ready job waiting for ([0-9,.]+) s", status).group(1).replace(",", ""))
+    assert 90 <= waited < 600
 
 
 # --- what a user sees on an 80-column terminal, and when he gets something wrong --------------------------

@@ -492,18 +492,23 @@ def purge(
 
 @jobs_app.command("status")
 def jobs_status() -> None:
-    """Jobs by state, and the dead ones with their last error."""
-    from sqlalchemy import func, select
+    """Jobs by state, how long the oldest ready job has waited (the check lag), and the dead ones' last error."""
+    from sqlalchemy import select
 
+    from .jobs import queue
     from .jobs.models import Job, JobState
 
     db = open_database()
     with db.reading() as session:
-        counts = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
+        summary = queue.summary(session, SystemClock().now(), states=(JobState.READY, JobState.RUNNING,
+                                                                      JobState.DONE, JobState.DEAD))
         dead = session.execute(select(Job.id, Job.kind, Job.attempts, Job.last_error)
                                .where(Job.state == JobState.DEAD).order_by(Job.id).limit(20)).all()
     for state in (JobState.READY, JobState.RUNNING, JobState.DONE, JobState.DEAD):
-        out.print(f"{state:<8} {counts.get(state, 0):>10,}", highlight=False)
+        out.print(f"{state:<8} {summary.counts.get(state, 0):>10,}", highlight=False)
+    lag = summary.oldest_ready_age
+    out.print(f"oldest ready job waiting for {lag:,.1f} s" if lag is not None else "no job waiting",
+              highlight=False)
     for row in dead:
         out.print(f"dead job {row.id} ({row.kind}, {row.attempts} attempts): {row.last_error}", highlight=False,
                   markup=False)

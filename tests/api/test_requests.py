@@ -161,3 +161,19 @@ def test_the_root_says_what_the_server_is_and_links_its_documents(server):
     for section in described["readme_sections"]:
         anchor = section["url"].split("#", 1)[1]
         assert f'id="{anchor}"' in readme, section
+
+
+def test_health_shows_the_check_lag(server, registry, clock):
+    """How long the oldest job ready to run has waited: what a probe alerts on when the checks fall behind."""
+    from datetime import timedelta
+
+    from ..helpers import employee_today, register_one, run_checks
+
+    assert httpx.get(server + "/health").json()["jobs"]["oldest_ready_seconds"] is None
+    register_one(registry, employee_today())
+    clock.advance(timedelta(seconds=42))
+    jobs = httpx.get(server + "/health").json()["jobs"]
+    assert jobs["ready"] == 1 and jobs["oldest_ready_seconds"] == 42.0
+    run_checks(registry)
+    jobs = httpx.get(server + "/health").json()["jobs"]
+    assert jobs["ready"] == 0 and jobs["oldest_ready_seconds"] is None

@@ -208,3 +208,150 @@ def test_each_job_outcome_is_one_log_line(db, caplog):
     assert f"job {failing_id} (broken) failed on attempt 2 of 2 (RuntimeError): dead, for `presence jobs " \
            f"retry-dead`" in lines
     assert "85073003328" not in caplog.text
+
+
+# --- jobs done together --------------------------------------------------------------------------------------
+
+def _effects_table(db) -> None:
+    with db.writing() as session:
+        session.execute(text("CREATE TABLE effect (job_id BIGINT PRIMARY KEY)"))
+
+
+def _effects(db) -> list[int]:
+    with db.reading() as session:
+        return sorted(session.execute(text("SELECT job_id FROM effect")).scalars())
+
+
+def _apply(session, jobs) -> None:
+    """A batch handler: each job's effect is a row (a second application would break the primary key)."""
+    for job in jobs:
+        if job.payload.get("poison"):
+            raise RuntimeError("this job cannot be done")
+        session.execute(text("INSERT INTO effect (job_id) VALUES (:id)"), {"id": job.id})
+
+
+def test_a_poisoned_job_fails_alone_and_the_others_of_its_batch_are_done(db, caplog):
+    import logging
+
+    clock = FrozenClock(NOW)
+    _effects_table(db)
+    with db.writing() as session:
+        queue.enqueue(session, "item", [{"ids": [n], "poison": n == 5} for n in range(10)], clock.now(),
+                      max_attempts=2)
+    calls = []
+
+    def recording(session, jobs):
+        calls.append([job.id for job in jobs])
+        _apply(session, jobs)
+
+    worker = Worker(db, {}, clock, batch_handlers={"item": recording})
+    with caplog.at_level(logging.INFO, logger="presence.jobs.worker"):
+        assert worker.run_once() == 10
+    with db.reading() as session:
+        jobs = {job.payload["ids"][0]: job for job in session.scalars(select(Job))}
+    poisoned = jobs[5]
+    assert len(calls) == 11 and len(calls[0]) == 10 and all(len(call) == 1 for call in calls[1:])
+    assert _effects(db) == sorted(job.id for n, job in jobs.items() if n != 5)
+    assert all(job.state == JobState.DONE and job.attempts == 1 for n, job in jobs.items() if n != 5)
+    assert poisoned.state == JobState.READY and poisoned.attempts == 1 and "cannot be done" in poisoned.last_error
+    assert "10 jobs (item) failed together (RuntimeError): each is tried again alone" in caplog.text
+
+    clock.set(poisoned.run_after)
+    calls.clear()
+    assert worker.run_once() == 1
+    assert calls == [[poisoned.id]]  # alone: the others are not held back, nor buried with it
+    with db.reading() as session:
+        assert session.get(Job, poisoned.id).state == JobState.DEAD
+    assert len(_effects(db)) == 9
+
+
+def test_jobs_done_together_share_one_transaction_and_one_log_line(db, caplog):
+    import logging
+
+    clock = FrozenClock(NOW)
+    _effects_table(db)
+    with db.writing() as session:
+        queue.enqueue(session, "item", [{"ids": [n]} for n in range(30)], clock.now())
+    worker = Worker(db, {}, clock, batch_handlers={"item": _apply})
+    with caplog.at_level(logging.INFO, logger="presence.jobs.worker"):
+        assert worker.run_until_idle() == 30
+    lines = [r.getMessage() for r in caplog.records if r.name == "presence.jobs.worker"]
+    assert len(lines) == 1 and re.fullmatch(r"jobs \d+-\d+ \(item\) done together in [0-9.]+ ms", lines[0])
+    assert len(_effects(db)) == 30
+
+
+def test_a_claim_takes_at_most_max_items_of_work_but_always_one_job(db):
+    clock = FrozenClock(NOW)
+    with db.writing() as session:
+        queue.enqueue(session, "check", [{"ids": list(range(300))}] * 5 + [{"ids": list(range(2_000))}],
+                      clock.now())
+    sizes = []
+    while True:
+        with db.writing() as session:
+            claims = queue.claim(session, clock.now(), timedelta(seconds=60), limit=100, max_items=1_000)
+            if not claims:
+                break
+            sizes.append([len(c.payload["ids"]) for c in claims])
+            assert queue.settle_all_done(session, claims, clock.now()) == {c.id for c in claims}
+    assert sizes == [[300, 300, 300], [300, 300], [2_000]]
+
+
+def _run_batch_worker_process(url: str, log_path: str, name: str, lease_seconds: float, pause: float) -> None:
+    db = Database(url)
+
+    def apply(session, jobs):
+        for job in jobs:
+            _record_invocation(log_path, job.id, name)
+        time.sleep(pause)  # long enough for the other worker to start and take its share (600: hangs)
+        _apply(session, jobs)
+
+    Worker(db, {}, SystemClock(), lease=timedelta(seconds=lease_seconds), batch=25, max_items=25,
+           batch_handlers={"item": apply}, name=name).run_until_idle()
+    db.dispose()
+
+
+def _spawn_batch(*args) -> multiprocessing.Process:
+    process = multiprocessing.get_context("spawn").Process(target=_run_batch_worker_process, args=args)
+    process.start()
+    return process
+
+
+def test_two_batch_workers_never_apply_a_job_twice(db, tmp_path):
+    log_path = str(tmp_path / "invocations")
+    _effects_table(db)
+    with db.writing() as session:
+        queue.enqueue(session, "item", [{"ids": [n]} for n in range(JOBS)], SystemClock().now())
+    workers = [_spawn_batch(db.url, log_path, f"w{n}", 60.0, 0.2) for n in range(2)]
+    for process in workers:
+        process.join(120)
+        assert process.exitcode == 0
+    calls = _invocations(log_path)
+    assert len(calls) == JOBS and len({job_id for job_id, _ in calls}) == JOBS
+    assert len(_effects(db)) == JOBS
+    if db.is_postgresql:
+        assert {worker for _, worker in calls} == {"w0", "w1"}
+
+
+def test_a_worker_killed_in_the_middle_of_a_batch_leaves_nothing_stuck_nor_applied_twice(db, tmp_path):
+    log_path = str(tmp_path / "invocations")
+    _effects_table(db)
+    with db.writing() as session:
+        queue.enqueue(session, "item", [{"ids": [n]} for n in range(40)], SystemClock().now())
+    doomed = _spawn_batch(db.url, log_path, "doomed", 2.0, 600.0)  # claims 25, hangs inside the batch
+    deadline = time.monotonic() + 60
+    while not _invocations(log_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(_invocations(log_path)) == 25, "the worker never started its batch"
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.join()
+    assert _effects(db) == []  # nothing of the batch was committed
+
+    rescuer = Worker(db, {}, SystemClock(), lease=timedelta(seconds=60), batch_handlers={"item": _apply})
+    deadline = time.monotonic() + 30
+    while len(_effects(db)) < 40 and time.monotonic() < deadline:  # the 25 once their 2 s lease ran out
+        rescuer.run_once()
+        time.sleep(0.1)
+    with db.reading() as session:
+        jobs = session.scalars(select(Job)).all()
+    assert len(_effects(db)) == 40 and {job.state for job in jobs} == {JobState.DONE}
+    assert sorted(job.attempts for job in jobs) == [1] * 15 + [2] * 25

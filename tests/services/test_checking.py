@@ -198,3 +198,121 @@ def test_a_check_that_read_older_sources_cannot_have_the_last_word(registry, tmp
     presence = get_presence(registry, OPERATOR, registration_id)
     assert presence.status is SoapStatus.VALIDATED
     assert [v.validity for v in presence.history] == [Validity.INVALID, Validity.VALID]
+
+
+# --- check jobs done together --------------------------------------------------------------------------------
+
+def _register_one_at_a_time(registry, clock) -> list[int]:
+    """Every remark's scenario, a duplicate, and the cleaning scenarios' clockings five minutes apart: one
+    registration (one check job) per call, as the person-facing channels send them."""
+    ids = [register_scenario(registry, s) for s in simulation.scenarios(TODAY)]
+    ids.append(register_scenario(registry, scenario("CAW_14")))
+    for s in simulation.cleaning_scenarios(TODAY):
+        for direction in s.clockings:
+            place = simulation.CLEANING_PLACE
+            ids.append(register_one(registry, Submission(
+                workplace=s.workplace, inss=s.inss, enterprise_number=s.enterprise_number, clocked_at=clock.now(),
+                direction=direction, latitude=place.latitude, longitude=place.longitude),
+                channel=Channel.REST, regime=Regime.CLOCKING))
+            clock.advance(timedelta(minutes=5))
+    return ids
+
+
+def _history(registry) -> list[tuple]:
+    from sqlalchemy import select
+
+    from presence.db.models import Validation
+
+    with registry.db.reading() as session:
+        return [tuple(row) for row in session.execute(
+            select(Validation.registration_id, Validation.validated_at, Validation.validity, Validation.remark_codes,
+                   Validation.trigger, Validation.job_id).order_by(Validation.registration_id, Validation.id))]
+
+
+def test_a_registrations_history_is_the_same_whether_its_job_ran_alone_or_with_others(registry, clock,
+                                                                                        second_demo_db, caplog):
+    import logging
+
+    from presence.clock import FrozenClock
+    from presence.services.context import Registry
+    from presence.services.jobs import make_worker
+
+    from ..conftest import NOW
+
+    alone_ids = _register_one_at_a_time(registry, clock)
+    assert make_worker(registry, batch=1).run_until_idle() == len(alone_ids)
+
+    twin_clock = FrozenClock(NOW)
+    twin = Registry(db=second_demo_db, clock=twin_clock)
+    together_ids = _register_one_at_a_time(twin, twin_clock)
+    with caplog.at_level(logging.INFO, logger="presence.jobs.worker"):
+        assert make_worker(twin).run_until_idle() == len(together_ids)
+    assert "done together" in caplog.text  # not one by one after all
+
+    assert together_ids == alone_ids
+    history = _history(registry)
+    assert len(history) == len(alone_ids)  # one validation each: checked once
+    assert _history(twin) == history
+    remarks = {codes for _, _, _, codes, _, _ in history}
+    assert len(remarks) > 10  # every kind of outcome, pairing remarks included
+    assert any("CAW_18" in (codes or "") for codes in remarks) and any("CAW_19" in (codes or "") for codes in remarks)
+
+
+def test_a_malformed_check_job_fails_alone_and_the_registrations_beside_it_are_checked(registry, caplog):
+    import logging
+
+    from sqlalchemy import select
+
+    from presence.jobs import queue
+    from presence.jobs.models import Job, JobState
+    from presence.services.jobs import make_worker
+    from presence.services.registering import CHECK_JOB
+
+    ids = [register_scenario(registry, scenario(None))]
+    with registry.db.writing() as session:
+        queue.enqueue(session, CHECK_JOB, [{"trigger": "registration"}], registry.clock.now())  # no ids
+    ids += [register_scenario(registry, scenario(remark)) for remark in ("CAW_01", "CAW_12")]
+    with caplog.at_level(logging.INFO, logger="presence.jobs.worker"):
+        assert make_worker(registry).run_once() == 4
+    assert "4 jobs (check) failed together (KeyError): each is tried again alone" in caplog.text
+    with registry.db.reading() as session:
+        jobs = session.scalars(select(Job).order_by(Job.id)).all()
+    assert [job.state for job in jobs] == [JobState.DONE, JobState.READY, JobState.DONE, JobState.DONE]
+    assert jobs[1].attempts == 1 and "KeyError" in jobs[1].last_error
+    assert all(job.attempts == 1 for job in jobs if job.state == JobState.DONE)
+    assert [get_presence(registry, OPERATOR, i).status for i in ids] == [
+        SoapStatus.VALIDATED, SoapStatus.FAILED, SoapStatus.FAILED]
+
+
+def _check_in_a_process(url: str) -> None:
+    from presence.db.engine import Database
+    from presence.services.context import Registry
+    from presence.services.jobs import make_worker
+
+    db = Database(url)
+    make_worker(Registry(db=db), max_items=20).run_until_idle()
+    db.dispose()
+
+
+def test_two_worker_processes_never_check_a_registration_twice(registry):
+    """Three hundred single registrations, their jobs shared by two worker processes taking them together."""
+    import multiprocessing
+
+    from sqlalchemy import func, select
+
+    from presence.db.models import Validation
+
+    if not registry.db.is_postgresql:
+        pytest.skip("several workers share the queue on PostgreSQL")
+    ids = [register_scenario(registry, s) for s in simulation.scenarios(TODAY) * 15][:300]
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_check_in_a_process, args=(registry.db.url,)) for _ in range(2)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(120)
+        assert process.exitcode == 0
+    with registry.db.reading() as session:
+        checked = dict(session.execute(select(Validation.registration_id, func.count())
+                                       .group_by(Validation.registration_id)).all())
+    assert checked == dict.fromkeys(ids, 1)

@@ -8,12 +8,11 @@ from datetime import timedelta
 
 import anyio.to_thread
 from fastapi import FastAPI
-from sqlalchemy import func, select
 
 from .. import __version__
 from ..config import get_settings
 from ..db.engine import POOL_SIZE, Database
-from ..jobs.models import Job, JobState
+from ..jobs import queue
 from ..services.context import Registry
 from ..services.jobs import make_worker
 from . import home, oauth, rest
@@ -56,18 +55,16 @@ def create_app(registry: Registry, check_worker: bool = False, limits: Limits | 
 
     @app.get("/health")
     def health() -> dict:
-        """Liveness and backlog: what an operator's probe or load balancer asks."""
+        """Liveness and backlog: what an operator's probe or load balancer asks. `jobs.oldest_ready_seconds`: how
+        long the oldest job ready to run has waited (the check lag; null when none waits)."""
         with registry.db.reading() as session:
-            counts = dict(session.execute(
-                select(Job.state, func.count()).where(Job.state.in_([JobState.READY, JobState.RUNNING,
-                                                                     JobState.DEAD])).group_by(Job.state)
-            ).all())
+            jobs = queue.summary(session, registry.clock.now())
         return {
             "status": "ok",
             "version": __version__,
             "environment": str(registry.environment),
             "database": registry.db.engine.dialect.name,
-            "jobs": {state: counts.get(state, 0) for state in (JobState.READY, JobState.RUNNING, JobState.DEAD)},
+            "jobs": jobs.as_json(),
         }
 
     return app

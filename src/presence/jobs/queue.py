@@ -6,7 +6,9 @@ number of machines share the queue without waiting on each other; on SQLite the 
 the database's single write lock (`BEGIN IMMEDIATE`), which serialises claims.
 
 A job's effects commit in the same transaction as its `done` mark, and that transaction first re-checks the
-claim token: a worker that lost its lease (too slow, taken over) cannot finish the job a second time.
+claim token: a worker that lost its lease (too slow, taken over) cannot finish the job a second time. Jobs
+claimed together share one claim token and may be settled together (`settle_all_done`), each still only by the
+worker that holds its claim.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db.bulk import bulk_insert
@@ -46,8 +48,12 @@ class Claim:
     token: str
 
 
-def claim(session: Session, now: datetime, lease: timedelta, limit: int = 1) -> list[Claim]:
-    """Claim up to `limit` jobs; commit the session right after, before doing the work."""
+def claim(session: Session, now: datetime, lease: timedelta, limit: int = 1,
+          max_items: int | None = None) -> list[Claim]:
+    """Claim up to `limit` jobs, the oldest first, and no more than `max_items` items of work in all (the `ids` of
+    their payloads; at least one job whatever its size); commit the session right after, before doing the work.
+
+    Two statements however many jobs: one to read (and, on PostgreSQL, lock) them, one to mark them running."""
     claimable = or_(
         and_(Job.state == JobState.READY, Job.run_after <= now),
         and_(Job.state == JobState.RUNNING, Job.lease_until < now),
@@ -56,23 +62,25 @@ def claim(session: Session, now: datetime, lease: timedelta, limit: int = 1) -> 
     query = query.order_by(Job.id).limit(limit)
     if session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = session.execute(query).all()
-    claims = []
-    for row in rows:
-        if row.state == JobState.RUNNING and row.attempts >= row.max_attempts:
-            # Its worker died on every attempt (killed, out of memory ...): a dead letter, not another try.
-            session.execute(update(Job).where(Job.id == row.id).values(
-                state=JobState.DEAD, lease_until=None, claim_token=None, finished_at=now,
-                last_error="the worker died during every attempt (lease ran out)"))
-            continue
-        token = uuid.uuid4().hex
-        session.execute(
-            update(Job)
-            .where(Job.id == row.id)
-            .values(state=JobState.RUNNING, attempts=row.attempts + 1, lease_until=now + lease, claim_token=token)
-        )
-        claims.append(Claim(row.id, row.kind, row.payload, row.attempts + 1, row.max_attempts, token))
-    return claims
+    rows, items = [], 0
+    for row in session.execute(query):
+        items += len(row.payload.get("ids", ())) if isinstance(row.payload, dict) else 0
+        if rows and max_items is not None and items > max_items:
+            break
+        rows.append(row)
+    # A job whose worker died on every attempt (killed, out of memory ...) is a dead letter, not another try.
+    dead = [row.id for row in rows if row.state == JobState.RUNNING and row.attempts >= row.max_attempts]
+    if dead:
+        session.execute(update(Job).where(Job.id.in_(dead)).values(
+            state=JobState.DEAD, lease_until=None, claim_token=None, finished_at=now,
+            last_error="the worker died during every attempt (lease ran out)"))
+    live = [row for row in rows if row.id not in set(dead)]
+    if not live:
+        return []
+    token = uuid.uuid4().hex
+    session.execute(update(Job).where(Job.id.in_([row.id for row in live])).values(
+        state=JobState.RUNNING, attempts=Job.attempts + 1, lease_until=now + lease, claim_token=token))
+    return [Claim(row.id, row.kind, row.payload, row.attempts + 1, row.max_attempts, token) for row in live]
 
 
 def settle_done(session: Session, job: Claim, now: datetime) -> bool:
@@ -80,12 +88,20 @@ def settle_done(session: Session, job: Claim, now: datetime) -> bool:
 
     On PostgreSQL this update also locks the row until commit, so nobody can reclaim it meanwhile.
     """
-    result = session.execute(
+    return job.id in settle_all_done(session, [job], now)
+
+
+def settle_all_done(session: Session, jobs: list[Claim], now: datetime) -> set[int]:
+    """Mark these jobs done, in the transaction that holds their effects: the ids of those whose claim this
+    worker still holds (do the work of those only; the others were taken over, their lease having run out)."""
+    tokens = {job.token for job in jobs}
+    marked = session.execute(
         update(Job)
-        .where(Job.id == job.id, Job.claim_token == job.token, Job.state == JobState.RUNNING)
+        .where(Job.id.in_([job.id for job in jobs]), Job.claim_token.in_(tokens), Job.state == JobState.RUNNING)
         .values(state=JobState.DONE, finished_at=now, lease_until=None, last_error=None)
-    )
-    return result.rowcount == 1
+        .returning(Job.id)
+    ).scalars().all()
+    return set(marked)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -103,6 +119,26 @@ def settle_failed(session: Session, job: Claim, now: datetime, error: str) -> st
                 last_error=error[:4000], finished_at=now if state == JobState.DEAD else None)
     )
     return state
+
+
+@dataclass(frozen=True)
+class Summary:
+    counts: dict[str, int]  # jobs by state
+    oldest_ready_age: float | None  # seconds since the oldest job that is ready to run was queued: the lag
+
+    def as_json(self) -> dict:
+        return {**{state: self.counts.get(state, 0) for state in (JobState.READY, JobState.RUNNING, JobState.DEAD)},
+                "oldest_ready_seconds": None if self.oldest_ready_age is None else round(self.oldest_ready_age, 3)}
+
+
+def summary(session: Session, now: datetime, states=(JobState.READY, JobState.RUNNING, JobState.DEAD)) -> Summary:
+    """What an operator watches: jobs by state (among `states`), and how long the oldest ready one has waited
+    (the check lag: registrations wait that long for their remarks)."""
+    counts = dict(session.execute(select(Job.state, func.count()).where(Job.state.in_(states))
+                                  .group_by(Job.state)).all())
+    oldest = session.scalar(select(func.min(Job.created_at)).where(Job.state == JobState.READY,
+                                                                    Job.run_after <= now))
+    return Summary(counts, None if oldest is None else max(0.0, (now - oldest).total_seconds()))
 
 
 def retry_dead(session: Session, now: datetime, job_ids: list[int] | None = None) -> int:

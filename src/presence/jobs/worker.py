@@ -1,4 +1,10 @@
-"""The worker: claims jobs and runs their handler, one transaction per job.
+"""The worker: claims jobs and runs their handlers.
+
+A kind of job with a batch handler (the checks) is done many jobs at a time: the jobs claimed together, up to
+`max_items` items of work, are handed to the handler at once and settled in one transaction, so that a stream
+of one-registration jobs costs a transaction per batch, not per registration. If that transaction fails, each of
+its jobs is tried again alone, at once, in a transaction of its own: the job that made the batch fail fails
+alone (retried later, or buried), the others are done. Other kinds run one job per transaction.
 
 `presence worker` runs one as a process; `presence serve` runs one in a thread of the web process so the
 embedded registry needs a single command.
@@ -24,32 +30,52 @@ from . import queue
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Session, dict, "queue.Claim"], None]
+Handler = Callable[[Session, dict, "queue.Claim"], None]  # one job
+BatchHandler = Callable[[Session, list["queue.Claim"]], None]  # the jobs of one kind claimed together
+
+# A batch's work in one transaction: short enough to hold its locks briefly (a few hundred milliseconds of
+# checks), long enough that a transaction's fixed cost is shared by many registrations.
+MAX_ITEMS = 1_000
 
 
 class Worker:
     def __init__(self, db: Database, handlers: dict[str, Handler], clock: Clock,
-                 lease: timedelta = timedelta(seconds=60), poll_interval: float = 0.5, batch: int = 4,
-                 name: str | None = None) -> None:
+                 lease: timedelta = timedelta(seconds=60), poll_interval: float = 0.5, batch: int = 500,
+                 name: str | None = None, batch_handlers: dict[str, BatchHandler] | None = None,
+                 max_items: int = MAX_ITEMS) -> None:
+        """`batch`: jobs claimed at a time; `max_items`: at most so many items of work (payload `ids`) in them."""
         self.db = db
         self.handlers = handlers
+        self.batch_handlers = batch_handlers or {}
         self.clock = clock
         self.lease = lease
         self.poll_interval = poll_interval
         self.batch = batch
+        self.max_items = max_items
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.stopping = threading.Event()
 
     def run_once(self) -> int:
         """Claim what is ready and process it. Returns the number of jobs handled (done or failed)."""
         with self.db.writing() as session:
-            claims = queue.claim(session, self.clock.now(), self.lease, self.batch)
+            claims = queue.claim(session, self.clock.now(), self.lease, self.batch, self.max_items)
+        by_kind: dict[str, list[queue.Claim]] = {}
         for job in claims:
-            try:
-                self._process(job)
-            except Exception:  # recording the failure failed too (database gone): the lease will free it
-                log.exception("job %s (%s) left to its lease", job.id, job.kind)
+            by_kind.setdefault(job.kind, []).append(job)
+        for kind, jobs in by_kind.items():
+            if kind in self.batch_handlers and len(jobs) > 1:
+                self._guarded(self._process_together, jobs)
+            else:
+                for job in jobs:
+                    self._guarded(self._process, job)
         return len(claims)
+
+    def _guarded(self, process, work) -> None:
+        try:
+            process(work)
+        except Exception:  # recording the failure failed too (database gone): the lease will free the jobs
+            jobs = work if isinstance(work, list) else [work]
+            log.exception("job(s) %s (%s) left to their lease", _ids(jobs), jobs[0].kind)
 
     def run_until_idle(self, max_rounds: int = 10_000) -> int:
         """Process until nothing is ready (tests, `presence worker --until-idle`)."""
@@ -83,18 +109,45 @@ class Worker:
         self.stopping.set()
         self.db.jobs_queued.set()
 
+    def _process_together(self, jobs: list[queue.Claim]) -> None:
+        """Jobs of one kind in one transaction, by its batch handler; on failure, each alone (`_process`)."""
+        started = time.perf_counter()
+        try:
+            with self.db.writing() as session:
+                held = queue.settle_all_done(session, jobs, self.clock.now())
+                lost = [job for job in jobs if job.id not in held]
+                if lost:
+                    log.warning("job(s) %s (%s): lease lost, leaving them to their new owner", _ids(lost),
+                                jobs[0].kind)
+                kept = [job for job in jobs if job.id in held]
+                if kept:
+                    self.batch_handlers[jobs[0].kind](session, kept)
+        except Exception as error:
+            log.warning("%s jobs (%s) failed together (%s): each is tried again alone", len(jobs), jobs[0].kind,
+                        type(error).__name__)
+            for job in jobs:
+                self._guarded(self._process, job)
+            return
+        if kept:
+            log.info("jobs %s (%s) done together in %.1f ms", _ids(kept), jobs[0].kind,
+                     (time.perf_counter() - started) * 1000)
+
     def _process(self, job: queue.Claim) -> None:
         """Run one job; one log line says how it ended (done, retried later, dead, or lost to another worker)."""
-        handler = self.handlers.get(job.kind)
+        single = self.handlers.get(job.kind)
+        together = self.batch_handlers.get(job.kind)
         started = time.perf_counter()
         try:
             with self.db.writing() as session:
                 if not queue.settle_done(session, job, self.clock.now()):
                     log.warning("job %s (%s): lease lost, leaving it to its new owner", job.id, job.kind)
                     return
-                if handler is None:
+                if together is not None:
+                    together(session, [job])
+                elif single is not None:
+                    single(session, job.payload, job)
+                else:
                     raise LookupError(f"no handler for jobs of kind {job.kind!r}")
-                handler(session, job.payload, job)
         except Exception as error:
             detail = mask_personal_numbers("".join(traceback.format_exception_only(type(error), error)).strip())
             with self.db.writing() as session:
@@ -109,3 +162,15 @@ class Worker:
             return
         log.info("job %s (%s) done in %.1f ms, attempt %s", job.id, job.kind, (time.perf_counter() - started) * 1000,
                  job.attempts)
+
+
+def _ids(jobs: list[queue.Claim]) -> str:
+    """Job ids for a log line, runs of consecutive ids as ranges: `12-40, 43`."""
+    ids = sorted(job.id for job in jobs)
+    runs: list[list[int]] = []
+    for job_id in ids:
+        if runs and job_id == runs[-1][1] + 1:
+            runs[-1][1] = job_id
+        else:
+            runs.append([job_id, job_id])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)

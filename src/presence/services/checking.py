@@ -9,6 +9,7 @@ that change nothing leave the history alone.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -52,8 +53,12 @@ _LIVE = Registration.lifecycle != str(Lifecycle.CANCELLED)
 
 
 def check_registrations(session: Session, ids: list[int], trigger: str, now: datetime,
-                        job_id: int | None = None) -> int:
+                        job_id: int | Mapping[int, int] | None = None) -> int:
     """Check these registrations (cancelled ones are skipped). Returns the number of validations written.
+
+    `job_id`: the job that asked, recorded with each validation; for several jobs checked together, the job of
+    each id (a registration re-checked because of its pairing gets the job of a registration of the same person
+    and workplace).
 
     The registrations are locked first (PostgreSQL; SQLite's writer lock already serialises checks), so two
     checks of the same registration run one after the other and the later one, which read the newer
@@ -78,6 +83,7 @@ def check_registrations(session: Session, ids: list[int], trigger: str, now: dat
 
     validations, changes = [], []
     wanted = set(ids)
+    job_of = _jobs(job_id, requested)
     for reg in registrations:
         remarks = remarks_for(
             Subject(reg.registration_date, reg.inss, reg.limosa_id, reg.enterprise_number, reg.foreign_vat),
@@ -91,7 +97,7 @@ def check_registrations(session: Session, ids: list[int], trigger: str, now: dat
             continue
         validations.append({"registration_id": reg.id, "validated_at": now, "validity": str(validity),
                             "remark_codes": codes, "trigger": trigger if reg.id in wanted else "pairing",
-                            "job_id": job_id})
+                            "job_id": job_of(reg)})
         changes.append({"id": reg.id, "validity": str(validity), "remark_codes": codes, "validated_at": now,
                         "sector": sectors.get(reg.workplace, reg.sector)})
 
@@ -99,6 +105,16 @@ def check_registrations(session: Session, ids: list[int], trigger: str, now: dat
         bulk_insert(session, Validation.__table__, validations)
         bulk_update(session, Registration.__table__, changes)
     return len(validations)
+
+
+def _jobs(job_id: int | Mapping[int, int] | None, requested: list):
+    """The job to record with each registration's validation."""
+    if not isinstance(job_id, Mapping):
+        return lambda reg: job_id
+    by_pair: dict[tuple, int] = {}
+    for r in requested:
+        by_pair.setdefault((r.inss, r.workplace), job_id[r.id])
+    return lambda reg: job_id.get(reg.id, by_pair.get((reg.inss, reg.workplace)))
 
 
 def _load(session: Session, ids, lock: bool) -> list:
