@@ -98,25 +98,27 @@ def bench_app():
     return app
 
 
-def serve(port: int, workers: int) -> None:
+def serve(port: int, workers: int, check_worker: bool = False) -> None:
     """`presence serve --no-worker --host 127.0.0.1 --port P --workers W` (src/presence/cli.py): the same
-    `presence.api.server.run` (httptools, uvloop, TCP_NODELAY), with our factory; the check worker off."""
+    `presence.api.server.run` (httptools, uvloop, TCP_NODELAY), with our factory; the check worker off (with
+    `check_worker`: on, in each process, as `presence serve` runs it by default)."""
     from presence.api import server
     from presence.api.app import CHECK_WORKER_VARIABLE, PROCESSES_VARIABLE
 
-    os.environ[CHECK_WORKER_VARIABLE] = "0"
+    os.environ[CHECK_WORKER_VARIABLE] = "1" if check_worker else "0"
     os.environ[PROCESSES_VARIABLE] = str(workers)
-    print(f"bench REST server listening on http://127.0.0.1:{port} ({workers} process(es), no check worker)",
-          flush=True)
+    print(f"bench REST server listening on http://127.0.0.1:{port} ({workers} process(es), "
+          f"{'a check worker in each' if check_worker else 'no check worker'})", flush=True)
     server.run("rest:bench_app", factory=True, workers=workers, host="127.0.0.1", port=port)
 
 
 class Server:
     """This script in `--serve` mode, in a process of its own (its own session: stopped by its id)."""
 
-    def __init__(self, url: str, workers: int, directory: Path, rate_limits: bool) -> None:
+    def __init__(self, url: str, workers: int, directory: Path, rate_limits: bool, check_worker: bool = False) -> None:
         self.url = url
         self.rate_limits = rate_limits
+        self.check_worker = check_worker
         self.workers = workers
         self.log_path = directory / f"serve-{os.getpid()}-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen | None = None
@@ -140,7 +142,7 @@ class Server:
         env = {**os.environ, **limits, "PRESENCE_DATABASE_URL": self.url,
                "PYTHONPATH": path + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")}
         argv = [sys.executable, str(here / "rest.py"), "--serve", "--port", str(self.port),
-                "--workers", str(self.workers)]
+                "--workers", str(self.workers), *(["--check-worker"] if self.check_worker else [])]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(argv, env=env, cwd=self.log_path.parent, stdout=log,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -797,9 +799,10 @@ def main() -> int:
                              "every request)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the server process
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--check-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.port, args.workers or 1)
+        serve(args.port, args.workers or 1, args.check_worker)
         return 0
     if args.requests < 1 or args.clients < 1 or args.tokens < 1 or args.paced_clients < 1 or args.rate < 0 \
             or (args.workers is not None and args.workers < 1):
