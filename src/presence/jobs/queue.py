@@ -69,12 +69,12 @@ def claim(session: Session, now: datetime, lease: timedelta, limit: int = 1,
             break
         rows.append(row)
     # A job whose worker died on every attempt (killed, out of memory ...) is a dead letter, not another try.
-    dead = [row.id for row in rows if row.state == JobState.RUNNING and row.attempts >= row.max_attempts]
+    dead = {row.id for row in rows if row.state == JobState.RUNNING and row.attempts >= row.max_attempts}
     if dead:
         session.execute(update(Job).where(Job.id.in_(dead)).values(
             state=JobState.DEAD, lease_until=None, claim_token=None, finished_at=now,
             last_error="the worker died during every attempt (lease ran out)"))
-    live = [row for row in rows if row.id not in set(dead)]
+    live = [row for row in rows if row.id not in dead]
     if not live:
         return []
     token = uuid.uuid4().hex
