@@ -191,10 +191,14 @@ def cmd_test(args: list[str]) -> int:
 
 
 def cmd_postgres(args: list[str]) -> int:
+    # Blocked, the signals wait for `sigwait` below (unblocked, SIGTERM's default action would end this process
+    # and leave the cluster running); blocked before the start, so that one sent meanwhile is not lost.
+    stopping = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
     cluster = ThrowawayPostgres(durable="--durable" in args)
-    print(cluster.start(), flush=True)
     try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        print(cluster.start(), flush=True)
+        signal.sigwait(stopping)
     finally:
         cluster.stop()
     return 0
