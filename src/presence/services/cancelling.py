@@ -67,7 +67,7 @@ def cancel_presences(registry: Registry, caller: Caller, channel: Channel, reque
             select(Registration, WorkDeclaration.declaring_contractor, LimosaDeclaration.employer.label("posting"))
             .outerjoin(WorkDeclaration, WorkDeclaration.number == Registration.workplace)
             .outerjoin(LimosaDeclaration, LimosaDeclaration.number == Registration.limosa_id)
-            .where(Registration.id.in_(ids), scope_filter(consultation_scope(caller)))
+            .where(Registration.id.in_(ids), scope_filter(session, consultation_scope(caller)))
         )
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(of=Registration)

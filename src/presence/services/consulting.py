@@ -163,12 +163,13 @@ def search_presences(registry: Registry, caller: Caller, criteria: SearchCriteri
     if page.first_row < 0 or page.size < 0:
         raise InvalidRequest("pagination: first row and size are not negative", "pagination")
     page = Page(page.first_row, min(page.size, MAX_RESULTS))
-    where = [*_conditions(criteria), scope_filter(scope)]
+    conditions = _conditions(criteria)
     # Empty values last either way, on both engines (they disagree by default).
     order = [(c.desc() if sort.descending else c.asc()).nulls_last() for c in _SORT_COLUMNS[sort.key]]
     if sort.key is not SortKey.ID:
         order.append(Registration.id.desc() if sort.descending else Registration.id.asc())
     with registry.db.reading() as session:
+        where = [*conditions, scope_filter(session, scope)]
         total = session.scalar(select(func.count()).select_from(Registration).where(*where))
         rows = session.scalars(
             select(Registration).where(*where).order_by(*order).offset(page.first_row).limit(page.size)
@@ -183,7 +184,8 @@ def get_presence(registry: Registry, caller: Caller, registration_id: int) -> Pr
     if scope is None:
         raise NotAllowed("this account may not consult registrations")
     with registry.db.reading() as session:
-        row = session.scalar(select(Registration).where(Registration.id == registration_id, scope_filter(scope)))
+        row = session.scalar(select(Registration).where(Registration.id == registration_id,
+                                                         scope_filter(session, scope)))
         if row is None:
             return None
         return _with_details(session, caller, [row], history=True)[0]
@@ -225,7 +227,7 @@ def shifts_of(registry: Registry, caller: Caller, presences: list[PresenceView])
     if not wanted or scope is None:
         return {}
     with registry.db.reading() as session:
-        context = clocking_context(session, wanted, scope_filter(scope))
+        context = clocking_context(session, wanted, scope_filter(session, scope))
     found: dict[int, Shift] = {}
     for pairing in pair_each(context, registry.clock.now()):
         for shift in pairing.shifts:

@@ -1,0 +1,114 @@
+"""On PostgreSQL, no search finds its page by reading the registration table in id order: each caller's scope and
+criteria are served by an index (EXPLAIN of the very statements the service sends, on a table large enough for
+the planner to choose as it would at national scale)."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, text
+
+from presence.db.models import Registration
+from presence.domain.visibility import Caller
+from presence.services.consulting import Page, SearchCriteria, search_presences
+
+from ..conftest import TODAY
+from ..helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
+
+PRIMARY_KEY = Registration.__table__.primary_key.name
+ROWS = 300_000
+DAYS = 420  # 14 months
+
+
+@pytest.fixture
+def crowded(registry):
+    """The demo dataset with 300,000 more registrations over 14 months, 2,000 enterprises, 5,000 workplaces."""
+    if not registry.db.is_postgresql:
+        pytest.skip("query plans of PostgreSQL (SQLite keeps its single table and simple plans)")
+    with registry.db.writing() as session:
+        session.execute(text(f"""
+            INSERT INTO registration (regime, sector, registration_date, inss, enterprise_number, workplace, channel,
+                                      sender_enterprise, created_at, lifecycle, lifecycle_at, validity, remark_codes)
+            SELECT 'day', 1, DATE '{TODAY}' - (g % {DAYS}), lpad((g % 97001)::text, 11, '7'),
+                   lpad((1000 + g % 2000)::text, 10, '0'), 'W' || lpad((g % 5000)::text, 12, '0'), 'WS',
+                   lpad((1000 + g % 2000)::text, 10, '0'), now(), 'registered', now(), 'valid',
+                   CASE WHEN g % 7 = 0 THEN 'CAW_01' ELSE '' END
+            FROM generate_series(1, {ROWS}) AS g"""))
+    with registry.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE registration")
+    return registry
+
+
+@contextmanager
+def statements(db):
+    """The statements sent meanwhile that read a page of registrations."""
+    sent: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM registration" in statement and "LIMIT" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+
+
+def scans(plan: dict):
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from scans(child)
+
+
+def walks_the_primary_key(db, statement, parameters) -> list[str]:
+    """The plan's nodes that read registration in id order without a condition on the index, or read it whole."""
+    with db.engine.connect() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+        [[document]] = cursor.fetchall()
+    plan = (document if isinstance(document, list) else json.loads(document))[0]["Plan"]
+    bad = []
+    for node in scans(plan):
+        if node.get("Relation Name") != "registration":
+            continue
+        if node.get("Index Name") == PRIMARY_KEY and "Index Cond" not in node:
+            bad.append(f"{node['Node Type']} on {PRIMARY_KEY} (filter {node.get('Filter')})")
+        if node["Node Type"] == "Seq Scan":
+            bad.append(f"Seq Scan on registration (filter {node.get('Filter')})")
+    return bad
+
+
+def week() -> list:
+    return [(TODAY - timedelta(days=6), TODAY)]
+
+
+CASES = {
+    "inspector, workplace x 1 day": (Caller.inspector(), SearchCriteria(periods=[(TODAY, TODAY)],
+                                                                        workplace=CONSTRUCTION_SITE), Page()),
+    "person, own INSS x 31 days": (Caller.person(WORKER), SearchCriteria(periods=[(TODAY - timedelta(days=30),
+                                                                                    TODAY)]), Page()),
+    "enterprise, no other criterion x 7 days": (Caller.enterprise_account(EMPLOYER, roles=("consultant",)),
+                                                SearchCriteria(periods=week()), Page()),
+    "enterprise, page 5": (Caller.enterprise_account(EMPLOYER, roles=("consultant",)),
+                           SearchCriteria(periods=week()), Page(first_row=200)),
+    "enterprise, one of its workplaces x 7 days": (Caller.enterprise_account(EMPLOYER, roles=("consultant",)),
+                                                   SearchCriteria(periods=week(), workplace=CONSTRUCTION_SITE),
+                                                   Page()),
+    "enterprise, 1 day": (Caller.enterprise_account(EMPLOYER, roles=("consultant",)),
+                          SearchCriteria(periods=[(TODAY, TODAY)]), Page()),
+    "back office, INSS x 7 days": (Caller.back_office(), SearchCriteria(periods=week(), inss=WORKER), Page()),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_no_search_reads_the_table_in_id_order_to_find_its_page(crowded, case):
+    caller, criteria, page = CASES[case]
+    with statements(crowded.db) as sent:
+        search_presences(crowded, caller, criteria, page)
+    assert sent, "the search sent no statement for its page"
+    for statement, parameters in sent:
+        assert walks_the_primary_key(crowded.db, statement, parameters) == [], statement
