@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, text
 
 from presence.db.models import Registration
+from presence.domain.remarks import RemarkCode
 from presence.domain.visibility import Caller
 from presence.services.consulting import Page, SearchCriteria, search_presences
 
@@ -25,14 +26,15 @@ DAYS = 420  # 14 months
 
 @pytest.fixture
 def crowded(registry):
-    """The demo dataset with 300,000 more registrations over 14 months, 2,000 enterprises, 5,000 workplaces."""
+    """The demo dataset with 300,000 more registrations over the 14 months before, 2,000 enterprises, 5,000
+    workplaces: the later the receipt number, the later the date, as in a registry that has been running."""
     if not registry.db.is_postgresql:
         pytest.skip("query plans of PostgreSQL (SQLite keeps its single table and simple plans)")
     with registry.db.writing() as session:
         session.execute(text(f"""
             INSERT INTO registration (regime, sector, registration_date, inss, enterprise_number, workplace, channel,
                                       sender_enterprise, created_at, lifecycle, lifecycle_at, validity, remark_codes)
-            SELECT 'day', 1, DATE '{TODAY}' - (g % {DAYS}), lpad((g % 97001)::text, 11, '7'),
+            SELECT 'day', 1, DATE '{TODAY}' - {DAYS} + (g * {DAYS} / {ROWS}), lpad((g % 97001)::text, 11, '7'),
                    lpad((1000 + g % 2000)::text, 10, '0'), 'W' || lpad((g % 5000)::text, 12, '0'), 'WS',
                    lpad((1000 + g % 2000)::text, 10, '0'), now(), 'registered', now(), 'valid',
                    CASE WHEN g % 7 = 0 THEN 'CAW_01' ELSE '' END
@@ -101,6 +103,10 @@ CASES = {
     "enterprise, 1 day": (Caller.enterprise_account(EMPLOYER, roles=("consultant",)),
                           SearchCriteria(periods=[(TODAY, TODAY)]), Page()),
     "back office, INSS x 7 days": (Caller.back_office(), SearchCriteria(periods=week(), inss=WORKER), Page()),
+    "back office, remark CAW_01 x 7 days": (Caller.back_office(), SearchCriteria(
+        periods=week(), remarks=[RemarkCode("CAW_01")]), Page()),
+    "back office, remark CAW_01 or CAW_12 x 1 day": (Caller.back_office(), SearchCriteria(
+        periods=[(TODAY, TODAY)], remarks=[RemarkCode("CAW_01"), RemarkCode("CAW_12")]), Page()),
 }
 
 

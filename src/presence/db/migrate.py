@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from .engine import Database
+from .models import POSTGRESQL_ONLY_INDEXES
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -19,6 +20,15 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def comparison() -> dict:
+    """How autogenerate compares the models with a database of `dialect`: column types too, and without the
+    indexes only the migrations know (PostgreSQL's GIN index of remark codes)."""
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)
+
+    return {"compare_type": True, "include_object": include_object}
 
 
 def upgrade(db: Database, revision: str = "head") -> None:

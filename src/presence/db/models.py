@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, Json, UTCDateTime
 
+# Indexes made by the migrations on PostgreSQL only, on expressions the models cannot declare for both engines:
+# `ix_registration_remarks`, the remark codes as an array under a GIN index (`db.remarks`).
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_registration_remarks"})
+
 
 class Registration(Base):
     """A presence registration. Its id is the receipt number (unique, increasing)."""

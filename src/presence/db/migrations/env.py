@@ -4,6 +4,7 @@ from alembic import context
 
 from presence.db.engine import create_db_engine
 from presence.db.metadata import metadata
+from presence.db.migrate import comparison
 
 config = context.config
 
@@ -26,7 +27,7 @@ def _run(connection) -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
-        compare_type=True,
+        **comparison(),
     )
     with context.begin_transaction():
         context.run_migrations()
