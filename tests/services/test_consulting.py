@@ -117,3 +117,26 @@ def test_status_sort_follows_the_soap_status(registry, three):
     result = search_presences(registry, EMPLOYER_ACCOUNT, SearchCriteria(periods=[(TODAY, TOMORROW)]),
                               sort=Sort(SortKey.STATUS, descending=True))
     assert ids(result) == [duplicate, posted, clean]  # failed, then validated (ids descending too)
+
+
+def test_a_page_and_its_total_come_from_one_statement(registry, three):
+    """The search's filter runs once for a page and its total; past the last page the total is still given."""
+    from sqlalchemy import event
+
+    sent = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM registration" in statement and "validation" not in statement:
+            sent.append(statement)
+
+    period = SearchCriteria(periods=[(TODAY, TOMORROW)])
+    event.listen(registry.db.engine, "before_cursor_execute", capture)
+    try:
+        first = search_presences(registry, EMPLOYER_ACCOUNT, period, Page(0, 2))
+        reading = list(sent)
+        beyond = search_presences(registry, EMPLOYER_ACCOUNT, period, Page(10, 2))
+    finally:
+        event.remove(registry.db.engine, "before_cursor_execute", capture)
+    assert (first.total, ids(first)) == (3, three[:2])
+    assert len(reading) == 1 and "count(*) OVER ()" in reading[0]
+    assert (beyond.total, ids(beyond)) == (3, [])

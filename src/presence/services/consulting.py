@@ -176,10 +176,14 @@ def search_presences(registry: Registry, caller: Caller, criteria: SearchCriteri
         order.append(Registration.id.desc() if sort.descending else Registration.id.asc())
     with registry.db.reading() as session:
         where = [*_conditions(criteria, registry.db.engine.dialect.name), scope_filter(session, scope)]
-        total = session.scalar(select(func.count()).select_from(Registration).where(*where))
-        rows = session.scalars(
-            select(Registration).where(*where).order_by(*order).offset(page.first_row).limit(page.size)
+        # The page and the total in one pass: the total is counted over the matches the page is sorted from.
+        found = session.execute(
+            select(Registration, func.count().over().label("total")).where(*where).order_by(*order)
+            .offset(page.first_row).limit(page.size)
         ).all() if page.size else []
+        rows = [row.Registration for row in found]
+        total = found[0].total if found else \
+            session.scalar(select(func.count()).select_from(Registration).where(*where))  # past the last page
         items = _with_details(session, caller, rows, history=True)
     return SearchResult(total, items, page)
 
