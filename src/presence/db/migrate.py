@@ -23,8 +23,8 @@ def alembic_config(url: str) -> Config:
 
 
 def comparison() -> dict:
-    """How autogenerate compares the models with a database of `dialect`: column types too, and without the
-    indexes only the migrations know (PostgreSQL's GIN index of remark codes)."""
+    """How autogenerate compares the models with a database: column types too, and without the indexes only the
+    migrations know (PostgreSQL's GIN index of remark codes)."""
     def include_object(obj, name, type_, reflected, compare_to) -> bool:
         return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)
 
