@@ -50,8 +50,8 @@ def _run_worker_process(url: str, log_path: str, name: str, lease_seconds: float
     db.dispose()
 
 
-def _spawn(*args) -> multiprocessing.Process:
-    process = multiprocessing.get_context("spawn").Process(target=_run_worker_process, args=args)
+def _spawn(target, *args) -> multiprocessing.Process:
+    process = multiprocessing.get_context("spawn").Process(target=target, args=args)
     process.start()
     return process
 
@@ -60,7 +60,7 @@ def test_two_worker_processes_share_the_queue_and_never_run_a_job_twice(db, tmp_
     log_path = str(tmp_path / "invocations")
     with db.writing() as session:
         queue.enqueue(session, "probe", [{"n": n} for n in range(JOBS)], SystemClock().now())
-    workers = [_spawn(db.url, log_path, f"w{n}", 60.0, 0.002) for n in range(2)]
+    workers = [_spawn(_run_worker_process, db.url, log_path, f"w{n}", 60.0, 0.002) for n in range(2)]
     for process in workers:
         process.join(120)
         assert process.exitcode == 0
@@ -79,7 +79,7 @@ def test_a_killed_worker_leaves_nothing_stuck(db, tmp_path):
     log_path = str(tmp_path / "invocations")
     with db.writing() as session:
         queue.enqueue(session, "probe", [{}], SystemClock().now())
-    doomed = _spawn(db.url, log_path, "doomed", 2.0, 600.0)  # takes the job, then hangs inside it
+    doomed = _spawn(_run_worker_process, db.url, log_path, "doomed", 2.0, 600.0)  # takes the job, then hangs inside it
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if _invocations(log_path):
@@ -310,18 +310,12 @@ def _run_batch_worker_process(url: str, log_path: str, name: str, lease_seconds:
     db.dispose()
 
 
-def _spawn_batch(*args) -> multiprocessing.Process:
-    process = multiprocessing.get_context("spawn").Process(target=_run_batch_worker_process, args=args)
-    process.start()
-    return process
-
-
 def test_two_batch_workers_never_apply_a_job_twice(db, tmp_path):
     log_path = str(tmp_path / "invocations")
     _effects_table(db)
     with db.writing() as session:
         queue.enqueue(session, "item", [{"ids": [n]} for n in range(JOBS)], SystemClock().now())
-    workers = [_spawn_batch(db.url, log_path, f"w{n}", 60.0, 0.2) for n in range(2)]
+    workers = [_spawn(_run_batch_worker_process, db.url, log_path, f"w{n}", 60.0, 0.2) for n in range(2)]
     for process in workers:
         process.join(120)
         assert process.exitcode == 0
@@ -337,7 +331,8 @@ def test_a_worker_killed_in_the_middle_of_a_batch_leaves_nothing_stuck_nor_appli
     _effects_table(db)
     with db.writing() as session:
         queue.enqueue(session, "item", [{"ids": [n]} for n in range(40)], SystemClock().now())
-    doomed = _spawn_batch(db.url, log_path, "doomed", 2.0, 600.0)  # claims 25, hangs inside the batch
+    # It claims 25 jobs, then hangs inside their batch.
+    doomed = _spawn(_run_batch_worker_process, db.url, log_path, "doomed", 2.0, 600.0)
     deadline = time.monotonic() + 60
     while not _invocations(log_path) and time.monotonic() < deadline:
         time.sleep(0.05)
