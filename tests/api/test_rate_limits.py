@@ -153,3 +153,15 @@ def test_a_flood_from_many_addresses_is_held_back_as_a_whole(registry, clock):
             for attacker in attackers:
                 attacker.close()
         assert owner.request().status_code == 200  # an address that never failed
+
+
+def test_asking_for_a_scope_it_does_not_hold_never_holds_back_a_client(registry, clock):
+    """A misconfigured client asks again and again for a scope its account lacks: refused each time, but its
+    address is not held back for it."""
+    limits = Limits(token=Limit(0, 0), api=Limit(0, 0), token_failures=Limit(SLOW, 3),
+                    token_failures_overall=Limit(SLOW, 3))
+    with serving(create_app(registry, limits=limits)) as url:
+        client = make_client(url, registry, clock, scope=[scopes.REST_PROFESSIONAL])
+        refused = [client.request(client.form(scope=scopes.REST_ENTERPRISE)) for _ in range(10)]
+        assert {(answer.status_code, answer.json()["error"]) for answer in refused} == {(400, "invalid_scope")}
+        assert client.request().status_code == 200

@@ -2,10 +2,10 @@
 form, names the audiences the assertion may use, applies the rate limits, and writes RFC 6749 §5.1/§5.2 answers.
 
 Rate limits: a request is counted against its client id only once its assertion verified (naming someone else's
-client id costs that client nothing); every refused request is counted against its source address, and an
-address with too many refusals is answered 429 before any work (`ratelimit.FailureLimiter`). Behind a reverse
-proxy, the source address is the client's only when uvicorn trusts the proxy's forwarded headers (uvicorn's
-`FORWARDED_ALLOW_IPS`: by default it trusts a proxy on 127.0.0.1 only).
+client id costs that client nothing); every refused request (but for a scope not held) is counted against its
+source address, and an address with too many refusals is answered 429 before any work
+(`ratelimit.FailureLimiter`). Behind a reverse proxy, the source address is the client's only when uvicorn trusts
+the proxy's forwarded headers (uvicorn's `FORWARDED_ALLOW_IPS`: by default it trusts a proxy on 127.0.0.1 only).
 
 The audiences are the endpoint's URL as the request reached us (scheme, host and port of the request, this
 path) and the issuer identifier, the server's base URL as the request reached us. Behind a reverse proxy, run
@@ -109,7 +109,8 @@ def router(registry: Registry, limiter: RateLimiter | None = None,
             log.warning("token request refused: %s", refused.reason)
             return _error(refused, {"Retry-After": str(refused.retry_after)})
         except tokens.OAuthError as refused:
-            failures.failed(address)
+            if refused.error != "invalid_scope":  # a scope the client does not hold: its mistake, no attack
+                failures.failed(address)
             log.warning("token request refused: %s (%s)", refused.error, refused.reason)
             headers = None
             if refused.error == "invalid_client" and authorization:
