@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 # Up to this many rows, PostgreSQL gets one plain INSERT: COPY takes extra round trips, worth it for more rows.
@@ -169,3 +170,12 @@ def _execute(session: Session, sql: str, parameters: list) -> None:
         cursor.execute(sql, parameters)
     finally:
         cursor.close()
+
+
+def insert_new(session: Session, table: Table, values: dict, key: list[str]) -> bool:
+    """Insert a row unless one with the same `key` columns is there (by any transaction: the unique key decides,
+    on both engines); whether this call inserted it."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
+                               .returning(*(table.c[name] for name in key))).first()
+    return inserted is not None

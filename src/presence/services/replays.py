@@ -31,9 +31,9 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..db.bulk import insert_new
 from ..db.engine import Database
 from ..db.models import ReceivedMessage
 
@@ -55,12 +55,8 @@ class SignedMessage:
 
 def record(session: Session, message: SignedMessage, now: datetime) -> None:
     """Remember the message in the caller's transaction; `AlreadyReceived` (roll back!) when it was before."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = ReceivedMessage.__table__
-    inserted = session.execute(dialect.insert(table).values(digest=message.digest, expires_at=message.keep_until)
-                               .on_conflict_do_nothing(index_elements=["digest"])
-                               .returning(table.c.digest)).first()
-    if inserted is None:
+    if not insert_new(session, ReceivedMessage.__table__,
+                      {"digest": message.digest, "expires_at": message.keep_until}, ["digest"]):
         raise AlreadyReceived
     if random.random() < PRUNE_CHANCE:
         prune(session, now)

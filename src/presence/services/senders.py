@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..db.bulk import insert_new
 from ..db.models import Sender
 
 
@@ -16,9 +16,7 @@ def sender_number(session: Session, enterprise: str, now: datetime) -> int:
     get the same number: the insert does nothing if the other one won)."""
     number = session.scalar(select(Sender.number).where(Sender.enterprise == enterprise))
     if number is None:
-        dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-        session.execute(dialect.insert(Sender).values(enterprise=enterprise, created_at=now)
-                        .on_conflict_do_nothing(index_elements=["enterprise"]))
+        insert_new(session, Sender.__table__, {"enterprise": enterprise, "created_at": now}, ["enterprise"])
         number = session.scalar(select(Sender.number).where(Sender.enterprise == enterprise))
     return number
 

@@ -48,9 +48,9 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 from joserfc.jws import JWSRegistry
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..db.bulk import insert_new
 from ..db.engine import Database
 from ..db.models import AccessToken, Account, Certificate, Sender, UsedAssertion
 from ..domain import scopes as scope_rules
@@ -259,12 +259,8 @@ def issue_token(registry: Registry, client: AuthenticatedClient) -> IssuedToken:
 
 def _remember(session: Session, client: str, jti: str, expires_at: datetime) -> bool:
     """Store a used `jti`; False when this client already used it (by any process: the primary key decides)."""
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    table = UsedAssertion.__table__
-    inserted = session.execute(dialect.insert(table).values(client_id=client, jti=jti, expires_at=expires_at)
-                               .on_conflict_do_nothing(index_elements=["client_id", "jti"])
-                               .returning(table.c.jti)).first()
-    return inserted is not None
+    return insert_new(session, UsedAssertion.__table__, {"client_id": client, "jti": jti, "expires_at": expires_at},
+                      ["client_id", "jti"])
 
 
 def _prune(session: Session, now: datetime) -> tuple[int, int]:
