@@ -87,16 +87,11 @@ class LagPhase:
     def achieved(self) -> float:
         return len(self.answered) / self.wall if self.wall else float("nan")
 
-    @staticmethod
-    def _percentile(values: list[float], q: float) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] if ordered else float("nan")
-
     def percentile(self, q: float) -> float:
-        return self._percentile(self.lags, q)
+        return core.percentile(self.lags, q)
 
     def last_quarter_p99(self) -> float:
-        return self._percentile(self.lags[len(self.lags) * 3 // 4:], 0.99)
+        return core.percentile(self.lags[len(self.lags) * 3 // 4:], 0.99)
 
     def bounded(self, bound: float) -> bool:
         """The lag did not grow out of hand: p99 over the last quarter within `bound`, everything checked, and the

@@ -553,6 +553,12 @@ def each_backend(args, directory: Path,
     return results, notes
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The value below which a share `q` of `values` lies (nearest rank); NaN when there are none."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] if ordered else float("nan")
+
+
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain-text table: columns as wide as their widest cell; numbers right-aligned, text left-aligned."""
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]

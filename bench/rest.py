@@ -347,10 +347,7 @@ class Phase:
         return sum(self.failures.values())
 
     def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+        return core.percentile(self.latencies, q)
 
     def merge(self, other: Phase) -> None:
         self.requests += other.requests

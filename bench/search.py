@@ -36,7 +36,7 @@ from datetime import time as day_time
 from pathlib import Path
 
 import rest
-from core import each_backend, format_table, machine, say, tidy
+from core import each_backend, format_table, machine, percentile, say, tidy
 from sqlalchemy import inspect, select
 
 from presence.clock import SystemClock, belgian_today
@@ -65,8 +65,7 @@ class Kind:
     found: int = 0  # registrations in the answers (a search that finds nothing measures little)
 
     def percentile(self, q: float) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] if ordered else float("nan")
+        return percentile(self.seconds, q)
 
 
 # --- the load -----------------------------------------------------------------------------------------------
@@ -172,11 +171,15 @@ def subjects(db: Database, today: date) -> dict[str, list]:
             Registration.registration_date >= today - timedelta(days=30)).limit(5_000)).scalars().all()
         declared = dict(session.execute(select(WorkDeclaration.number, WorkDeclaration.declaring_contractor)).all())
     rng = random.Random(SEED)
-    workplaces = rng.sample(sorted({r.workplace for r in recent}), min(SUBJECTS, len({r.workplace for r in recent})))
-    contractors = sorted({declared[w] for w in {r.workplace for r in recent} if w in declared})
-    return {"workplaces": workplaces, "people": rng.sample(sorted(set(month)), min(SUBJECTS, len(set(month)))),
-            "enterprises": rng.sample(sorted({r.enterprise_number for r in recent}), SUBJECTS),
-            "contractors": rng.sample(contractors, min(SUBJECTS, len(contractors))), "week": week}
+
+    def some(values) -> list:  # up to SUBJECTS of them, the same ones from run to run
+        distinct = sorted(set(values))
+        return rng.sample(distinct, min(SUBJECTS, len(distinct)))
+
+    workplaces = {r.workplace for r in recent}
+    return {"workplaces": some(workplaces), "people": some(month),
+            "enterprises": some(r.enterprise_number for r in recent),
+            "contractors": some(declared[w] for w in workplaces if w in declared), "week": week}
 
 
 def measure(name: str, calls: int, run: Callable[[int], int]) -> Kind:

@@ -252,10 +252,7 @@ class Sent:
         return sum(self.item_errors.values()) + sum(self.bad_answers.values())
 
     def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+        return core.percentile(self.latencies, q)
 
     def check(self, response: httpx.Response, expected: int) -> None:
         """Tally one answer: HTTP 200, `expected` PresenceRegistrationResponse, none an error."""
