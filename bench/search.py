@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Do searches stay instant at national scale? Each kind of search over millions of registrations.
 
-    .venv/bin/python bench/search.py [--postgres-url URL] [--rows N] [--calls C] [--with-sqlite]
+    .venv/bin/python bench/search.py [--postgres-url URL] [--rows N] [--calls C] [--before-calls B] [--with-sqlite]
 
 On PostgreSQL (a fresh database in --postgres-url's server, or a durable throw-away cluster; SQLite too with
 --with-sqlite), migrated, holding the simulation dataset 'national' (520,000 people, 102,000 enterprises, 50,000
@@ -14,7 +14,9 @@ declarations):
 2. each kind of search runs C times (default 200) through `search_presences` in this process, on subjects that
    have registrations (rotating among 50 of them): p50, p95, p99 and max;
 3. the REST search of an enterprise account over one day, over HTTP against the app of `presence serve
-   --no-worker` (the same C calls, one keep-alive connection).
+   --no-worker` (the same C calls, one keep-alive connection);
+4. the baseline: the slowest kinds as their statements were before issue 9 (scope subqueries, remarks matched
+   in the text, a count then a page), on the same rows, B times (--before-calls, default 10).
 
 Aim (2-core machine, durable PostgreSQL): every kind p99 < 50 ms at 20 million registrations. A benchmark, not a
 test: it measures and prints, it asserts nothing.
@@ -37,7 +39,7 @@ from pathlib import Path
 
 import rest
 from core import each_backend, format_table, machine, percentile, say, tidy
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, or_, select
 
 from presence.clock import SystemClock, belgian_today
 from presence.db import migrate
@@ -50,7 +52,7 @@ from presence.services.accounts import create_account
 from presence.services.consulting import Page, SearchCriteria, search_presences
 from presence.services.context import Registry
 from presence.sources import simulation
-from presence.sources.models import Contract, DimonaPeriod, WorkDeclaration
+from presence.sources.models import Contract, DimonaPeriod, LimosaDeclaration, WorkDeclaration
 
 AIM_P99 = 0.050  # seconds
 DAYS = 425  # about 14 months
@@ -97,6 +99,7 @@ def load(db: Database, rows: int, today: date) -> None:
         for index in indexes:
             connection.exec_driver_sql(f'DROP INDEX IF EXISTS "{index["name"]}"')
     first_day = today - timedelta(days=DAYS - 1)
+    db.ensure_months(first_day + timedelta(days=n) for n in range(DAYS))  # PostgreSQL's monthly partitions
     started = time.perf_counter()
     rng = random.Random(SEED)
     columns = ("regime", "sector", "registration_date", "inss", "enterprise_number", "workplace", "channel",
@@ -112,17 +115,19 @@ def load(db: Database, rows: int, today: date) -> None:
                     copy.write_row(_row(pool, rng, n, rows, first_day))
                     if n and n % 2_000_000 == 0:
                         say(f"{n:,} registrations copied ({n / (time.perf_counter() - started):,.0f}/s)")
-            cursor.execute("""INSERT INTO validation (registration_id, validated_at, validity, remark_codes, trigger)
-                              SELECT id, validated_at, validity, remark_codes, 'registration' FROM registration
-                              WHERE id > %s""", (first_id,))
+            cursor.execute("""INSERT INTO validation (registration_id, registration_date, validated_at, validity,
+                                                      remark_codes, trigger)
+                              SELECT id, registration_date, validated_at, validity, remark_codes, 'registration'
+                              FROM registration WHERE id > %s""", (first_id,))
         else:
             placeholders = ", ".join("?" for _ in columns)
             for start in range(0, rows, 50_000):
                 batch = [_row(pool, rng, n, rows, first_day) for n in range(start, min(rows, start + 50_000))]
                 cursor.executemany(f"INSERT INTO registration ({', '.join(columns)}) VALUES ({placeholders})", batch)
-            cursor.execute("""INSERT INTO validation (registration_id, validated_at, validity, remark_codes, trigger)
-                              SELECT id, validated_at, validity, remark_codes, 'registration' FROM registration
-                              WHERE id > ?""", (first_id,))
+            cursor.execute("""INSERT INTO validation (registration_id, registration_date, validated_at, validity,
+                                                      remark_codes, trigger)
+                              SELECT id, registration_date, validated_at, validity, remark_codes, 'registration'
+                              FROM registration WHERE id > ?""", (first_id,))
         raw.commit()
     finally:
         raw.close()
@@ -155,8 +160,9 @@ def _size(db: Database) -> str:
     if not db.is_postgresql:
         return ""
     with db.engine.connect() as connection:
-        return connection.exec_driver_sql(
-            "SELECT pg_size_pretty(pg_total_relation_size('registration'))").scalar() + " with its indexes"
+        return connection.exec_driver_sql(  # the sum of its monthly partitions
+            "SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits "
+            "WHERE inhparent = 'registration'::regclass").scalar() + " with its indexes"
 
 
 # --- the searches -----------------------------------------------------------------------------------------
@@ -182,9 +188,9 @@ def subjects(db: Database, today: date) -> dict[str, list]:
             "contractors": some(declared[w] for w in workplaces if w in declared), "week": week}
 
 
-def measure(name: str, calls: int, run: Callable[[int], int]) -> Kind:
+def measure(name: str, calls: int, run: Callable[[int], int], warm_up: int = 5) -> Kind:
     kind = Kind(name)
-    for i in range(5):  # warm-up
+    for i in range(warm_up):
         run(i)
     for i in range(calls):
         started = time.perf_counter()
@@ -195,7 +201,7 @@ def measure(name: str, calls: int, run: Callable[[int], int]) -> Kind:
     return kind
 
 
-def run_searches(db: Database, today: date, calls: int) -> list[Kind]:
+def run_searches(db: Database, today: date, calls: int, before_calls: int) -> list[Kind]:
     registry = Registry(db=db, clock=SystemClock())
     s = subjects(db, today)
     week = [(s["week"], today)]
@@ -230,6 +236,34 @@ def run_searches(db: Database, today: date, calls: int) -> list[Kind]:
             enterprise(i), SearchCriteria(periods=week))),
         measure("back office, remark CAW_01 x 7 days", calls, lambda i: search(
             back_office, SearchCriteria(periods=week, remarks=[RemarkCode("CAW_01")]))),
+        *before_shapes(db, s, today, before_calls),
+    ]
+
+
+def before_shapes(db: Database, s: dict, today: date, calls: int) -> list[Kind]:
+    """The slowest kinds as the search wrote them before issue 9, on the same rows (the baseline): the enterprise's
+    scope as subqueries, the remark matched in the text, the total and the page as two statements."""
+    if not calls:
+        return []
+    in_week = Registration.registration_date.between(s["week"], today)
+
+    def old_search(*where) -> int:
+        with db.reading() as session:
+            session.scalar(select(func.count()).select_from(Registration).where(*where))
+            return len(session.scalars(select(Registration).where(*where).order_by(Registration.id).limit(50)).all())
+
+    def enterprise(i) -> int:
+        e = s["contractors"][i % len(s["contractors"])]
+        return old_search(in_week, or_(
+            Registration.enterprise_number == e, Registration.foreign_vat == e, Registration.sender_enterprise == e,
+            Registration.workplace.in_(select(WorkDeclaration.number).where(
+                or_(WorkDeclaration.declaring_contractor == e, WorkDeclaration.client == e))),
+            Registration.limosa_id.in_(select(LimosaDeclaration.number).where(LimosaDeclaration.employer == e))))
+
+    return [
+        measure("before: enterprise caller, no other criterion x 7 days", calls, enterprise, warm_up=1),
+        measure("before: back office, remark CAW_01 x 7 days", calls,
+                lambda i: old_search(in_week, Registration.remark_codes.like("%CAW_01%")), warm_up=1),
     ]
 
 
@@ -277,7 +311,7 @@ def run_backend(backend: str, url: str, args, directory: Path) -> Result:
         tidy(db)
         say(f"{backend}: dataset 'national' loaded in {time.perf_counter() - started:.0f}s")
         load(db, args.rows, today)
-        kinds = run_searches(db, today, args.calls)
+        kinds = run_searches(db, today, args.calls, args.before_calls)
         kinds.append(rest_search(url, backend, directory, db, today, args.calls))
     finally:
         db.dispose()
@@ -290,6 +324,8 @@ def main() -> int:
                                                "(default: start a durable throw-away cluster)")
     parser.add_argument("--rows", type=int, default=20_000_000, help="registrations loaded (default 20 million)")
     parser.add_argument("--calls", type=int, default=200, help="timed calls of each kind of search (default 200)")
+    parser.add_argument("--before-calls", type=int, default=10,
+                        help="timed calls of the statements before issue 9, for comparison (default 10; 0: none)")
     parser.add_argument("--with-sqlite", action="store_true", help="SQLite too (slow to load at this scale)")
     parser.add_argument("--skip-postgres", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, text
 
-from presence.db.models import Registration
 from presence.domain.remarks import RemarkCode
 from presence.domain.visibility import Caller
 from presence.services.consulting import Page, SearchCriteria, search_presences
@@ -19,7 +18,6 @@ from presence.services.consulting import Page, SearchCriteria, search_presences
 from ..conftest import TODAY
 from ..helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
 
-PRIMARY_KEY = Registration.__table__.primary_key.name
 ROWS = 300_000
 DAYS = 420  # 14 months
 
@@ -30,6 +28,7 @@ def crowded(registry):
     workplaces: the later the receipt number, the later the date, as in a registry that has been running."""
     if not registry.db.is_postgresql:
         pytest.skip("query plans of PostgreSQL (SQLite keeps its single table and simple plans)")
+    registry.db.ensure_months(TODAY - timedelta(days=d) for d in range(DAYS + 1))
     with registry.db.writing() as session:
         session.execute(text(f"""
             INSERT INTO registration (regime, sector, registration_date, inss, enterprise_number, workplace, channel,
@@ -66,21 +65,34 @@ def scans(plan: dict):
         yield from scans(child)
 
 
-def walks_the_primary_key(db, statement, parameters) -> list[str]:
-    """The plan's nodes that read registration in id order without a condition on the index, or read it whole."""
+def walks_the_primary_key(db, statement, parameters, period) -> list[str]:
+    """The plan's nodes that read registration (a monthly partition of it) in id order without a condition on the
+    index, or read a partition whole that holds registrations outside the searched period."""
     with db.engine.connect() as connection:
         cursor = connection.connection.driver_connection.cursor()
         cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
         [[document]] = cursor.fetchall()
+        months = {row[0] for row in connection.exec_driver_sql(
+            "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'registration'::regclass")}
+        primary_keys = {row[0] for row in connection.exec_driver_sql(
+            "SELECT indexrelid::regclass::text FROM pg_index WHERE indisprimary AND indrelid::regclass::text IN "
+            "(SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'registration'::regclass)")}
+    assert months and primary_keys, "registration is not partitioned"
     plan = (document if isinstance(document, list) else json.loads(document))[0]["Plan"]
     bad = []
     for node in scans(plan):
-        if node.get("Relation Name") != "registration":
+        if node.get("Relation Name") not in months:
             continue
-        if node.get("Index Name") == PRIMARY_KEY and "Index Cond" not in node:
-            bad.append(f"{node['Node Type']} on {PRIMARY_KEY} (filter {node.get('Filter')})")
+        if node.get("Index Name") in primary_keys and "Index Cond" not in node:
+            bad.append(f"{node['Node Type']} on {node['Index Name']} (filter {node.get('Filter')})")
         if node["Node Type"] == "Seq Scan":
-            bad.append(f"Seq Scan on registration (filter {node.get('Filter')})")
+            with db.engine.connect() as connection:
+                outside = connection.scalar(text(
+                    f"SELECT count(*) FROM {node['Relation Name']} WHERE registration_date NOT BETWEEN :low AND :high"),
+                    {"low": period[0], "high": period[1]})
+            if outside:
+                bad.append(f"Seq Scan on {node['Relation Name']}, {outside} rows outside the period "
+                           f"(filter {node.get('Filter')})")
     return bad
 
 
@@ -117,4 +129,4 @@ def test_no_search_reads_the_table_in_id_order_to_find_its_page(crowded, case):
         search_presences(crowded, caller, criteria, page)
     assert sent, "the search sent no statement for its page"
     for statement, parameters in sent:
-        assert walks_the_primary_key(crowded.db, statement, parameters) == [], statement
+        assert walks_the_primary_key(crowded.db, statement, parameters, *criteria.periods) == [], statement

@@ -2,19 +2,22 @@
 
 SQLite (the embedded default) runs in WAL mode with foreign keys on; a writing transaction starts with
 `BEGIN IMMEDIATE`, so concurrent writers queue on SQLite's lock instead of failing when a read transaction
-tries to upgrade. PostgreSQL (production) needs nothing special.
+tries to upgrade. PostgreSQL (production) keeps the registrations in monthly partitions (`db.partitions`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from . import partitions
 
 _WRITE = "presence_write"
 
@@ -83,6 +86,9 @@ class Database:
         self.known_enterprises: set[str] = set()
         # Sectors of known work declarations: a declaration keeps its sector for life.
         self.declaration_sectors: dict[str, int] = {}
+        # Months whose partitions exist (PostgreSQL). A month stays until the purge drops it, 7 years after
+        # anything could be written to it, so a month once seen needs no second look.
+        self.months: set[date] = set()
 
     @property
     def is_postgresql(self) -> bool:
@@ -103,6 +109,37 @@ class Database:
         # before them is done, rather than in SQLite's busy handler, which polls with sleeps of up to 100 ms.
         with self._writers, self._write() as session, session.begin():
             yield session
+
+    def ensure_months(self, days: Iterable[date]) -> None:
+        """Make sure a registration of each of these days has its monthly partition (PostgreSQL, `db.partitions`);
+        call it before storing registrations, outside their transaction. Nothing to do on SQLite."""
+        if not self.is_postgresql:
+            return
+        months = {partitions.month_of(day) for day in days}
+        if months <= self.months:
+            return
+        with self.engine.begin() as connection:
+            self.months |= partitions.existing_months(connection)
+            if not months <= self.months:
+                partitions.create_months(connection, months)
+        self.months |= months
+
+    def drop_months_before(self, month: date) -> list[partitions.DroppedMonth]:
+        """Drop the monthly partitions before `month`, each with its rows and their history, a month per
+        transaction (PostgreSQL). Nothing on SQLite, whose registrations are deleted row by row."""
+        if not self.is_postgresql:
+            return []
+        dropped = []
+        with self.engine.connect() as connection:
+            months = sorted(partitions.existing_months(connection))
+            connection.commit()
+            for old in months:
+                if old >= month:
+                    break
+                with connection.begin():
+                    dropped += partitions.drop_months_before(connection, partitions.next_month(old))
+        self.months -= {d.month for d in dropped}
+        return dropped
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -10,13 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, Json, UTCDateTime
 
-# Indexes made by the migrations on PostgreSQL only, on expressions the models cannot declare for both engines:
-# `ix_registration_remarks`, the remark codes as an array under a GIN index (`db.remarks`).
+# What the migrations make differently on PostgreSQL, which the models cannot declare for both engines:
+# `ix_registration_remarks`, the remark codes as an array under a GIN index (`db.remarks`); and the monthly
+# partitions of the registrations and their history (`db.partitions`), whose keys include the registration date:
+# a primary key of (id, registration_date), and the history's foreign keys of (registration_id,
+# registration_date), which follow a registration moved to another date.
 POSTGRESQL_ONLY_INDEXES = frozenset({"ix_registration_remarks"})
+POSTGRESQL_HISTORY_KEYS = frozenset({"fk_validation_registration_id_registration",
+                                     "fk_revision_registration_id_registration"})
 
 
 class Registration(Base):
-    """A presence registration. Its id is the receipt number (unique, increasing)."""
+    """A presence registration. Its id is the receipt number (unique, increasing; on PostgreSQL the primary key
+    also holds the date, as the monthly partitions need)."""
 
     __tablename__ = "registration"
 
@@ -72,6 +78,7 @@ class Validation(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    registration_date: Mapped[date] = mapped_column(Date)  # the registration's, its partition's key
     validated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     validity: Mapped[str] = mapped_column(String(8))  # valid | invalid
     remark_codes: Mapped[str] = mapped_column(String(200), default="")
@@ -88,6 +95,7 @@ class Revision(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    registration_date: Mapped[date] = mapped_column(Date)  # the registration's (after the correction)
     revised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(64))
     justification: Mapped[str] = mapped_column(Text)

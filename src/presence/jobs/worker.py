@@ -42,8 +42,10 @@ class Worker:
     def __init__(self, db: Database, handlers: dict[str, Handler], clock: Clock,
                  lease: timedelta = timedelta(seconds=60), poll_interval: float = 0.5, batch: int = 500,
                  name: str | None = None, batch_handlers: dict[str, BatchHandler] | None = None,
-                 max_items: int = MAX_ITEMS) -> None:
-        """`batch`: jobs claimed at a time; `max_items`: at most so many items of work (payload `ids`) in them."""
+                 max_items: int = MAX_ITEMS, chore: Callable[[], None] | None = None,
+                 chore_every: timedelta = timedelta(hours=1)) -> None:
+        """`batch`: jobs claimed at a time; `max_items`: at most so many items of work (payload `ids`) in them;
+        `chore`: housekeeping run when the worker starts, then every `chore_every`."""
         self.db = db
         self.handlers = handlers
         self.batch_handlers = batch_handlers or {}
@@ -52,6 +54,8 @@ class Worker:
         self.poll_interval = poll_interval
         self.batch = batch
         self.max_items = max_items
+        self.chore = chore
+        self.chore_every = chore_every
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.stopping = threading.Event()
 
@@ -89,7 +93,14 @@ class Worker:
 
     def run_forever(self) -> None:
         log.info("worker %s started", self.name)
+        chore_due = time.monotonic()
         while not self.stopping.is_set():
+            if self.chore is not None and time.monotonic() >= chore_due:
+                chore_due = time.monotonic() + self.chore_every.total_seconds()
+                try:
+                    self.chore()
+                except Exception:  # tried again next time
+                    log.exception("worker %s: housekeeping failed", self.name)
             try:
                 handled = self.run_once()
             except Exception:  # the database went away: wait, then try again

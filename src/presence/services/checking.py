@@ -95,9 +95,9 @@ def check_registrations(session: Session, ids: list[int], trigger: str, now: dat
         recorded = reg.id in wanted and trigger in RECORDED_TRIGGERS
         if not (changed or recorded or reg.validity == Validity.PENDING):
             continue
-        validations.append({"registration_id": reg.id, "validated_at": now, "validity": str(validity),
-                            "remark_codes": codes, "trigger": trigger if reg.id in wanted else "pairing",
-                            "job_id": job_of(reg)})
+        validations.append({"registration_id": reg.id, "registration_date": reg.registration_date,
+                            "validated_at": now, "validity": str(validity), "remark_codes": codes,
+                            "trigger": trigger if reg.id in wanted else "pairing", "job_id": job_of(reg)})
         changes.append({"id": reg.id, "validity": str(validity), "remark_codes": codes, "validated_at": now,
                         "sector": sectors.get(reg.workplace, reg.sector)})
 

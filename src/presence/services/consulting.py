@@ -205,14 +205,17 @@ def _with_details(session, caller: Caller, rows: list[Registration], history: bo
     if not rows:
         return []
     ids = [r.id for r in rows]
+    dates = {r.registration_date for r in rows}  # so that only their months' history is read
     validations: dict[int, list[ValidationView]] = {i: [] for i in ids}
     revisions: dict[int, list[RevisionView]] = {i: [] for i in ids}
     if history:
-        for v in session.scalars(select(Validation).where(Validation.registration_id.in_(ids))
+        for v in session.scalars(select(Validation).where(Validation.registration_id.in_(ids),
+                                                          Validation.registration_date.in_(dates))
                                  .order_by(Validation.registration_id, Validation.id)):
             validations[v.registration_id].append(
                 ValidationView(v.validated_at, Validity(v.validity), tuple(decode_codes(v.remark_codes)), v.trigger))
-        for r in session.scalars(select(Revision).where(Revision.registration_id.in_(ids))
+        for r in session.scalars(select(Revision).where(Revision.registration_id.in_(ids),
+                                                        Revision.registration_date.in_(dates))
                                  .order_by(Revision.registration_id, Revision.id)):
             revisions[r.registration_id].append(
                 RevisionView(r.revised_at, r.actor, r.justification, r.before, r.after))

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..clock import belgian_date
-from ..db.models import Registration, Revision
+from ..db.models import Registration, Revision, Validation
 from ..domain.channels import Channel
 from ..domain.identifiers import (
     InvalidIdentifier,
@@ -82,6 +82,9 @@ def correct_presence(registry: Registry, caller: Caller, registration_id: int, c
     changes = _parse(correction)
     if not changes:
         raise InvalidRequest("nothing to correct", "correction")
+    new_date = belgian_date(changes["clocked_at"]) if "clocked_at" in changes else changes.get("registration_date")
+    if new_date is not None:
+        registry.db.ensure_months([new_date])
     with registry.db.writing() as session:
         query = select(Registration).where(Registration.id == registration_id)
         if registry.db.is_postgresql:
@@ -102,7 +105,7 @@ def correct_presence(registry: Registry, caller: Caller, registration_id: int, c
             for excluded in _REPLACES.get(field, ()):
                 changes.setdefault(excluded, None)
         if "clocked_at" in changes:
-            changes["registration_date"] = belgian_date(changes["clocked_at"])
+            changes["registration_date"] = new_date
         _check_identity({name: changes.get(name, getattr(registration, name))
                          for name in ("inss", "limosa_id", "enterprise_number", "foreign_vat")})
 
@@ -115,7 +118,10 @@ def correct_presence(registry: Registry, caller: Caller, registration_id: int, c
         registration.lifecycle_at = now
         registration.validity = str(Validity.PENDING)  # until the checks ran on the new values
         registration.remark_codes = ""
-        session.add(Revision(registration_id=registration.id, revised_at=now,
+        if "registration_date" in changes:
+            _history_follows(session, registration)
+        session.add(Revision(registration_id=registration.id, registration_date=registration.registration_date,
+                             revised_at=now,
                              actor=caller.sender_id or str(caller.kind), justification=justification.strip(),
                              before=before, after=after))
         audit.record(session, caller, Channel.BACK_OFFICE, "registration.corrected", "registration",
@@ -127,6 +133,15 @@ def correct_presence(registry: Registry, caller: Caller, registration_id: int, c
         view = PresenceView.from_row(registration)
     registry.db.jobs_queued.set()
     return view
+
+
+def _history_follows(session, registration: Registration) -> None:
+    """The registration's history takes its new date. (PostgreSQL's foreign keys carry it there already, moving
+    it to the month's partition; SQLite's refer to the id alone.)"""
+    session.flush()
+    for model in (Validation, Revision):
+        session.execute(update(model).where(model.registration_id == registration.id)
+                        .values(registration_date=registration.registration_date))
 
 
 def _parse(correction: Correction) -> dict:

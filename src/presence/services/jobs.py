@@ -7,6 +7,7 @@ from ..jobs.worker import Worker
 from .checking import check_registrations
 from .context import Registry
 from .registering import CHECK_JOB
+from .retention import prepare_months
 
 
 def checks_together(jobs: list[Claim]) -> list[tuple[str, dict[int, int]]]:
@@ -38,4 +39,6 @@ def handlers(registry: Registry) -> dict:
 
 
 def make_worker(registry: Registry, **options) -> Worker:
-    return Worker(registry.db, {}, registry.clock, batch_handlers=handlers(registry), **options)
+    """The worker, which also keeps the coming months' partitions ready (`retention.prepare_months`)."""
+    return Worker(registry.db, {}, registry.clock, batch_handlers=handlers(registry),
+                  chore=lambda: prepare_months(registry), **options)

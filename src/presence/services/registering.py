@@ -55,6 +55,7 @@ def register_presences(registry: Registry, caller: Caller, channel: Channel, reg
         raise NotAllowed("this account may not register presences")
     now = registry.clock.now()
     checked = [check_submission(s, regime, channel, now) for s in submissions]
+    registry.db.ensure_months(c.registration_date for c in checked if isinstance(c, CheckedSubmission))
 
     with registry.db.writing() as session:
         if message is not None:

@@ -1,5 +1,9 @@
 """Retention: registrations are kept 7 years, then purged with their history; finished jobs are pruned, and so
-are the signed messages no replay of which could be accepted any more."""
+are the signed messages no replay of which could be accepted any more.
+
+On PostgreSQL the registrations live in monthly partitions (`db.partitions`): the purge drops the months wholly
+past the 7 years, deletes row by row only in the month the limit falls in, and makes the coming months ready.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func, select
 
 from ..clock import belgian_today, start_of_belgian_day
+from ..db import partitions
 from ..db.models import AuditEvent, ReceivedMessage, Registration
 from ..domain.channels import Channel
 from ..domain.timing import RETENTION_YEARS
@@ -28,6 +33,7 @@ class PurgeReport:
     audit_events: int
     jobs: int
     received_messages: int  # signed SOAP messages past the time a replay of them could be accepted
+    months_dropped: tuple[date, ...] = ()  # PostgreSQL: the monthly partitions dropped whole
 
 
 def retention_cutoff(today: date, years: int = RETENTION_YEARS) -> date:
@@ -50,7 +56,9 @@ def purge_expired(registry: Registry, caller: Caller, dry_run: bool = False) -> 
 
             return PurgeReport(cutoff, count(Registration, expired), count(AuditEvent, old_events),
                                count(Job, old_jobs), count(ReceivedMessage, ReceivedMessage.expires_at < now))
-    purged = 0
+    prepare_months(registry)
+    dropped = registry.db.drop_months_before(partitions.month_of(cutoff))
+    purged = sum(month.registrations for month in dropped)
     while True:
         with registry.db.writing() as session:
             ids = list(session.scalars(select(Registration.id).where(expired).limit(CHUNK)))
@@ -64,5 +72,13 @@ def purge_expired(registry: Registry, caller: Caller, dry_run: bool = False) -> 
         jobs = session.execute(delete(Job).where(old_jobs)).rowcount
         messages = replays.prune(session, now)
         audit.record(session, caller, Channel.OPERATOR, "registration.purged", "registration", [], now,
-                     {"before": cutoff.isoformat(), "registrations": purged, "audit_events": events, "jobs": jobs})
-    return PurgeReport(cutoff, purged, events, jobs, messages)
+                     {"before": cutoff.isoformat(), "registrations": purged, "audit_events": events, "jobs": jobs,
+                      "months_dropped": [d.month.isoformat() for d in dropped]})
+    return PurgeReport(cutoff, purged, events, jobs, messages, tuple(d.month for d in dropped))
+
+
+def prepare_months(registry: Registry) -> None:
+    """Make the partitions of this month and the next ones ready before anything is registered in them (the
+    worker does it hourly, the purge too)."""
+    today = belgian_today(registry.clock)
+    registry.db.ensure_months(partitions.months_from(today, partitions.MONTHS_AHEAD + 1))

@@ -27,7 +27,7 @@ def _run(connection) -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
-        **comparison(),
+        **comparison(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
