@@ -1,13 +1,16 @@
 """Bulk inserts: what they store is what an ORM insert would, whichever path (one INSERT, COPY, executemany)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from presence.db.bulk import FEW_ROWS, bulk_insert, insert_returning_ids, together
-from presence.db.models import AuditEvent
+from presence.db.bulk import FEW_ROWS, bulk_insert, bulk_update, insert_returning_ids, together
+from presence.db.models import AuditEvent, Registration
 from presence.jobs.models import Job
+
+from ..conftest import TODAY
+from ..helpers import employee_today, register_one
 
 NOW = datetime(2026, 3, 3, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -66,3 +69,20 @@ def test_a_failing_block_sends_nothing(db):
         bulk_insert(session, AuditEvent.__table__, [event(1)])
         raise RuntimeError("interrupted")
     assert stored_events(db) == []
+
+
+def test_an_update_by_id_and_partition_key_changes_the_rows_it_names_and_no_other(registry):
+    """The check's update of registrations: matched by receipt number and date (on PostgreSQL, only those
+    months' partitions are read); a row named with another date than its own is left as it was."""
+    today = register_one(registry, employee_today(registration_date=TODAY))
+    tomorrow = register_one(registry, employee_today(registration_date=TODAY + timedelta(days=1)))
+    with registry.db.reading() as session:
+        dates = dict(session.execute(select(Registration.id, Registration.registration_date)).all())
+    with registry.db.writing() as session:
+        bulk_update(session, Registration.__table__, [
+            {"id": today, "registration_date": dates[today], "remark_codes": "CAW_01", "validity": "invalid"},
+            {"id": tomorrow, "registration_date": dates[today], "remark_codes": "CAW_12", "validity": "invalid"},
+        ], partition_key="registration_date")
+    with registry.db.reading() as session:
+        stored = dict(session.execute(select(Registration.id, Registration.remark_codes)).all())
+    assert stored[today] == "CAW_01" and stored[tomorrow] == ""

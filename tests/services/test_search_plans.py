@@ -130,3 +130,33 @@ def test_no_search_reads_the_table_in_id_order_to_find_its_page(crowded, case):
     assert sent, "the search sent no statement for its page"
     for statement, parameters in sent:
         assert walks_the_primary_key(crowded.db, statement, parameters, *criteria.periods) == [], statement
+
+
+def test_a_check_reads_only_the_month_of_its_registrations(crowded):
+    """The check job of a registration names its date: loading and locking it read that month's partition alone,
+    not the key index of every month of the 7 years."""
+    from ..helpers import employee_today, register_one, run_checks
+
+    register_one(crowded, employee_today(registration_date=TODAY))
+    sent: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM registration" in statement and "registration.id" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(crowded.db.engine, "before_cursor_execute", capture)
+    try:
+        assert run_checks(crowded) == 1
+    finally:
+        event.remove(crowded.db.engine, "before_cursor_execute", capture)
+    assert sent
+    month = f"registration_y{TODAY.year}m{TODAY.month:02d}"
+    with crowded.db.engine.connect() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        for statement, parameters in sent:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+            [[document]] = cursor.fetchall()
+            plan = (document if isinstance(document, list) else json.loads(document))[0]["Plan"]
+            read = {node["Relation Name"] for node in scans(plan) if node.get("Relation Name", "").startswith(
+                "registration_y")}
+            assert read == {month}, statement

@@ -86,8 +86,12 @@ def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
         cursor.close()
 
 
-def bulk_update(session: Session, table: Table, rows: list[dict], key: str = "id") -> None:
+def bulk_update(session: Session, table: Table, rows: list[dict], key: str = "id",
+                partition_key: str | None = None) -> None:
     """Set each row's values on the row of `table` whose `key` it names (dicts with the same keys).
+
+    `partition_key`: the column `table` is partitioned by (PostgreSQL), given in each row: matched too, and its
+    values listed in the statement, so that only their partitions are read, not every partition's key index.
 
     PostgreSQL: one `UPDATE ... FROM unnest(arrays)`. SQLite: an executemany, cheap in-process.
     """
@@ -95,25 +99,32 @@ def bulk_update(session: Session, table: Table, rows: list[dict], key: str = "id
         return
     connection = session.connection()
     dialect = connection.dialect
-    names = [name for name in rows[0] if name != key]
-    processors = _processors(table, (key, *names), dialect)
-    columns = [[row[name] for row in rows] for name in (key, *names)]
+    keys = (key,) if partition_key is None else (key, partition_key)
+    names = [name for name in rows[0] if name not in keys]
+    processors = _processors(table, (*keys, *names), dialect)
+    columns = [[row[name] for row in rows] for name in (*keys, *names)]
     for values, process in zip(columns, processors, strict=True):
         if process is not None:
             values[:] = [None if v is None else process(v) for v in values]
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         if dialect.name == "postgresql":
-            types = [table.c[name].type.dialect_impl(dialect).compile(dialect=dialect) for name in (key, *names)]
+            types = [table.c[name].type.dialect_impl(dialect).compile(dialect=dialect) for name in (*keys, *names)]
             arrays = ", ".join(f"%s::{t}[]" for t in types)
             assignments = ", ".join(f'"{name}" = v."{name}"' for name in names)
-            aliases = ", ".join(f'"{name}"' for name in (key, *names))
+            aliases = ", ".join(f'"{name}"' for name in (*keys, *names))
+            matches = " AND ".join(f't."{name}" = v."{name}"' for name in keys)
+            parameters = list(columns)
+            if partition_key is not None:
+                matches += f' AND t."{partition_key}" = ANY(%s::{types[1]}[])'
+                parameters.append(sorted(set(columns[1])))
             cursor.execute(f'UPDATE "{table.name}" AS t SET {assignments} FROM unnest({arrays}) AS v({aliases}) '
-                           f'WHERE t."{key}" = v."{key}"', columns)
+                           f'WHERE {matches}', parameters)
         else:
             assignments = ", ".join(f'"{name}" = ?' for name in names)
-            cursor.executemany(f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?',
-                               [(*values[1:], values[0]) for values in zip(*columns, strict=True)])
+            matches = " AND ".join(f'"{name}" = ?' for name in keys)
+            cursor.executemany(f'UPDATE "{table.name}" SET {assignments} WHERE {matches}',
+                               [(*values[len(keys):], *values[:len(keys)]) for values in zip(*columns, strict=True)])
     finally:
         cursor.close()
 

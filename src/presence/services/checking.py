@@ -9,12 +9,13 @@ that change nothing leave the history alone.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..clock import belgian_date
 from ..db.batching import plan_with_actual_values, select_in
 from ..db.bulk import bulk_insert, bulk_update
 from ..db.models import Registration, Validation
@@ -53,20 +54,21 @@ _LIVE = Registration.lifecycle != str(Lifecycle.CANCELLED)
 
 
 def check_registrations(session: Session, ids: list[int], trigger: str, now: datetime,
-                        job_id: int | Mapping[int, int] | None = None) -> int:
+                        job_id: int | Mapping[int, int] | None = None, days: Iterable[date] | None = None) -> int:
     """Check these registrations (cancelled ones are skipped). Returns the number of validations written.
 
     `job_id`: the job that asked, recorded with each validation; for several jobs checked together, the job of
     each id (a registration re-checked because of its pairing gets the job of a registration of the same person
-    and workplace).
+    and workplace). `days`: the registration dates of `ids` when known, so that only their months are read.
 
     The registrations are locked first (PostgreSQL; SQLite's writer lock already serialises checks), so two
     checks of the same registration run one after the other and the later one, which read the newer
     sources, has the last word.
     """
     plan_with_actual_values(session)
+    wanted = set(ids)
     # Clockings: a new check-in or check-out can change the pairing remarks of the later ones.
-    requested = _load(session, ids, lock=False)
+    requested = _load(session, ids, lock=False, days=days)
     context = clocking_context(session, [r for r in requested if r.clocked_at is not None and r.inss])
     earliest: dict[tuple, datetime] = {}
     for r in requested:
@@ -75,14 +77,14 @@ def check_registrations(session: Session, ids: list[int], trigger: str, now: dat
             earliest[key] = min(earliest.get(key, r.clocked_at), r.clocked_at)
     later = {r.id for r in context if r.validity != Validity.PENDING  # those pending get their own check
              and (r.inss, r.workplace) in earliest and r.clocked_at >= earliest[(r.inss, r.workplace)]}
-    registrations = _load(session, set(ids) | later, lock=True)
+    registrations = _load(session, set(ids) | later, lock=True, days={
+        r.registration_date for r in (*requested, *context) if r.id in later or r.id in wanted})
     if not registrations:
         return 0
 
     evidence, sectors = _gather(session, registrations, now, context)
 
     validations, changes = [], []
-    wanted = set(ids)
     job_of = _jobs(job_id, requested)
     for reg in registrations:
         remarks = remarks_for(
@@ -98,12 +100,12 @@ def check_registrations(session: Session, ids: list[int], trigger: str, now: dat
         validations.append({"registration_id": reg.id, "registration_date": reg.registration_date,
                             "validated_at": now, "validity": str(validity), "remark_codes": codes,
                             "trigger": trigger if reg.id in wanted else "pairing", "job_id": job_of(reg)})
-        changes.append({"id": reg.id, "validity": str(validity), "remark_codes": codes, "validated_at": now,
-                        "sector": sectors.get(reg.workplace, reg.sector)})
+        changes.append({"id": reg.id, "registration_date": reg.registration_date, "validity": str(validity),
+                        "remark_codes": codes, "validated_at": now, "sector": sectors.get(reg.workplace, reg.sector)})
 
     if validations:
         bulk_insert(session, Validation.__table__, validations)
-        bulk_update(session, Registration.__table__, changes)
+        bulk_update(session, Registration.__table__, changes, partition_key="registration_date")
     return len(validations)
 
 
@@ -117,9 +119,12 @@ def _jobs(job_id: int | Mapping[int, int] | None, requested: list):
     return lambda reg: job_id.get(reg.id, by_pair.get((reg.inss, reg.workplace)))
 
 
-def _load(session: Session, ids, lock: bool) -> list:
-    """The live registrations among `ids`; locked, in id order (no deadlocks), on PostgreSQL when asked."""
+def _load(session: Session, ids, lock: bool, days: Iterable[date] | None = None) -> list:
+    """The live registrations among `ids` (dated one of `days`, when given); locked, in id order (no
+    deadlocks), on PostgreSQL when asked."""
     query = select(*_COLUMNS).where(_LIVE).order_by(Registration.id)
+    if days is not None:
+        query = query.where(Registration.registration_date.in_(sorted(set(days))))
     if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Registration)
     return sorted(select_in(session, query, Registration.id, ids), key=lambda r: r.id)
@@ -132,7 +137,9 @@ def clocking_context(session: Session, clockings, *conditions) -> list:
         return []
     low = min(c.clocked_at for c in clockings) - PAIRING_CONTEXT
     high = max(c.clocked_at for c in clockings) + PAIRING_CONTEXT
-    query = select(*_COLUMNS).where(_LIVE, Registration.clocked_at.between(low, high), *conditions)
+    query = select(*_COLUMNS).where(_LIVE, Registration.clocked_at.between(low, high), *conditions,
+                                    # a clocking's date is its Belgian day: only those months are read
+                                    Registration.registration_date.between(belgian_date(low), belgian_date(high)))
     keys = {(c.inss, c.workplace) for c in clockings}
     rows = select_in(session, query, Registration.inss, {inss for inss, _ in keys})
     return [r for r in rows if (r.inss, r.workplace) in keys]

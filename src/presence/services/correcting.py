@@ -30,7 +30,7 @@ from . import audit
 from .checking import dependents_of
 from .context import Registry
 from .errors import InvalidRequest, NotAllowed, NotFound
-from .registering import CHECK_JOB
+from .registering import CHECK_JOB, check_payload
 from .views import PresenceView
 
 _PARSERS = {
@@ -126,7 +126,8 @@ def correct_presence(registry: Registry, caller: Caller, registration_id: int, c
                              before=before, after=after))
         audit.record(session, caller, Channel.BACK_OFFICE, "registration.corrected", "registration",
                      [registration.id], now, {"fields": sorted(changes), "requested_on": requested_on.isoformat()})
-        enqueue(session, CHECK_JOB, [{"ids": [registration.id], "trigger": "correction"}], now)
+        enqueue(session, CHECK_JOB, [check_payload([registration.id], "correction", [registration.registration_date])],
+                now)
         if dependents:
             enqueue(session, CHECK_JOB, [{"ids": sorted(dependents), "trigger": "correction"}], now)
         session.flush()

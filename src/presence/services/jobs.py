@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+
 from ..jobs.queue import Claim
 from ..jobs.worker import Worker
 from .checking import check_registrations
@@ -10,21 +13,33 @@ from .registering import CHECK_JOB
 from .retention import prepare_months
 
 
-def checks_together(jobs: list[Claim]) -> list[tuple[str, dict[int, int]]]:
-    """Check jobs claimed together, as checks to run in one transaction: (trigger, {registration id: its job})
-    each. One check per trigger (the history records it), and a registration in two jobs is checked once per
-    job, as if each job ran alone: the second goes to a later check."""
-    checks: list[tuple[str, dict[int, int]]] = []
+@dataclass
+class Check:
+    """Check jobs run as one check: their trigger, the job of each registration, their registration dates (None
+    when a job did not say)."""
+
+    trigger: str
+    job_of: dict[int, int] = field(default_factory=dict)
+    days: set[date] | None = field(default_factory=set)
+
+
+def checks_together(jobs: list[Claim]) -> list[Check]:
+    """Check jobs claimed together, as checks to run in one transaction. One check per trigger (the history
+    records it), and a registration in two jobs is checked once per job, as if each job ran alone: the second
+    goes to a later check."""
+    checks: list[Check] = []
     for job in jobs:
         trigger = job.payload.get("trigger", "registration")
         ids = job.payload["ids"]
-        for check_trigger, job_of in checks:
-            if check_trigger == trigger and job_of.keys().isdisjoint(ids):
+        for check in checks:
+            if check.trigger == trigger and check.job_of.keys().isdisjoint(ids):
                 break
         else:
-            job_of = {}
-            checks.append((trigger, job_of))
-        job_of.update(dict.fromkeys(ids, job.id))
+            check = Check(trigger)
+            checks.append(check)
+        check.job_of.update(dict.fromkeys(ids, job.id))
+        days = job.payload.get("days")
+        check.days = None if days is None or check.days is None else check.days | set(map(date.fromisoformat, days))
     return checks
 
 
@@ -32,8 +47,8 @@ def handlers(registry: Registry) -> dict:
     """The batch handlers: every kind of job is done many at a time."""
     def check(session, jobs: list[Claim]) -> None:
         now = registry.clock.now()
-        for trigger, job_of in checks_together(jobs):
-            check_registrations(session, list(job_of), trigger, now, job_of)
+        for c in checks_together(jobs):
+            check_registrations(session, list(c.job_of), c.trigger, now, c.job_of, c.days)
 
     return {CHECK_JOB: check}
 

@@ -3,7 +3,9 @@ with the job that will check their content."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select, text
 
@@ -23,6 +25,15 @@ from .errors import NotAllowed
 from .views import PresenceView
 
 CHECK_JOB = "check"
+
+
+def check_payload(ids: list[int], trigger: str, days: Iterable[date] | None = None) -> dict:
+    """A check job's payload: the registrations, what made them due, and their registration dates when known
+    (the check then reads only those months' partitions)."""
+    payload = {"ids": ids, "trigger": trigger}
+    if days is not None:
+        payload["days"] = sorted({day.isoformat() for day in days})
+    return payload
 
 WRONG_REGIME = {
     Regime.DAY: "work-declaration number: a cleaning workplace, where check-ins and check-outs are registered "
@@ -87,7 +98,8 @@ def register_presences(registry: Registry, caller: Caller, channel: Channel, reg
             ids = _insert_registrations(session, rows)
             with together(session):
                 audit.record(session, caller, channel, "registration.created", "registration", ids, now)
-                enqueue(session, CHECK_JOB, [{"ids": ids, "trigger": "registration"}], now)
+                days = {r["registration_date"] for r in rows}
+                enqueue(session, CHECK_JOB, [check_payload(ids, "registration", days)], now)
 
     if rows:
         registry.db.jobs_queued.set()

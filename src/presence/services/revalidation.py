@@ -4,6 +4,7 @@ together."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,15 +18,16 @@ from ..jobs.queue import enqueue
 from ..sources.importers import AffectedKeys, ImportReport, import_file
 from . import audit
 from .context import Registry
-from .registering import CHECK_JOB
+from .registering import CHECK_JOB, check_payload
 
 JOB_SIZE = 200
 
 
-def affected_registrations(session, keys: AffectedKeys) -> list[int]:
-    """The live registrations an import may change the remarks of."""
-    live = select(Registration.id).where(Registration.lifecycle != str(Lifecycle.CANCELLED))
-    ids: set[int] = set()
+def affected_registrations(session, keys: AffectedKeys) -> dict[int, date]:
+    """The live registrations an import may change the remarks of, in id order, with their dates."""
+    live = select(Registration.id, Registration.registration_date).where(
+        Registration.lifecycle != str(Lifecycle.CANCELLED))
+    ids: dict[int, date] = {}
     for column, values in (
         (Registration.inss, keys.inss),
         (Registration.enterprise_number, keys.enterprises),
@@ -34,22 +36,22 @@ def affected_registrations(session, keys: AffectedKeys) -> list[int]:
         (Registration.workplace, keys.workplaces),
     ):
         if values:
-            ids.update(row.id for row in select_in(session, live, column, values))
+            ids.update((row.id, row.registration_date) for row in select_in(session, live, column, values))
     if keys.people_at:
-        candidates = select(Registration.id, Registration.inss, Registration.enterprise_number,
-                            Registration.foreign_vat).where(Registration.lifecycle != str(Lifecycle.CANCELLED))
+        candidates = live.add_columns(Registration.inss, Registration.enterprise_number, Registration.foreign_vat)
         for row in select_in(session, candidates, Registration.inss, {inss for inss, _ in keys.people_at}):
             if (row.inss, row.enterprise_number or row.foreign_vat) in keys.people_at:
-                ids.add(row.id)
-    return sorted(ids)
+                ids[row.id] = row.registration_date
+    return dict(sorted(ids.items()))
 
 
 def queue_checks(session, source: str, keys: AffectedKeys, now) -> int:
     """Queue checks of every live registration the imported rows may concern. Returns how many."""
-    ids = affected_registrations(session, keys)
-    enqueue(session, CHECK_JOB,
-            [{"ids": ids[i:i + JOB_SIZE], "trigger": f"source:{source}"} for i in range(0, len(ids), JOB_SIZE)],
-            now)
+    dates = affected_registrations(session, keys)
+    ids = list(dates)
+    enqueue(session, CHECK_JOB, [
+        check_payload(ids[i:i + JOB_SIZE], f"source:{source}", (dates[id_] for id_ in ids[i:i + JOB_SIZE]))
+        for i in range(0, len(ids), JOB_SIZE)], now)
     return len(ids)
 
 
