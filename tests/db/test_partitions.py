@@ -26,7 +26,7 @@ from ..helpers import EMPLOYER_ACCOUNT, employee_today, register_one, run_checks
 
 BEFORE_PARTITIONS = "0007"
 FIRST, LAST = date(2025, 11, 20), date(2026, 2, 9)  # the old registrations span four months
-TABLES = ("registration", "validation", "revision")
+TABLES = ("registration", "validation", "revision")  # and the remark index table, PostgreSQL's own
 
 
 def _migrate(db, revision: str, down: bool = False) -> None:
@@ -135,6 +135,11 @@ def test_the_migration_moves_every_row_id_history_and_sequence_into_monthly_part
     assert {date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)} <= months
     today = datetime.now(UTC).date()
     assert partitions.months_from(today, partitions.MONTHS_AHEAD + 1)[-1] in months
+
+    # The remark index table (migration 0009) holds every remark of the old registrations.
+    with db.engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM registration_remark")) == sum(
+            len(row["remark_codes"].split()) for row in before["registration"])
 
     # The same searches find the same registrations in the same order; numbering goes on from the sequence.
     assert _search_everything(postgresql) == _expected_pages(before["registration"])

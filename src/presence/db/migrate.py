@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 
 from . import partitions
 from .engine import Database
-from .models import POSTGRESQL_HISTORY_KEYS, POSTGRESQL_ONLY_INDEXES
+from .models import POSTGRESQL_HISTORY_KEYS, POSTGRESQL_ONLY_TABLES
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,14 +25,12 @@ def alembic_config(url: str) -> Config:
 
 def comparison(dialect: str) -> dict:
     """How autogenerate compares the models with a database of this engine: column types too, and without what
-    only the migrations know (on PostgreSQL: the GIN index of remark codes, the monthly partitions and the
-    history's foreign keys that include the registration date)."""
+    only the migrations know (on PostgreSQL: the remark index table, the monthly partitions and the history's
+    foreign keys that include the registration date)."""
     def include_name(name, type_, parent_names) -> bool:
-        return not (type_ == "table" and partitions.is_partition(name))
+        return not (type_ == "table" and (partitions.is_partition(name) or name in POSTGRESQL_ONLY_TABLES))
 
     def include_object(obj, name, type_, reflected, compare_to) -> bool:
-        if type_ == "index":
-            return name not in POSTGRESQL_ONLY_INDEXES
         if type_ == "foreign_key_constraint" and dialect == "postgresql":
             # PostgreSQL shows the key to a partitioned table once more for each of its partitions.
             return name not in POSTGRESQL_HISTORY_KEYS and not partitions.is_partition(obj.referred_table.name)

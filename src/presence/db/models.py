@@ -10,12 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, Json, UTCDateTime
 
-# What the migrations make differently on PostgreSQL, which the models cannot declare for both engines:
-# `ix_registration_remarks`, the remark codes as an array under a GIN index (`db.remarks`); and the monthly
+# What the migrations make differently on PostgreSQL, which the models cannot declare for both engines: the
+# remark index table `registration_remark` and the triggers that keep it (`db.remarks`); and the monthly
 # partitions of the registrations and their history (`db.partitions`), whose keys include the registration date:
 # a primary key of (id, registration_date), and the history's foreign keys of (registration_id,
 # registration_date), which follow a registration moved to another date.
-POSTGRESQL_ONLY_INDEXES = frozenset({"ix_registration_remarks"})
+POSTGRESQL_ONLY_TABLES = frozenset({"registration_remark"})
 POSTGRESQL_HISTORY_KEYS = frozenset({"fk_validation_registration_id_registration",
                                      "fk_revision_registration_id_registration"})
 

@@ -17,11 +17,12 @@ from datetime import date
 
 from sqlalchemy import Connection, text
 
-# The registration first: the history's foreign keys refer to it.
-TABLES = ("registration", "validation", "revision")
+# The registration first: the history's foreign keys refer to it. `registration_remark` is the index of remark
+# codes by date (`db.remarks`).
+TABLES = ("registration", "validation", "revision", "registration_remark")
 MONTHS_AHEAD = 3  # months after the current one kept ready (registrations are made at most 35 days ahead)
 
-_NAME = re.compile(r"^(registration|validation|revision)_y(\d{4})m(\d{2})$")
+_NAME = re.compile(r"^(registration|validation|revision|registration_remark)_y(\d{4})m(\d{2})$")
 # Serialises creating and dropping partitions between processes (any constant of ours would do).
 _LOCK = 0x70726573  # "pres"
 
@@ -63,18 +64,15 @@ def existing_months(connection: Connection) -> set[date]:
     return months
 
 
-def create_months(connection: Connection, months: Iterable[date]) -> list[date]:
-    """Create the partitions of these months that do not exist yet, of every partitioned table; the months
-    created. Run in the caller's transaction, which then holds a lock on the tables until it ends: keep it short.
-    """
+def create_months(connection: Connection, months: Iterable[date], tables: Iterable[str] = TABLES) -> None:
+    """Create the partitions of these months that do not exist yet, of each of `tables`. Run in the caller's
+    transaction, which then holds a lock on the tables until it ends: keep it short."""
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
-    created = sorted({month_of(m) for m in months} - existing_months(connection))
-    for month in created:
-        for table in TABLES:
+    for month in sorted({month_of(m) for m in months}):
+        for table in tables:
             connection.exec_driver_sql(
-                f"CREATE TABLE {partition_name(table, month)} PARTITION OF {table} "
+                f"CREATE TABLE IF NOT EXISTS {partition_name(table, month)} PARTITION OF {table} "
                 f"FOR VALUES FROM ('{month.isoformat()}') TO ('{next_month(month).isoformat()}')")
-    return created
 
 
 @dataclass(frozen=True)
@@ -95,6 +93,6 @@ def drop_months_before(connection: Connection, month: date) -> list[DroppedMonth
                 # A partition others refer to is detached (which checks that nothing refers to its rows any
                 # more: its history went first) before it can be dropped.
                 connection.exec_driver_sql(f"ALTER TABLE registration DETACH PARTITION {name}")
-            connection.exec_driver_sql(f"DROP TABLE {name}")
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
         dropped.append(DroppedMonth(old, registrations))
     return dropped

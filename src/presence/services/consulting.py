@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -154,12 +154,17 @@ def _conditions(criteria: SearchCriteria, dialect: str) -> list:
     if criteria.validities:
         conditions.append(Registration.validity.in_([str(v) for v in criteria.validities]))
     if criteria.remarks:
-        conditions.append(remarks.any_of([str(code) for code in criteria.remarks], dialect))
+        conditions.append(remarks.any_of([str(code) for code in criteria.remarks], criteria.periods, dialect))
     if criteria.created_from:
         conditions.append(Registration.created_at >= criteria.created_from)
     if criteria.created_to:
         conditions.append(Registration.created_at <= criteria.created_to)
     return conditions
+
+
+def _only_remarks(criteria: SearchCriteria) -> bool:
+    """Whether the search asks for remarks over its periods and nothing else (the remark index answers it)."""
+    return bool(criteria.remarks) and replace(criteria, periods=[], remarks=[]) == SearchCriteria(periods=[])
 
 
 def search_presences(registry: Registry, caller: Caller, criteria: SearchCriteria, page: Page = Page(),
@@ -176,14 +181,21 @@ def search_presences(registry: Registry, caller: Caller, criteria: SearchCriteri
         order.append(Registration.id.desc() if sort.descending else Registration.id.asc())
     with registry.db.reading() as session:
         where = [*_conditions(criteria, registry.db.engine.dialect.name), scope_filter(session, scope)]
-        # The page and the total in one pass: the total is counted over the matches the page is sorted from.
-        found = session.execute(
-            select(Registration, func.count().over().label("total")).where(*where).order_by(*order)
-            .offset(page.first_row).limit(page.size)
-        ).all() if page.size else []
-        rows = [row.Registration for row in found]
-        total = found[0].total if found else \
-            session.scalar(select(func.count()).select_from(Registration).where(*where))  # past the last page
+        by_remark = None
+        if _only_remarks(criteria) and scope.everything and sort.key is SortKey.ID and page.size:
+            by_remark = remarks.page_of(session, [str(code) for code in criteria.remarks], criteria.periods,
+                                        page.first_row, page.size, sort.descending)
+        if by_remark is not None:
+            total, rows = by_remark
+        else:
+            # The page and the total in one pass: the total is counted over the matches the page is sorted from.
+            found = session.execute(
+                select(Registration, func.count().over().label("total")).where(*where).order_by(*order)
+                .offset(page.first_row).limit(page.size)
+            ).all() if page.size else []
+            rows = [row.Registration for row in found]
+            total = found[0].total if found else \
+                session.scalar(select(func.count()).select_from(Registration).where(*where))  # past the last page
         items = _with_details(session, caller, rows, history=True)
     return SearchResult(total, items, page)
 
