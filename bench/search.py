@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Do searches stay instant at national scale? Each kind of search over millions of registrations.
 
-    .venv/bin/python bench/search.py [--postgres-url URL] [--rows N] [--calls C] [--before-calls B] [--with-sqlite]
+    .venv/bin/python bench/search.py [--postgres-url URL] [--rows N] [--calls C] [--before-calls B] [--migration]
+                                     [--with-sqlite]
 
 On PostgreSQL (a fresh database in --postgres-url's server, or a durable throw-away cluster; SQLite too with
 --with-sqlite), migrated, holding the simulation dataset 'national' (520,000 people, 102,000 enterprises, 50,000
@@ -17,7 +18,8 @@ declarations):
 3. the REST search of an enterprise account over one day, over HTTP against the app of `presence serve
    --no-worker` (the same C calls, one keep-alive connection);
 4. the baseline: the slowest kinds as their statements were before issue 9 (scope subqueries, remarks matched
-   in the text, a count then a page), on the same rows, B times (--before-calls, default 10).
+   in the text, a count then a page), on the same rows, B times (--before-calls, default 10);
+5. with --migration, how long the loaded registry takes to go back to single tables and into partitions again.
 
 Aim (2-core machine, durable PostgreSQL): every kind p99 < 50 ms at 20 million registrations. A benchmark, not a
 test: it measures and prints, it asserts nothing.
@@ -39,6 +41,7 @@ from datetime import time as day_time
 from pathlib import Path
 
 import rest
+from alembic import command
 from core import each_backend, format_table, machine, percentile, say, tidy
 from sqlalchemy import func, inspect, or_, select
 
@@ -291,6 +294,18 @@ def rest_search(url: str, backend: str, directory: Path, db: Database, today: da
         server.stop()
 
 
+def time_migration(db: Database) -> None:
+    """How long `presence db upgrade` takes to move this registry into the monthly partitions (migration 0008,
+    and 0009's remark index): down to the single tables of 0007 first, then up again, each timed."""
+    for revision, what in (("0007", "back to single tables (downgrade)"), ("head", "into partitions (upgrade)")):
+        started = time.perf_counter()
+        config = migrate.alembic_config(db.url)
+        with db.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            (command.downgrade if revision != "head" else command.upgrade)(config, revision)
+        say(f"migration {what}: {time.perf_counter() - started:.0f}s")
+
+
 @dataclass
 class Result:
     backend: str
@@ -310,6 +325,8 @@ def run_backend(backend: str, url: str, args, directory: Path) -> Result:
         load(db, args.rows, today)
         kinds = run_searches(db, today, args.calls, args.before_calls)
         kinds.append(rest_search(url, backend, directory, db, today, args.calls))
+        if args.migration and db.is_postgresql:
+            time_migration(db)
     finally:
         db.dispose()
     return Result(backend, args.rows, kinds)
@@ -323,6 +340,8 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=200, help="timed calls of each kind of search (default 200)")
     parser.add_argument("--before-calls", type=int, default=10,
                         help="timed calls of the statements before issue 9, for comparison (default 10; 0: none)")
+    parser.add_argument("--migration", action="store_true",
+                        help="then time the migration of the loaded registry into partitions (down and up again)")
     parser.add_argument("--with-sqlite", action="store_true", help="SQLite too (slow to load at this scale)")
     parser.add_argument("--skip-postgres", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
