@@ -52,8 +52,8 @@ from presence.domain.statuses import Validity
 from presence.domain.visibility import Caller
 from presence.jobs.models import Job, JobState
 from presence.services.accounts import create_account
+from presence.services.background import make_worker
 from presence.services.context import Registry
-from presence.services.jobs import make_worker
 from presence.services.registering import register_presences
 
 BULK = 200

@@ -55,6 +55,7 @@ from core import each_backend, format_table, load_dataset, machine, say, tidy
 from soap import checkpoint, connections_per_process, cpu_seconds, server_processes
 from sqlalchemy import select
 
+from presence.api.token_requests import ASSERTION_TYPE, TOKEN_PATH
 from presence.clock import BRUSSELS, SystemClock, belgian_today
 from presence.db.engine import Database
 from presence.domain import scopes
@@ -62,7 +63,6 @@ from presence.domain.sectors import Sector
 from presence.domain.visibility import Caller
 from presence.services.accounts import create_account
 from presence.services.context import Registry
-from presence.services.tokens import ASSERTION_TYPE, TOKEN_PATH
 from presence.sources.models import Contract, DimonaPeriod, Enterprise, Person, WorkDeclaration
 
 BASE = "/REST/presenceRegistration/v1"
@@ -639,15 +639,15 @@ def _cpu(phase: Phase) -> str:
 def profile_in_process(backend: str, url: str, token: str, bodies: list[tuple[bytes, bytes]]) -> None:
     """What the register route does, without HTTP, in this process (one thread), stage by stage as
     `routes.register_in_bulk` and FastAPI run it: parse and validate the JSON body, authenticate the bearer
-    token (`tokens.authenticate_bearer`), the service (`register_presences`), build the answer
+    token (`access_tokens.authenticate_bearer`), the service (`register_presences`), build the answer
     (`render.presence`, the response model) and serialise it as FastAPI does (validation against
     `response_model`, `jsonable_encoder`, `json.dumps`). Then the same under cProfile."""
     from presence.api.rest import render, routes, schemas
     from presence.domain.channels import Channel
     from presence.domain.scopes import REST_ENTERPRISE
     from presence.domain.sectors import Regime
-    from presence.services import tokens
-    from presence.services.registering import Accepted, register_presences
+    from presence.services import access_tokens
+    from presence.services.registering import register_presences
 
     db = Database(url)
     registry = Registry(db=db, clock=SystemClock())
@@ -661,14 +661,12 @@ def profile_in_process(backend: str, url: str, token: str, bodies: list[tuple[by
         t0 = time.perf_counter()
         body = schemas.RegisterInBulkRequest.model_validate_json(raw)
         t1 = time.perf_counter()
-        caller = tokens.authenticate_bearer(db, token, registry.clock.now(), any_of=[REST_ENTERPRISE])
+        caller = access_tokens.authenticate_bearer(db, token, registry.clock.now(), any_of=[REST_ENTERPRISE])
         t2 = time.perf_counter()
         outcomes = register_presences(registry, caller, Channel.REST, Regime.CLOCKING,
-                                      [routes._submission(item) for item in body.items])
+                                      [routes.submission(item) for item in body.items])
         t3 = time.perf_counter()
-        response = field(items=[
-            schemas.ResultItem(created_presence_registration=render.presence(o.presence)) if isinstance(o, Accepted)
-            else schemas.ResultItem(not_created_presence_registration=render.errors(o.errors)) for o in outcomes])
+        response = render.registered(outcomes)
         t4 = time.perf_counter()
         checked = field.model_validate(response.model_dump())  # FastAPI validates the answer again
         json.dumps(checked.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False,

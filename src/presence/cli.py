@@ -149,6 +149,9 @@ def serve(
     from .api import server
     from .api.app import CHECK_WORKER_VARIABLE, PROCESSES_VARIABLE, create_app
 
+    missing = get_settings().missing_for_production()
+    if missing:
+        raise fail(f"the production environment needs these settings: {'; '.join(missing)}", 2)
     db = open_database()
     registry = make_registry(db)
     try:
@@ -173,7 +176,7 @@ def run_worker(
     until_idle: Annotated[bool, typer.Option(help="Stop when no job is ready instead of waiting for more.")] = False,
 ) -> None:
     """Run a check worker. Start as many as you like on PostgreSQL; they share the queue."""
-    from .services.jobs import make_worker
+    from .services.background import make_worker
 
     db = open_database()
     worker = make_worker(make_registry(db), lease=timedelta(seconds=get_settings().job_lease_seconds))
@@ -485,7 +488,8 @@ def purge(
     verb = "would purge" if dry_run else "purged"
     out.print(f"{verb}: {report.registrations} registration(s) dated before {report.cutoff}, "
               f"{report.audit_events} audit event(s), {report.jobs} finished job(s), "
-              f"{report.received_messages} received message(s)", highlight=False)
+              f"{report.received_messages} received message(s), {report.access_tokens} expired access token(s), "
+              f"{report.used_assertions} used client assertion(s)", highlight=False)
 
 
 # --- jobs -------------------------------------------------------------------------------------------------

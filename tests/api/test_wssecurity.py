@@ -34,6 +34,7 @@ from presence.clock import FrozenClock
 from presence.db.models import AuditEvent, Certificate, Sender
 from presence.domain import certificates as rules
 from presence.domain.visibility import Caller, CallerKind, Role
+from presence.services import certificates
 from presence.services.certificates import (
     find_certificate,
     list_certificates,
@@ -633,7 +634,7 @@ def test_the_signature_check_agrees_with_signxml(db, empty_registry, case):
 def trust_clock(monkeypatch):
     """The registration cache's clock, moved by hand (seconds)."""
     moment = [1000.0]
-    monkeypatch.setattr(security._REGISTRATIONS, "timer", lambda: moment[0])
+    monkeypatch.setattr(certificates._SIGNERS, "timer", lambda: moment[0])
     return moment
 
 
@@ -642,7 +643,7 @@ def test_a_revocation_takes_effect_within_the_trust_bound(db, empty_registry, re
     assert authenticate(signed_tree(registered), db, NOW).caller.enterprise == ENTERPRISE
     revoke_certificate(empty_registry, Caller.operator(), rules.fingerprint(cert))
     # Within the bound, this process still relies on what it read (another process may have revoked it) ...
-    trust_clock[0] += security.TRUST_TTL - 0.5
+    trust_clock[0] += certificates.TRUST_TTL - 0.5
     assert authenticate(signed_tree(registered), db, NOW).caller.enterprise == ENTERPRISE
     # ... and no longer after it.
     trust_clock[0] += 0.5

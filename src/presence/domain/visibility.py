@@ -130,6 +130,15 @@ class Parties:
     declaring_contractor: str | None
 
 
+def may_manage_channels(caller: Caller, enterprise: str) -> bool:
+    """Channel management (web-service accounts, their certificates): the registry's operator, or the
+    enterprise's technical manager."""
+    if caller.kind is CallerKind.OPERATOR:
+        return True
+    return (caller.kind is CallerKind.ENTERPRISE and caller.enterprise == enterprise
+            and Role.TECHNICAL_MANAGER in caller.roles)
+
+
 def may_cancel(caller: Caller, parties: Parties) -> bool:
     """Among the registrations a caller can see, those he may cancel.
 

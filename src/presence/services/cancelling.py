@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..db.locking import for_update
 from ..db.models import Registration
 from ..domain.cancellation import parse_reason
 from ..domain.channels import Channel
@@ -69,8 +70,7 @@ def cancel_presences(registry: Registry, caller: Caller, channel: Channel, reque
             .outerjoin(LimosaDeclaration, LimosaDeclaration.number == Registration.limosa_id)
             .where(Registration.id.in_(ids), scope_filter(session, consultation_scope(caller)))
         )
-        if session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(of=Registration)
+        query = for_update(session, query, of=Registration)
         visible = {row.Registration.id: row for row in session.execute(query)} if ids else {}
 
         results: list[Cancelled | NotCancelled] = []
@@ -116,5 +116,4 @@ def cancel_presences(registry: Registry, caller: Caller, channel: Channel, reque
             if affected:
                 enqueue(session, CHECK_JOB, [{"ids": sorted(affected), "trigger": "cancellation"}], now)
         results = [Cancelled(PresenceView.from_row(r)) if isinstance(r, Registration) else r for r in results]
-    registry.db.jobs_queued.set()
     return results

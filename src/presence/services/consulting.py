@@ -175,7 +175,7 @@ def search_presences(registry: Registry, caller: Caller, criteria: SearchCriteri
     if sort.key is not SortKey.ID:
         order.append(Registration.id.desc() if sort.descending else Registration.id.asc())
     with registry.db.reading() as session:
-        where = [*_conditions(criteria, registry.db.engine.dialect.name), scope_filter(session, scope)]
+        where = [*_conditions(criteria, registry.db.backend), scope_filter(session, scope)]
         # The page and the total in one pass: the total is counted over the matches the page is sorted from.
         found = session.execute(
             select(Registration, func.count().over().label("total")).where(*where).order_by(*order)

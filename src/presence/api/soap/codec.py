@@ -14,12 +14,6 @@ from lxml import etree
 from ...clock import BRUSSELS
 from ...domain.channels import Channel
 from ...domain.errors import ErrorCode, ItemError
-from ...domain.identifiers import (
-    InvalidIdentifier,
-    parse_enterprise_number,
-    parse_inss,
-    parse_work_declaration_number,
-)
 from ...domain.registration import Submission
 from ...domain.remarks import CATALOGUE, SOAP_REMARKS
 from ...domain.sectors import Regime, Sector
@@ -31,6 +25,7 @@ from ...services.consulting import Page, SearchCriteria, Sort, SortKey
 from ...services.context import Registry
 from ...services.errors import InvalidRequest
 from ...services.registering import Accepted
+from ...services.search_criteria import search_criteria
 from ...services.views import PresenceView
 from .namespaces import PROTOCOL, TYPES, p, t
 
@@ -279,24 +274,15 @@ def cancel(registry: Registry, caller: Caller, body: etree._Element,
 
 
 def _criteria(request: etree._Element) -> tuple[SearchCriteria, Page, Sort]:
-    """Raises InvalidRequest with an error code for identifiers the services would refuse."""
+    """`InvalidRequest`, with its error code, for criteria the services refuse."""
     found = request.find(t("SearchPresenceRegistrationCriteria"))
     periods = [
         (_date(_text(period, "RegistrationPeriodStartDate"), "RegistrationPeriodStartDate"),
          _date(_text(period, "RegistrationPeriodEndDate"), "RegistrationPeriodEndDate"))
         for period in found.iterfind(f"{t('RegistrationPeriodList')}/{t('RegistrationPeriod')}")
     ]
-    criteria = SearchCriteria(periods=periods)
-    parsers = (("INSS", "inss", parse_inss, ErrorCode.INSS_INVALID),
-               ("CompanyID", "enterprise_number", parse_enterprise_number, ErrorCode.ENTERPRISE_INVALID),
-               ("WorkPlaceId", "workplace", parse_work_declaration_number, ErrorCode.WORKPLACE_INVALID))
-    for element, attribute, parser, code in parsers:
-        value = _text(found, element)
-        if value is not None:
-            try:
-                setattr(criteria, attribute, parser(value))
-            except InvalidIdentifier as error:
-                raise InvalidRequest(str(error), element, code) from None
+    criteria = search_criteria(periods, inss=_text(found, "INSS"), enterprise_number=_text(found, "CompanyID"),
+                               workplace=_text(found, "WorkPlaceId"))
     criteria.statuses = [SoapStatus(s.text.strip()) for s in found.iterfind(f"{t('StatusList')}/{t('Status')}")]
     criteria.remarks = [SOAP_REMARKS[r.text] for r in found.iterfind(f"{t('RemarkList')}/{t('Remark')}")]
     criteria.created_from = _instant(_text(found, "CreationStartDate"), "CreationStartDate")
