@@ -38,7 +38,7 @@ from datetime import time as day_time
 from pathlib import Path
 
 import rest
-from core import each_backend, format_table, machine, percentile, say, tidy
+from harness import each_backend, format_table, machine, percentile, say, tidy
 from sqlalchemy import func, inspect, or_, select
 
 from presence.clock import SystemClock, belgian_today

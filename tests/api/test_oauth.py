@@ -29,9 +29,9 @@ from presence.domain.visibility import Caller, CallerKind, Role
 from presence.services import access_tokens
 from presence.services.accounts import add_certificate, create_account, revoke_account
 from presence.services.certificates import revoke_certificate
+from presence.testing.wssecurity import make_certificate, pem
 
 from ..helpers import EMPLOYER, count
-from .wssecurity import make_certificate, pem
 
 TOKEN_PATH = "/REST/oauth/v5/token"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

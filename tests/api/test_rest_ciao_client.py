@@ -18,11 +18,11 @@ from presence.domain import scopes
 from presence.domain.visibility import Caller
 from presence.services.accounts import create_account, revoke_account
 from presence.services.context import Registry
+from presence.testing.wssecurity import make_certificate, pem
 
 from ..helpers import CLEANING_SITE, EMPLOYER, WORKER, run_checks
 from .conftest import serving
 from .test_rest import BASE
-from .wssecurity import make_certificate, pem
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 - the certificate rules of channel management (domain.certificates), pure;
 - registering, listing and revoking certificates (services.certificates), on both engines;
-- `api.soap.security.authenticate` on envelopes signed as integrators' stacks sign them (tests/api/wssecurity.py);
+- `api.soap.security.authenticate` on envelopes signed as integrators' stacks sign them (presence.testing.wssecurity);
 - the `presence certificates` command.
 """
 
@@ -43,9 +43,10 @@ from presence.services.certificates import (
 )
 from presence.services.context import Registry
 from presence.services.errors import InvalidRequest, NotAllowed, NotFound
+from presence.testing.wssecurity import SHA256, der, make_certificate, pem, sign_envelope
 
 from ..conftest import NOW
-from .wssecurity import SHA256, WSSecuritySigner, der, make_certificate, pem, sign_envelope
+from .zeep_plugin import WSSecuritySigner
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 ENTERPRISE = "0448181966"
