@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import time
-import urllib.request
 
 import pytest
 
 from presence.config import Environment, Settings, get_settings
 
-from .test_cli import PRESENCE, free_port
+from .test_cli import PRESENCE, free_port, wait_for_health
 
 SECRET = "k" * 40
 PRODUCTION = {"PRESENCE_ENVIRONMENT": "production", "PRESENCE_SECRET_KEY": SECRET,
@@ -80,16 +77,8 @@ def test_production_serve_with_its_settings_starts(db, tmp_path):
     try:
         first_line = server.stdout.readline()
         assert f"listening on http://127.0.0.1:{port}" in first_line and "production" in first_line, first_line
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
-                    health = json.load(response)
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
-        assert health["status"] == "ok" and health["environment"] == "production"
+        health = wait_for_health(port)
+        assert server.poll() is None and health["status"] == "ok" and health["environment"] == "production"
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -245,15 +245,8 @@ def register(registry: Registry, caller: Caller, body: etree._Element,
     submissions = [_submission(item) for item in items]
     outcomes = registering.register_presences(registry, caller, Channel.WEB_SERVICE, Regime.DAY, submissions,
                                               message)
-    out = _root("RegisterPresencesResponse")
-    for item, outcome in zip(items, outcomes, strict=True):
-        out.append("<pr:PresenceRegistrationResponse>")
-        if isinstance(outcome, Accepted):
-            presence_registration(out, "PresenceRegistration", outcome.presence, item)
-        else:
-            _item_error(out, "PresenceRegistrationSubmitted", item, list(outcome.errors))
-        out.append("</pr:PresenceRegistrationResponse>")
-    return _finish(out, "RegisterPresencesResponse")
+    return _answers("RegisterPresencesResponse", "PresenceRegistrationResponse", items, outcomes, Accepted,
+                    "PresenceRegistrationSubmitted", echo=True)
 
 
 def cancel(registry: Registry, caller: Caller, body: etree._Element,
@@ -262,15 +255,23 @@ def cancel(registry: Registry, caller: Caller, body: etree._Element,
     requests = [CancelRequest(_text(item, "PresenceRegistrationId") or "", _text(item, "CancellationReason"))
                 for item in items]
     outcomes = cancelling.cancel_presences(registry, caller, Channel.WEB_SERVICE, requests, message)
-    out = _root("CancelPresencesResponse")
+    return _answers("CancelPresencesResponse", "CancelPresenceResponse", items, outcomes, Cancelled,
+                    "CancelPresenceRequest", echo=False)
+
+
+def _answers(root: str, answer: str, items: list[etree._Element], outcomes: list, done: type, refused_as: str,
+             echo: bool) -> str:
+    """A response with an `answer` element per item: the registration when its outcome is `done` (the item echoed
+    in it, if `echo`), else the item echoed as `refused_as` with its errors."""
+    out = _root(root)
     for item, outcome in zip(items, outcomes, strict=True):
-        out.append("<pr:CancelPresenceResponse>")
-        if isinstance(outcome, Cancelled):
-            presence_registration(out, "PresenceRegistration", outcome.presence, None)
+        out.append(f"<pr:{answer}>")
+        if isinstance(outcome, done):
+            presence_registration(out, "PresenceRegistration", outcome.presence, item if echo else None)
         else:
-            _item_error(out, "CancelPresenceRequest", item, list(outcome.errors))
-        out.append("</pr:CancelPresenceResponse>")
-    return _finish(out, "CancelPresencesResponse")
+            _item_error(out, refused_as, item, list(outcome.errors))
+        out.append(f"</pr:{answer}>")
+    return _finish(out, root)
 
 
 def _criteria(request: etree._Element) -> tuple[SearchCriteria, Page, Sort]:
