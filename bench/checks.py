@@ -28,20 +28,17 @@ measures and prints, it asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import json
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import core  # bench/core.py: puts the repository root and src/ on sys.path
+import core
 import rest
-from core import each_backend, format_table, load_dataset, machine, say, tidy
-from soap import checkpoint
+from core import load_dataset
+from harness import arguments, checkpoint, format_table, machine, on_each_backend, percentile, say, tidy
 from sqlalchemy import func, select
 
 from presence.clock import SystemClock
@@ -52,8 +49,8 @@ from presence.domain.statuses import Validity
 from presence.domain.visibility import Caller
 from presence.jobs.models import Job, JobState
 from presence.services.accounts import create_account
+from presence.services.background import make_worker
 from presence.services.context import Registry
-from presence.services.jobs import make_worker
 from presence.services.registering import register_presences
 
 BULK = 200
@@ -88,10 +85,10 @@ class LagPhase:
         return len(self.answered) / self.wall if self.wall else float("nan")
 
     def percentile(self, q: float) -> float:
-        return core.percentile(self.lags, q)
+        return percentile(self.lags, q)
 
     def last_quarter_p99(self) -> float:
-        return core.percentile(self.lags[len(self.lags) * 3 // 4:], 0.99)
+        return percentile(self.lags[len(self.lags) * 3 // 4:], 0.99)
 
     def bounded(self, bound: float) -> bool:
         """The lag did not grow out of hand: p99 over the last quarter within `bound`, everything checked, and the
@@ -289,9 +286,7 @@ def print_table(results: list[Result], notes: list[str], args) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres-url", help="a PostgreSQL server to create a fresh database in "
-                                               "(default: start a durable throw-away cluster)")
+    parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--registrations", type=int, default=2_000,
                         help="registrations per worker measurement (default 2,000; a multiple of 200)")
     parser.add_argument("--rates", default="250,500", help="REST registrations per second of the lag phases "
@@ -306,20 +301,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32, help="connections of the paced phases (default 32)")
     parser.add_argument("--workers", type=int, default=None,
                         help="server processes (default: 1 on SQLite, 2 on PostgreSQL)")
-    parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
-    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     args.rates = [float(rate) for rate in args.rates.split(",") if rate.strip()]
     if args.registrations < BULK or args.registrations % BULK or not args.rates:
         parser.error(f"--registrations: a multiple of {BULK}; --rates: at least one rate")
 
     started = time.perf_counter()
-    directory = Path(tempfile.mkdtemp(prefix="presence-bench-checks-"))
-    try:
-        results, notes = each_backend(args, directory,
-                                      lambda backend, url, _postgres: run_backend(backend, url, args, directory))
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    results, notes = on_each_backend(args, lambda backend, url, _postgres, directory: run_backend(backend, url, args,
+                                                                                                  directory))
     print_table(results, notes, args)
     print(f"total run time {time.perf_counter() - started:.0f}s")
     return 0

@@ -17,65 +17,37 @@ bench/README.md. This is a benchmark, not a test: it asserts nothing about speed
 
 from __future__ import annotations
 
-import argparse
-import cProfile
-import io
-import os
-import platform
-import pstats
 import random
-import re
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "src"))
+from harness import Profiler, arguments, database_settings, format_table, machine, on_each_backend, say, tidy
+from sqlalchemy import func, select
 
-import psycopg  # noqa: E402
-import sqlalchemy  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from presence.clock import SystemClock, belgian_today  # noqa: E402
-from presence.db import migrate  # noqa: E402
-from presence.db.engine import Database, normalise_url  # noqa: E402
-from presence.db.models import Registration, Validation  # noqa: E402
-from presence.domain.channels import Channel  # noqa: E402
-from presence.domain.registration import CheckedSubmission, Submission, check_submission  # noqa: E402
-from presence.domain.sectors import Regime  # noqa: E402
-from presence.domain.visibility import Caller  # noqa: E402
-from presence.services.checking import check_registrations  # noqa: E402
-from presence.services.context import Registry  # noqa: E402
-from presence.services.registering import Accepted, register_presences, registration_row  # noqa: E402
-from presence.sources import simulation  # noqa: E402
-from presence.sources.models import (  # noqa: E402
-    Contract,
-    DimonaPeriod,
-    Enterprise,
-    Person,
-    WorkDeclaration,
-)
-from presence.sources.simulation import make_inss  # noqa: E402
+from presence.clock import SystemClock, belgian_today
+from presence.db import migrate
+from presence.db.engine import Database
+from presence.db.models import Registration, Validation
+from presence.domain.channels import Channel
+from presence.domain.registration import CheckedSubmission, Submission, check_submission
+from presence.domain.sectors import Regime, Sector
+from presence.domain.visibility import Caller
+from presence.services.checking import check_registrations
+from presence.services.context import Registry
+from presence.services.registering import Accepted, register_presences, registration_row
+from presence.sources import simulation
+from presence.sources.models import Contract, DimonaPeriod, Enterprise, Person, WorkDeclaration
+from presence.sources.simulation import make_inss
 
 BATCH = 200
 AIM = 0.5  # service rate / plain-insert rate
 CHANNEL = Channel.WEB_SERVICE
 REGIME = Regime.DAY
 SEED = 20260303  # the same submissions on every run and backend (given the same source data)
-
-
-def say(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 # --- valid identifiers ------------------------------------------------------------------------------------
@@ -92,6 +64,38 @@ def source_counts(db: Database) -> dict[str, int]:
     with db.reading() as session:
         return {m.__tablename__: session.scalar(select(func.count()).select_from(m))
                 for m in (Enterprise, WorkDeclaration, Contract, Person, DimonaPeriod, Registration)}
+
+
+@dataclass
+class LiveSources:
+    """What the source data holds live on every day of a benchmark's registrations."""
+
+    workplaces: dict[str, tuple[float | None, float | None]]  # subject to registration: number -> latitude, longitude
+    contracts: list[tuple[str, str]]  # (workplace, enterprise) of their chains' known Belgian enterprises, in order
+    people: set[str]  # the national register's
+    employments: list[tuple[str, str]]  # (inss, employer) by a Dimona period, both known, in order
+
+
+def live_sources(db: Database, first: date, last: date, sectors) -> LiveSources:
+    """The workplaces of `sectors`, their chains and the employments that hold from `first` to `last`."""
+    def live(model):
+        return (model.starts_on <= first) & ((model.ends_on.is_(None)) | (model.ends_on >= last))
+
+    with db.reading() as session:
+        workplaces = {number: (latitude, longitude) for number, latitude, longitude in session.execute(
+            select(WorkDeclaration.number, WorkDeclaration.latitude, WorkDeclaration.longitude).where(
+                live(WorkDeclaration), WorkDeclaration.subject_to_registration.is_(True),
+                WorkDeclaration.sector.in_([int(sector) for sector in sectors])))}
+        known = set(session.scalars(select(Enterprise.number)))
+        contracts = [(number, enterprise) for number, enterprise in session.execute(
+            select(Contract.declaration_number, Contract.enterprise).where(live(Contract))
+            .order_by(Contract.declaration_number, Contract.enterprise).distinct())
+            if number in workplaces and enterprise in known and enterprise.isdigit()]
+        people = set(session.scalars(select(Person.inss)))
+        employments = [(inss, employer) for inss, employer in session.execute(
+            select(DimonaPeriod.inss, DimonaPeriod.employer).where(live(DimonaPeriod)).distinct()
+            .order_by(DimonaPeriod.inss, DimonaPeriod.employer)) if inss in people and employer in known]
+    return LiveSources(workplaces, contracts, people, employments)
 
 
 # --- the submissions --------------------------------------------------------------------------------------
@@ -113,27 +117,14 @@ def plan_submissions(db: Database, today: date, count: int) -> Plan:
     rng = random.Random(SEED)
     tomorrow = today + timedelta(days=1)
 
-    def live(model):
-        return (model.starts_on <= today) & ((model.ends_on.is_(None)) | (model.ends_on >= tomorrow))
-
-    with db.reading() as session:
-        declarations = set(session.scalars(select(WorkDeclaration.number).where(
-            live(WorkDeclaration), WorkDeclaration.subject_to_registration.is_(True),
-            WorkDeclaration.sector != 4)))  # cleaning workplaces take clockings, not days
-        known_enterprises = set(session.scalars(select(Enterprise.number)))
-        chains: dict[str, list[str]] = {}
-        for number, enterprise in session.execute(
-                select(Contract.declaration_number, Contract.enterprise).where(live(Contract))
-                .order_by(Contract.declaration_number, Contract.enterprise).distinct()):
-            if number in declarations and enterprise in known_enterprises and enterprise.isdigit():
-                chains.setdefault(number, []).append(enterprise)
-        people = set(session.scalars(select(Person.inss)))
-        workers: dict[str, list[str]] = {}
-        for inss, employer in session.execute(select(DimonaPeriod.inss, DimonaPeriod.employer)
-                                              .where(live(DimonaPeriod)).distinct()
-                                              .order_by(DimonaPeriod.employer, DimonaPeriod.inss)):
-            if inss in people and employer in known_enterprises:
-                workers.setdefault(employer, []).append(inss)
+    sources = live_sources(db, today, tomorrow, [s for s in Sector if s is not Sector.CLEANING])
+    people = sources.people
+    chains: dict[str, list[str]] = {}
+    for number, enterprise in sources.contracts:
+        chains.setdefault(number, []).append(enterprise)
+    workers: dict[str, list[str]] = {}
+    for inss, employer in sources.employments:
+        workers.setdefault(employer, []).append(inss)
     if not chains or not workers:
         raise RuntimeError("the source data has no live workplace with a chain of known enterprises")
 
@@ -258,30 +249,6 @@ class Line:
         return self.rate / self.baseline if self.baseline else float("nan")
 
 
-class Profiler:
-    def __init__(self, enabled: bool) -> None:
-        self.profile = cProfile.Profile() if enabled else None
-
-    def __enter__(self):
-        if self.profile:
-            self.profile.enable()
-
-    def __exit__(self, *exc):
-        if self.profile:
-            self.profile.disable()
-
-    def report(self, title: str, limit: int = 40) -> None:
-        if not self.profile:
-            return
-        for order in ("tottime", "cumulative"):
-            out = io.StringIO()
-            stats = pstats.Stats(self.profile, stream=out)
-            stats.strip_dirs().sort_stats(order).print_stats(limit)
-            text = out.getvalue()
-            print(f"\n--- cProfile: {title}, by {order} ---")
-            print(text[text.find("   ncalls"):].rstrip() if "   ncalls" in text else text.rstrip())
-
-
 def bench_register(db: Database, backend: str, plan: Plan, batches: int,
                    profile: bool) -> tuple[Line, list[int]]:
     registry = Registry(db=db, clock=SystemClock())
@@ -361,14 +328,17 @@ def bench_checks(db: Database, backend: str, ids: list[int], batches: int, profi
     clock = SystemClock()
 
     first = max_id(db, Validation)
+    with db.reading() as session:  # a validation carries its registration's date (its partition's key)
+        dates = dict(session.execute(select(Registration.id, Registration.registration_date)
+                                     .where(Registration.id.in_(ids))).all())
     elapsed = 0.0
-    with PlainInsert(db, "validation", ["registration_id", "validated_at", "validity", "remark_codes",
-                                        "trigger", "job_id"]) as plain:
+    with PlainInsert(db, "validation", ["registration_id", "registration_date", "validated_at", "validity",
+                                        "remark_codes", "trigger", "job_id"]) as plain:
         for index, group in enumerate(groups):
             now = clock.now()
-            params = plain.params([{"registration_id": i, "validated_at": now, "validity": "valid",
-                                    "remark_codes": "", "trigger": "registration", "job_id": None}
-                                   for i in group])
+            params = plain.params([{"registration_id": i, "registration_date": dates[i], "validated_at": now,
+                                    "validity": "valid", "remark_codes": "", "trigger": "registration",
+                                    "job_id": None} for i in group])
             start = time.perf_counter()
             plain.insert(params)
             if index:
@@ -427,16 +397,6 @@ def load_dataset(db: Database, backend: str, count: int) -> Plan:
     return plan
 
 
-def tidy(db: Database) -> None:
-    """After a bulk load: SQLite checkpoints (and empties) its WAL; PostgreSQL vacuums and analyses."""
-    if db.is_sqlite:
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    else:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE")
-
-
 def run_backend(backend: str, url: str, batches: int, profile: bool) -> list[Line]:
     db = Database(url)
     try:
@@ -449,134 +409,6 @@ def run_backend(backend: str, url: str, batches: int, profile: bool) -> list[Lin
         return [register_line, checks_line]
     finally:
         db.dispose()
-
-
-def database_settings(db: Database) -> str:
-    with db.engine.connect() as connection:
-        if db.is_sqlite:
-            mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
-            sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(
-                connection.exec_driver_sql("PRAGMA synchronous").scalar())
-            return f"SQLite {connection.exec_driver_sql('select sqlite_version()').scalar()}, " \
-                   f"journal_mode={mode}, synchronous={sync}"
-        values = {name: connection.exec_driver_sql(f"SHOW {name}").scalar()
-                  for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers")}
-        return "PostgreSQL " + ", ".join(f"{k}={v}" for k, v in values.items())
-
-
-# --- PostgreSQL: a fresh database -------------------------------------------------------------------------
-
-class FreshPostgres:
-    """A new database inside the given server (dropped at the end), or a durable throw-away cluster."""
-
-    def __init__(self, server_url: str | None) -> None:
-        self.server_url = server_url
-        self.cluster = None
-        self.name: str | None = None
-        self.copies: list[str] = []
-
-    def start(self) -> str:
-        if self.server_url is None:
-            sys.dont_write_bytecode = True  # no __pycache__ beside dev.py
-            from dev import ThrowawayPostgres
-
-            self.cluster = ThrowawayPostgres(durable=True)  # fsync on: realistic
-            say("starting a throw-away PostgreSQL cluster (durable: fsync on)")
-            return self.cluster.start()
-        self.name = f"bench_{uuid.uuid4().hex[:10]}"
-        with self._admin() as admin:
-            admin.execute(f'CREATE DATABASE "{self.name}"')
-        return make_url(normalise_url(self.server_url)).set(database=self.name).render_as_string(
-            hide_password=False)
-
-    def copy(self, url: str) -> str:
-        """A new database (dropped at the end) copied from the one at `url` (made by `start`), which nobody
-        may be connected to meanwhile: `CREATE DATABASE ... TEMPLATE`."""
-        source = make_url(normalise_url(url))
-        name = f"bench_{uuid.uuid4().hex[:10]}"
-        with self._admin() as admin:
-            # PostgreSQL 15+: copy the files (two checkpoints) rather than write the whole copy to the WAL,
-            # which would leave a checkpoint's worth of work for the next timed phase.
-            strategy = " STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else ""
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"{strategy}')
-        self.copies.append(name)
-        return source.set(database=name).render_as_string(hide_password=False)
-
-    def _admin(self):
-        url = make_url(normalise_url(self.server_url or self.cluster.url))
-        # In the throw-away cluster, `presence` is the bench's own database: administer from `postgres`.
-        database = url.database if self.server_url else "postgres"
-        return psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
-                               dbname=database, autocommit=True)
-
-    def stop(self) -> None:
-        if self.cluster is not None:
-            self.cluster.stop()
-            return
-        with self._admin() as admin:
-            for name in [*self.copies, *([self.name] if self.name else [])]:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-# --- main -------------------------------------------------------------------------------------------------
-
-def each_backend(args, directory: Path,
-                 run: Callable[[str, str, FreshPostgres | None], object]) -> tuple[list, list[str]]:
-    """`run(backend, url, postgres)` on a fresh SQLite file in `directory`, then on PostgreSQL (a fresh database
-    in `--postgres-url`'s server, or a durable throw-away cluster), as `--skip-sqlite`/`--skip-postgres` say.
-    Returns what each run returned, and the notes: skipped backends, PostgreSQL's settings."""
-    results: list = []
-    notes: list[str] = []
-    if not args.skip_sqlite:
-        results.append(run("sqlite", f"sqlite:///{directory / 'bench.db'}", None))
-    if args.skip_postgres:
-        notes.append("postgresql  SKIPPED (--skip-postgres)")
-        return results, notes
-    postgres = FreshPostgres(args.postgres_url)
-    try:
-        url = postgres.start()
-    except (RuntimeError, psycopg.Error) as error:
-        notes.append(f"postgresql  SKIPPED: {error}")
-        say(f"PostgreSQL SKIPPED: {error}")
-        return results, notes
-    try:
-        db = Database(url)
-        try:
-            settings = database_settings(db)
-        finally:
-            db.dispose()
-        where = "a database in the server of --postgres-url" if args.postgres_url else "a durable throw-away cluster"
-        notes.append(f"postgresql: {where}: {settings}")
-        results.append(run("postgresql", url, postgres))
-    finally:
-        postgres.stop()
-    return results, notes
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The value below which a share `q` of `values` lies (nearest rank); NaN when there are none."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] if ordered else float("nan")
-
-
-def format_table(headers: list[str], rows: list[list[str]]) -> str:
-    """A plain-text table: columns as wide as their widest cell; numbers right-aligned, text left-aligned."""
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    numeric = [bool(rows) and all(_NUMBER.fullmatch(row[i]) for row in rows) for i in range(len(headers))]
-
-    def line(cells: list[str]) -> str:
-        return " ".join(cell.rjust(width) if right else cell.ljust(width)
-                        for cell, width, right in zip(cells, widths, numeric, strict=True)).rstrip()
-
-    return "\n".join(line(row) for row in [headers, *rows])
-
-
-_NUMBER = re.compile(r"[-+]?[\d,]*\.?\d+%?|n/a|-")
-
-
-def machine() -> str:
-    return (f"{os.cpu_count()} CPUs, Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
-            f"psycopg {psycopg.__version__}, {platform.system()} {platform.release()}")
 
 
 def print_table(lines: list[Line], notes: list[str], batches: int) -> None:
@@ -595,12 +427,8 @@ def print_table(lines: list[Line], notes: list[str], batches: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres-url", help="a PostgreSQL server to create a fresh database in "
-                                               "(default: start a durable throw-away cluster)")
+    parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, default=50, help="timed batches of 200 per measurement")
-    parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
-    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the service calls and print the top functions (rates then include "
                              "the profiler's overhead)")
@@ -609,12 +437,8 @@ def main() -> int:
         parser.error("--batches: at least 1")
 
     started = time.perf_counter()
-    directory = Path(tempfile.mkdtemp(prefix="presence-bench-"))
-    try:
-        results, notes = each_backend(
-            args, directory, lambda backend, url, _postgres: run_backend(backend, url, args.batches, args.profile))
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    results, notes = on_each_backend(args, lambda backend, url, _postgres, _directory: run_backend(
+        backend, url, args.batches, args.profile))
     print_table([line for lines in results for line in lines], notes, args.batches)
     print(f"total run time {time.perf_counter() - started:.0f}s")
     return 0

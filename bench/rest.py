@@ -28,18 +28,11 @@ whether the aims are met, it asserts nothing (it exits 1 only when answers were 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import os
-import pstats
 import random
-import shutil
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -49,12 +42,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-import core  # bench/core.py: puts the repository root and src/ on sys.path
-import httpx
-from core import each_backend, format_table, load_dataset, machine, say, tidy
-from soap import checkpoint, connections_per_process, cpu_seconds, server_processes
-from sqlalchemy import select
+import core
+import harness
+from core import load_dataset
+from harness import (
+    ROOT,
+    Profiler,
+    arguments,
+    format_table,
+    machine,
+    percentile,
+    say,
+)
 
+from presence.api.token_requests import ASSERTION_TYPE, TOKEN_PATH
 from presence.clock import BRUSSELS, SystemClock, belgian_today
 from presence.db.engine import Database
 from presence.domain import scopes
@@ -62,8 +63,7 @@ from presence.domain.sectors import Sector
 from presence.domain.visibility import Caller
 from presence.services.accounts import create_account
 from presence.services.context import Registry
-from presence.services.tokens import ASSERTION_TYPE, TOKEN_PATH
-from presence.sources.models import Contract, DimonaPeriod, Enterprise, Person, WorkDeclaration
+from presence.testing.wssecurity import make_certificate, pem
 
 BASE = "/REST/presenceRegistration/v1"
 REGISTER = f"{BASE}/presenceRegistrations/registerInBulk"
@@ -99,7 +99,7 @@ def bench_app():
 
 
 def serve(port: int, workers: int, check_worker: bool = False) -> None:
-    """`presence serve --no-worker --host 127.0.0.1 --port P --workers W` (src/presence/cli.py): the same
+    """`presence serve --no-worker --host 127.0.0.1 --port P --workers W` (src/presence/cli/serving.py): the same
     `presence.api.server.run` (httptools, uvloop, TCP_NODELAY), with our factory; the check worker off (with
     `check_worker`: on, in each process, as `presence serve` runs it by default)."""
     from presence.api import server
@@ -112,76 +112,21 @@ def serve(port: int, workers: int, check_worker: bool = False) -> None:
     server.run("rest:bench_app", factory=True, workers=workers, host="127.0.0.1", port=port)
 
 
-class Server:
-    """This script in `--serve` mode, in a process of its own (its own session: stopped by its id)."""
+class Server(harness.Server):
+    """This script in `--serve` mode, in a process of its own."""
 
     def __init__(self, url: str, workers: int, directory: Path, rate_limits: bool, check_worker: bool = False) -> None:
-        self.url = url
-        self.rate_limits = rate_limits
-        self.check_worker = check_worker
-        self.workers = workers
-        self.log_path = directory / f"serve-{os.getpid()}-{time.monotonic_ns()}.log"
-        self.process: subprocess.Popen | None = None
-        self.port = 0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 120.0) -> str:
-        sys.dont_write_bytecode = True
-        from dev import free_port
-
-        self.port = free_port()
         here = Path(__file__).resolve().parent
-        path = os.pathsep.join([str(here), str(core.ROOT / "src"), str(core.ROOT)])
+        path = os.pathsep.join([str(here), str(ROOT / "src"), str(ROOT)])
         # One client id sends everything here, far past the per-client rate limits meant for one enterprise's
         # clocks (src/presence/config.py): they are off (0) unless --rate-limits. Capacity is what is measured.
-        limits = {} if self.rate_limits else {"PRESENCE_TOKEN_REQUESTS_PER_MINUTE": "0",
-                                              "PRESENCE_API_REQUESTS_PER_SECOND": "0"}
-        env = {**os.environ, **limits, "PRESENCE_DATABASE_URL": self.url,
+        limits = {} if rate_limits else {"PRESENCE_TOKEN_REQUESTS_PER_MINUTE": "0",
+                                         "PRESENCE_API_REQUESTS_PER_SECOND": "0"}
+        env = {**limits, "PRESENCE_DATABASE_URL": url,
                "PYTHONPATH": path + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")}
-        argv = [sys.executable, str(here / "rest.py"), "--serve", "--port", str(self.port),
-                "--workers", str(self.workers), *(["--check-worker"] if self.check_worker else [])]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(argv, env=env, cwd=self.log_path.parent, stdout=log,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
-        deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=5) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"the server exited with {self.process.returncode}:\n{self.log_tail()}")
-                if b"listening on" in self.log_path.read_bytes():
-                    try:
-                        # Every serving process must be up: ask a few times over fresh connections.
-                        if all(client.get(self.base + "/health", headers={"Connection": "close"}).status_code
-                               == 200 for _ in range(2 * self.workers)):
-                            return self.base
-                    except httpx.TransportError:
-                        pass
-                time.sleep(0.2)
-        raise RuntimeError(f"the server did not answer within {timeout:.0f}s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def problems_logged(self) -> str:
-        return "\n".join(line for line in self.log_path.read_text(errors="replace").splitlines()
-                         if "WARNING" in line or "ERROR" in line or "Error" in line)[-5000:]
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)  # uvicorn shuts down gracefully (its workers too)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the session this script started for it
-            self.process.wait(timeout=10)
+        super().__init__(lambda port: [sys.executable, str(here / "rest.py"), "--serve", "--port", str(port),
+                                       "--workers", str(workers), *(["--check-worker"] if check_worker else [])],
+                         directory, env, processes=workers)
 
 
 # --- a lean HTTP/1.1 client (the client shares the 2 CPUs with the server: keep its cost small) ----------------
@@ -244,30 +189,15 @@ def cleaning_workers(db: Database, count: int) -> tuple[list[Worker], int]:
     """Up to `count` distinct people, each with the cleaning workplace and the enterprise of its chain where he
     has a live Dimona period (seeded choice); and how many such people the data holds."""
     today = belgian_today(SystemClock())
-
-    def live(model):
-        return (model.starts_on <= today) & ((model.ends_on.is_(None)) | (model.ends_on >= today))
-
-    with db.reading() as session:
-        places = {number: (lat, lon) for number, lat, lon in session.execute(
-            select(WorkDeclaration.number, WorkDeclaration.latitude, WorkDeclaration.longitude).where(
-                live(WorkDeclaration), WorkDeclaration.subject_to_registration.is_(True),
-                WorkDeclaration.sector == int(Sector.CLEANING)))}
-        known = set(session.scalars(select(Enterprise.number)))
-        chains: dict[str, list[str]] = {}
-        for number, enterprise in session.execute(
-                select(Contract.declaration_number, Contract.enterprise).where(live(Contract))
-                .order_by(Contract.declaration_number, Contract.enterprise).distinct()):
-            if number in places and enterprise in known and enterprise.isdigit():
-                chains.setdefault(enterprise, []).append(number)
-        people = set(session.scalars(select(Person.inss)))
-        options: dict[str, list[tuple[str, str]]] = {}
-        for inss, employer in session.execute(select(DimonaPeriod.inss, DimonaPeriod.employer)
-                                              .where(live(DimonaPeriod)).distinct()
-                                              .order_by(DimonaPeriod.inss, DimonaPeriod.employer)):
-            if inss in people:
-                for workplace in chains.get(employer, ()):
-                    options.setdefault(inss, []).append((workplace, employer))
+    sources = core.live_sources(db, today, today, [Sector.CLEANING])
+    chains: dict[str, list[str]] = {}
+    for number, enterprise in sources.contracts:
+        chains.setdefault(enterprise, []).append(number)
+    options: dict[str, list[tuple[str, str]]] = {}
+    for inss, employer in sources.employments:
+        for workplace in chains.get(employer, ()):
+            options.setdefault(inss, []).append((workplace, employer))
+    places = sources.workplaces
     rng = random.Random(SEED)
     chosen = []
     for inss in sorted(options):
@@ -347,7 +277,7 @@ class Phase:
         return sum(self.failures.values())
 
     def percentile(self, q: float) -> float:
-        return core.percentile(self.latencies, q)
+        return percentile(self.latencies, q)
 
     def merge(self, other: Phase) -> None:
         self.requests += other.requests
@@ -404,21 +334,8 @@ def run_clients(port: int, clients: int, send, count: int, warm_up: int, rate: f
                 mine.failures.update({f"warm-up: {k}": v for k, v in warm.failures.items()})
             ready.wait()
             go.wait()
-            while True:
-                with lock:
-                    index = next(counter, None)
-                if index is None:
-                    break
-                if rate:
-                    due = start[0] + index / rate
-                    delay = due - time.perf_counter()
-                    if delay > 0:
-                        time.sleep(delay)
-                    began = due
-                else:
-                    began = time.perf_counter()
-                send(connection, index, mine)
-                mine.latencies.append(time.perf_counter() - began)
+            harness.send_in_turn(counter, lock, lambda index: send(connection, index, mine), mine.latencies, rate,
+                                 start[0])
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             failures.append(error)
             ready.abort()
@@ -437,7 +354,7 @@ def run_clients(port: int, clients: int, send, count: int, warm_up: int, rate: f
         ready.wait()
         if between:
             between()
-        before = cpu_seconds(server_root)
+        before = harness.cpu_seconds(server_root)
         start[0] = time.perf_counter()
         go.wait()
     except threading.BrokenBarrierError:
@@ -445,12 +362,10 @@ def run_clients(port: int, clients: int, send, count: int, warm_up: int, rate: f
     for thread in threads:
         thread.join()
     result.wall = time.perf_counter() - start[0]
-    after = cpu_seconds(server_root)
+    after = harness.cpu_seconds(server_root)
     if failures:
         raise RuntimeError(f"a client failed: {failures[0]!r}") from failures[0]
-    if before and after:
-        result.cpu = {kind: after[kind] - before[kind] for kind in after}
-        result.cpu["other"] = max(0.0, result.cpu.pop("machine") - sum(result.cpu.values()))
+    result.cpu = harness.cpu_used(before, after)
     return result
 
 
@@ -477,11 +392,11 @@ def measure_tokens(server: Server, key, client_id: str, count: int, warm_up: int
     phase = Phase("token (sequential)", 1)
     token = None
     connection = Connection(server.port)
-    before = cpu_seconds(server.process.pid)
+    before = harness.cpu_seconds(server.process.pid)
     try:
         for index, body in enumerate(bodies):
             if index == warm_up:
-                before = cpu_seconds(server.process.pid)
+                before = harness.cpu_seconds(server.process.pid)
                 started_phase = time.perf_counter()
             started = time.perf_counter()
             status, answer = connection.post(TOKEN_PATH, body, "application/x-www-form-urlencoded")
@@ -496,10 +411,7 @@ def measure_tokens(server: Server, key, client_id: str, count: int, warm_up: int
         phase.wall = time.perf_counter() - started_phase
     finally:
         connection.close()
-    after = cpu_seconds(server.process.pid)
-    if before and after:
-        phase.cpu = {kind: after[kind] - before[kind] for kind in after}
-        phase.cpu["other"] = max(0.0, phase.cpu.pop("machine") - sum(phase.cpu.values()))
+    phase.cpu = harness.cpu_used(before, harness.cpu_seconds(server.process.pid))
     if token is None:
         raise RuntimeError(f"no token was given: {dict(phase.failures)}\n{server.log_tail()}")
     return phase, token
@@ -540,8 +452,8 @@ def run_backend(backend: str, url: str, args, directory: Path) -> Line:
         account = create_account(Registry(db=db, clock=SystemClock()), Caller.operator(), people[0].enterprise,
                                  "bench REST client", pem(cert), "bench key", [scopes.REST_ENTERPRISE])
         say(f"{backend}: account {account.client_id} of enterprise {account.enterprise}, certificate registered")
-        tidy(db)
-        checkpoint(db)
+        harness.tidy(db)
+        harness.checkpoint(db)
     finally:
         db.dispose()
 
@@ -553,7 +465,7 @@ def run_backend(backend: str, url: str, args, directory: Path) -> Line:
     try:
         server.start()
         root = server.process.pid
-        processes = server_processes(root)
+        processes = harness.server_processes(root)
 
         say(f"{backend}: token: {args.tokens} sequential requests (+10 warm-up), one assertion each")
         token_phase, token = measure_tokens(server, key, account.client_id, args.tokens, 10)
@@ -566,7 +478,7 @@ def run_backend(backend: str, url: str, args, directory: Path) -> Line:
         held: list = []
         noop = run_clients(server.port, args.clients, send_noop, args.requests, 20, None, root,
                            f"no-op (closed loop, {args.clients} clients)",
-                           lambda: held.append(connections_per_process(processes, server.port)))
+                           lambda: held.append(harness.connections_per_process(processes, server.port)))
         connections = held[0] if held else None
 
         warm = items.extend(args.clients * 20)
@@ -586,7 +498,7 @@ def run_backend(backend: str, url: str, args, directory: Path) -> Line:
         if paced:
             db = Database(url)
             try:
-                checkpoint(db)
+                harness.checkpoint(db)
             finally:
                 db.dispose()
             paced_bodies = items.extend(paced)
@@ -619,15 +531,8 @@ def run_backend(backend: str, url: str, args, directory: Path) -> Line:
 
 
 def _certificate():
-    from tests.api.wssecurity import make_certificate
-
+    """The REST client's key and certificate, valid since yesterday."""
     return make_certificate(not_before=datetime.now(UTC) - timedelta(days=1))
-
-
-def pem(cert) -> bytes:
-    from tests.api.wssecurity import pem as to_pem
-
-    return to_pem(cert)
 
 
 def _cpu(phase: Phase) -> str:
@@ -639,15 +544,15 @@ def _cpu(phase: Phase) -> str:
 def profile_in_process(backend: str, url: str, token: str, bodies: list[tuple[bytes, bytes]]) -> None:
     """What the register route does, without HTTP, in this process (one thread), stage by stage as
     `routes.register_in_bulk` and FastAPI run it: parse and validate the JSON body, authenticate the bearer
-    token (`tokens.authenticate_bearer`), the service (`register_presences`), build the answer
+    token (`access_tokens.authenticate_bearer`), the service (`register_presences`), build the answer
     (`render.presence`, the response model) and serialise it as FastAPI does (validation against
     `response_model`, `jsonable_encoder`, `json.dumps`). Then the same under cProfile."""
     from presence.api.rest import render, routes, schemas
     from presence.domain.channels import Channel
     from presence.domain.scopes import REST_ENTERPRISE
     from presence.domain.sectors import Regime
-    from presence.services import tokens
-    from presence.services.registering import Accepted, register_presences
+    from presence.services import access_tokens
+    from presence.services.registering import register_presences
 
     db = Database(url)
     registry = Registry(db=db, clock=SystemClock())
@@ -661,14 +566,12 @@ def profile_in_process(backend: str, url: str, token: str, bodies: list[tuple[by
         t0 = time.perf_counter()
         body = schemas.RegisterInBulkRequest.model_validate_json(raw)
         t1 = time.perf_counter()
-        caller = tokens.authenticate_bearer(db, token, registry.clock.now(), any_of=[REST_ENTERPRISE])
+        caller = access_tokens.authenticate_bearer(db, token, registry.clock.now(), any_of=[REST_ENTERPRISE])
         t2 = time.perf_counter()
         outcomes = register_presences(registry, caller, Channel.REST, Regime.CLOCKING,
-                                      [routes._submission(item) for item in body.items])
+                                      [routes.submission(item) for item in body.items])
         t3 = time.perf_counter()
-        response = field(items=[
-            schemas.ResultItem(created_presence_registration=render.presence(o.presence)) if isinstance(o, Accepted)
-            else schemas.ResultItem(not_created_presence_registration=render.errors(o.errors)) for o in outcomes])
+        response = render.registered(outcomes)
         t4 = time.perf_counter()
         checked = field.model_validate(response.model_dump())  # FastAPI validates the answer again
         json.dumps(checked.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False,
@@ -685,37 +588,24 @@ def profile_in_process(backend: str, url: str, token: str, bodies: list[tuple[by
         timed = bodies[8:half]
         for parts in timed:
             one(fill(parts), True)
-        profile = cProfile.Profile()
-        profile.enable()
-        for parts in bodies[half:]:
-            one(fill(parts), False)
-        profile.disable()
+        profiler = Profiler(True)
+        with profiler:
+            for parts in bodies[half:]:
+                one(fill(parts), False)
     finally:
         db.dispose()
-    total = sum(stages.values())
-    print(f"\n--- {backend}: the register route's work in process (no HTTP, one thread), {len(timed)} single-item "
-          f"requests: {total / len(timed) * 1000:.2f} ms per request ---")
-    for name, elapsed in stages.items():
-        print(f"  {elapsed / len(timed) * 1000:6.2f} ms  {elapsed / total:4.0%}  {name}")
-    print(f"\n--- cProfile: {backend}, the same work, {len(bodies) - half} requests ---")
-    for order in ("tottime", "cumulative"):
-        out = io.StringIO()
-        pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order).print_stats(25)
-        text = out.getvalue()
-        print(f"\n[by {order}]")
-        print(text[text.find("   ncalls"):].rstrip() if "   ncalls" in text else text.rstrip())
+    harness.print_stages(f"{backend}: the register route's work in process (no HTTP, one thread), {len(timed)} "
+                         "single-item requests", stages, len(timed))
+    profiler.report(f"{backend}, the same work, {len(bodies) - half} requests", 25)
 
 
 # --- main -----------------------------------------------------------------------------------------------------
 
 def print_table(lines: list[Line], notes: list[str], args) -> None:
+    rows = [[line.backend, str(line.processes), phase.name, f"{phase.rate:,.0f}",
+             f"{phase.percentile(0.5) * 1000:.1f}", f"{phase.percentile(0.99) * 1000:.1f}", str(phase.problems),
+             _cpu(phase) if phase.cpu and phase.wall else "?"] for line in lines for phase in line.phases]
     print()
-    rows = []
-    for line in lines:
-        for phase in line.phases:
-            rows.append([line.backend, str(line.processes), phase.name, f"{phase.rate:,.0f}",
-                         f"{phase.percentile(0.5) * 1000:.1f}", f"{phase.percentile(0.99) * 1000:.1f}",
-                         str(phase.problems), _cpu(phase) if phase.cpu and phase.wall else "?"])
     print(format_table(["backend", "server processes", "measure", "requests/s", "p50 ms", "p99 ms", "failures",
                         "CPUs srv/pg/cli/other"], rows))
     for note in notes:
@@ -772,9 +662,7 @@ def print_table(lines: list[Line], notes: list[str], args) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres-url", help="a PostgreSQL server to create fresh databases in "
-                                               "(default: start a durable throw-away cluster)")
+    parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=5_000,
                         help="timed requests of each closed-loop phase (default 5,000)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the closed loop (default 8)")
@@ -786,8 +674,6 @@ def main() -> int:
     parser.add_argument("--tokens", type=int, default=200, help="timed token requests (default 200)")
     parser.add_argument("--workers", type=int, default=None,
                         help="server processes (default: 1 on SQLite, 2 on PostgreSQL)")
-    parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
-    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--profile", action="store_true",
                         help="also run the register route's work in process (no HTTP), stage by stage and under "
                              "cProfile")
@@ -806,12 +692,8 @@ def main() -> int:
         parser.error("--requests, --clients, --tokens, --paced-clients, --workers: at least 1; --rate: 0 or more")
 
     started = time.perf_counter()
-    directory = Path(tempfile.mkdtemp(prefix="presence-bench-rest-"))
-    try:
-        lines, notes = each_backend(args, directory,
-                                    lambda backend, url, _postgres: run_backend(backend, url, args, directory))
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    lines, notes = harness.on_each_backend(
+        args, lambda backend, url, _postgres, directory: run_backend(backend, url, args, directory))
     print_table(lines, notes, args)
     print(f"total run time {time.perf_counter() - started:.0f}s")
     return 1 if any(phase.problems for line in lines for phase in line.phases) else 0

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import rest
 from alembic import command
-from core import each_backend, format_table, machine, percentile, say, tidy
+from harness import each_backend, format_table, machine, percentile, say, tidy
 from sqlalchemy import func, inspect, or_, select
 
 from presence.clock import SystemClock, belgian_today

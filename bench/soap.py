@@ -21,17 +21,10 @@ a benchmark, not a test: it measures and says whether the aims are met, it asser
 
 from __future__ import annotations
 
-import argparse
-import cProfile
-import io
 import os
-import pstats
 import re
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -39,11 +32,29 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import core  # bench/core.py: puts the repository root and src/ on sys.path
+import core
 import httpx
-from core import BATCH, FreshPostgres, Plan, each_backend, format_table, load_dataset, machine, say, tidy
+from core import BATCH, Plan, load_dataset
+from harness import (
+    FreshPostgres,
+    Profiler,
+    Server,
+    arguments,
+    checkpoint,
+    connections_per_process,
+    cpu_seconds,
+    cpu_used,
+    format_table,
+    machine,
+    on_each_backend,
+    percentile,
+    print_stages,
+    say,
+    send_in_turn,
+    server_processes,
+    tidy,
+)
 from sqlalchemy.engine import make_url
-from tests.api.wssecurity import make_certificate, pem, sign_envelope
 
 from presence.api.soap import service
 from presence.api.soap.namespaces import PROTOCOL, SOAP_ENV, TYPES
@@ -53,6 +64,7 @@ from presence.domain.registration import Submission
 from presence.domain.visibility import Caller
 from presence.services.certificates import register_certificate
 from presence.services.context import Registry
+from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
 AIM_RATE = 5_000  # SOAP registrations per second on PostgreSQL, 2 cores
 AIM_RATIO = 0.6  # SOAP rate / service rate
@@ -98,141 +110,6 @@ def sign_all(groups: list[list[Submission]], key, cert) -> tuple[list[bytes], fl
     return signed, time.perf_counter() - started
 
 
-# --- the server --------------------------------------------------------------------------------------------
-
-class Server:
-    """`presence serve --no-worker --workers W` in a process of its own (its own session: stopped by its id),
-    its output in a log file."""
-
-    def __init__(self, url: str, workers: int, directory: Path) -> None:
-        self.url = url
-        self.workers = workers
-        self.log_path = directory / f"serve-{os.getpid()}-{time.monotonic_ns()}.log"
-        self.process: subprocess.Popen | None = None
-        self.base: str | None = None
-
-    def start(self, timeout: float = 120.0) -> str:
-        sys.dont_write_bytecode = True
-        from dev import free_port
-
-        port = free_port()
-        env = {**os.environ, "PRESENCE_DATABASE_URL": self.url}
-        argv = [sys.executable, "-m", "presence.cli", "serve", "--no-worker", "--host", "127.0.0.1",
-                "--port", str(port), "--workers", str(self.workers)]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(argv, env=env, cwd=self.log_path.parent, stdout=log,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
-        self.base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout
-        listening = False
-        with httpx.Client(timeout=5) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"the server exited with {self.process.returncode}:\n{self.log_tail()}")
-                listening = listening or b"listening on" in self.log_path.read_bytes()
-                if listening:
-                    try:
-                        if client.get(f"{self.base}{ENDPOINT}?wsdl").status_code == 200:
-                            return self.base
-                    except httpx.TransportError:
-                        pass
-                time.sleep(0.2)
-        raise RuntimeError(f"the server did not answer within {timeout:.0f}s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)  # uvicorn shuts down gracefully (its workers too)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the session this script started for it
-            self.process.wait(timeout=10)
-
-
-# --- where the connections and the CPU go (Linux /proc; elsewhere these are left out) -----------------------
-
-def _proc_table() -> dict[int, tuple[int, str, str]]:
-    """pid -> (parent pid, comm, command line) of every process we can see."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            comm, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
-            table[int(entry)] = (int(rest[1]), comm, cmdline)
-    return table
-
-
-def server_processes(root: int) -> list[int]:
-    """The serving processes: `root` itself, or its uvicorn workers (not multiprocessing's helpers)."""
-    table = _proc_table()
-    children = [pid for pid, (parent, _, cmdline) in table.items()
-                if parent == root and "resource_tracker" not in cmdline]
-    return sorted(children) or [root]
-
-
-def connections_per_process(pids: list[int], port: int) -> list[int] | None:
-    """How many established connections to `port` each process holds (None: not on Linux)."""
-    try:
-        sockets = set()
-        for name in ("/proc/net/tcp", "/proc/net/tcp6"):
-            for row in Path(name).read_text().splitlines()[1:]:
-                fields = row.split()
-                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # ESTABLISHED
-                    sockets.add(f"socket:[{fields[9]}]")
-        counts = []
-        for pid in pids:
-            held = 0
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                try:
-                    held += os.readlink(f"/proc/{pid}/fd/{fd}") in sockets
-                except OSError:
-                    pass
-            counts.append(held)
-        return counts
-    except OSError:
-        return None
-
-
-def cpu_seconds(server_root: int) -> dict[str, float] | None:
-    """CPU time used so far (user + system) by the server's processes, PostgreSQL's, this one (the clients) and
-    the whole machine (`machine`: every CPU's busy time, from /proc/stat)."""
-    try:
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        busy = (sum(total[:8]) - total[3] - total[4]) / ticks  # all but idle and iowait (guest is in user)
-        table = _proc_table()
-        tree = {server_root}
-        for _ in range(3):
-            tree |= {pid for pid, (parent, _, _) in table.items() if parent in tree}
-        used = {"server": 0.0, "postgresql": 0.0, "clients": 0.0}
-        for pid, (_, comm, _) in table.items():
-            kind = ("server" if pid in tree else "clients" if pid == os.getpid()
-                    else "postgresql" if comm.startswith("postgres") else None)
-            if kind:
-                try:
-                    stat = Path(f"/proc/{pid}/stat").read_text()
-                except OSError:
-                    continue
-                fields = stat[stat.rindex(")") + 2:].split()
-                used[kind] += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-        used["machine"] = busy
-        return used
-    except (OSError, ValueError):
-        return None
-
-
 # --- sending -----------------------------------------------------------------------------------------------
 
 @dataclass
@@ -252,7 +129,7 @@ class Sent:
         return sum(self.item_errors.values()) + sum(self.bad_answers.values())
 
     def percentile(self, q: float) -> float:
-        return core.percentile(self.latencies, q)
+        return percentile(self.latencies, q)
 
     def check(self, response: httpx.Response, expected: int) -> None:
         """Tally one answer: HTTP 200, `expected` PresenceRegistrationResponse, none an error."""
@@ -293,15 +170,8 @@ def send(base: str, warm_up: list[bytes], timed: list[bytes], clients: int, betw
                         mine.bad_answers[f"warm-up request: {warm.problems} errors"] += 1
                 barrier.wait()
                 go.wait()
-                while True:
-                    with lock:
-                        index = next(next_index, None)
-                    if index is None:
-                        break
-                    started = time.perf_counter()
-                    response = http.post(ENDPOINT, content=timed[index])
-                    mine.latencies.append(time.perf_counter() - started)
-                    mine.check(response, BATCH)
+                send_in_turn(next_index, lock, lambda index: http.post(ENDPOINT, content=timed[index]),
+                             mine.latencies, then=lambda response: mine.check(response, BATCH))
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             failures.append(error)
             barrier.abort()
@@ -347,19 +217,6 @@ class Line:
     @property
     def ratio(self) -> float:
         return self.soap.rate / self.service_rate if self.service_rate else float("nan")
-
-
-def checkpoint(db: Database) -> None:
-    """Before a timed phase: flush what earlier phases left dirty, so no checkpoint of theirs lands in it."""
-    try:
-        tidy(db) if db.is_sqlite else _postgres_checkpoint(db)
-    except Exception as error:  # noqa: BLE001 - CHECKPOINT needs a superuser (or pg_checkpoint)
-        say(f"no checkpoint before timing: {type(error).__name__}")
-
-
-def _postgres_checkpoint(db: Database) -> None:
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("CHECKPOINT")
 
 
 def copy_database(db: Database, url: str, postgres: FreshPostgres | None, directory: Path) -> str:
@@ -412,7 +269,9 @@ def run_backend(backend: str, url: str, args, postgres: FreshPostgres | None, di
         checkpoint(db)
     finally:
         db.dispose()
-    server = Server(url, workers, directory)
+    server = Server(lambda port: [sys.executable, "-m", "presence.cli", "serve", "--no-worker", "--host", "127.0.0.1",
+                                  "--port", str(port), "--workers", str(workers)],
+                    directory, {"PRESENCE_DATABASE_URL": url}, ready_path=f"{ENDPOINT}?wsdl", processes=workers)
     say(f"{backend}: starting `presence serve --no-worker --workers {workers}`")
     try:
         base = server.start()
@@ -443,10 +302,8 @@ def run_backend(backend: str, url: str, args, postgres: FreshPostgres | None, di
     if connections:
         say(f"{backend}: the clients' connections per server process: {'+'.join(map(str, connections))} "
             "(each keep-alive connection stays with the process that accepted it)")
-    cpu = None
-    if before.get("cpu") and after:
-        cpu = {kind: after[kind] - before["cpu"][kind] for kind in after}
-        cpu["other"] = max(0.0, cpu.pop("machine") - sum(cpu.values()))
+    cpu = cpu_used(before.get("cpu"), after)
+    if cpu:
         say(f"{backend}: CPU during the send phase ({sent.wall:.2f}s wall, {os.cpu_count()} CPUs): "
             + ", ".join(f"{kind} {seconds:.2f}s" for kind, seconds in cpu.items()))
         if cpu["other"] > BUSY * sent.wall:
@@ -454,9 +311,7 @@ def run_backend(backend: str, url: str, args, postgres: FreshPostgres | None, di
                 "the machine was not idle, the rates are low !!!")
     if sent.problems:
         say(f"{backend}: !!! ERRORS: item errors {dict(sent.item_errors)}, bad answers {dict(sent.bad_answers)}")
-        say(f"{backend}: the server's warnings and errors:\n" + "\n".join(
-            line for line in server.log_path.read_text(errors="replace").splitlines()
-            if "WARNING" in line or "ERROR" in line or "Error" in line)[-5000:])
+        say(f"{backend}: the server's warnings and errors:\n{server.problems_logged()}")
 
     if args.profile:
         profile_in_process(backend, url, timed[:21], key, cert, run.rate)
@@ -496,29 +351,19 @@ def profile_in_process(backend: str, url: str, groups: list[list[Submission]], k
             for name, elapsed in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
                 stages[name] += elapsed
         timed, _ = sign_all(groups[1:], key, cert)
-        profile = cProfile.Profile()
-        profile.enable()
-        for raw in timed:
-            status, _ = service.answer(registry, raw, SOAP_ACTION)
-            if status != 200:
-                say(f"{backend}: profile: HTTP {status}")
-        profile.disable()
+        profiler = Profiler(True)
+        with profiler:
+            for raw in timed:
+                status, _ = service.answer(registry, raw, SOAP_ACTION)
+                if status != 200:
+                    say(f"{backend}: profile: HTTP {status}")
     finally:
         db.dispose()
-    total = sum(stages.values())
-    print(f"\n--- {backend}: the SOAP layer in process (no HTTP, one thread), {len(timed)} registerPresences "
-          f"requests of {BATCH}: {len(timed) * BATCH / total:,.0f} registrations/s, {total / len(timed) * 1000:.1f} "
-          f"ms per request; register_presences alone (the service line) "
-          f"{BATCH / service_rate * 1000:.1f} ms per request ---")
-    for name, elapsed in stages.items():
-        print(f"  {elapsed / len(timed) * 1000:6.1f} ms  {elapsed / total:4.0%}  {name}")
-    print(f"\n--- cProfile: {backend} service.answer, same requests ---")
-    for order in ("tottime", "cumulative"):
-        out = io.StringIO()
-        pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order).print_stats(30)
-        text = out.getvalue()
-        print(f"\n[by {order}]")
-        print(text[text.find("   ncalls"):].rstrip() if "   ncalls" in text else text.rstrip())
+    print_stages(f"{backend}: the SOAP layer in process (no HTTP, one thread), {len(timed)} registerPresences "
+                 f"requests of {BATCH}, {len(timed) * BATCH / sum(stages.values()):,.0f} registrations/s; "
+                 f"register_presences alone (the service line) {BATCH / service_rate * 1000:.1f} ms per request; "
+                 "in all", stages, len(timed))
+    profiler.report(f"{backend} service.answer, same requests", 30)
 
 
 # --- main --------------------------------------------------------------------------------------------------
@@ -574,16 +419,12 @@ def print_table(lines: list[Line], notes: list[str], args) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres-url", help="a PostgreSQL server to create fresh databases in "
-                                               "(default: start a durable throw-away cluster)")
+    parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, default=50, help="timed requests of 200 items (default 50)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients (default 8)")
     parser.add_argument("--workers", type=int, default=None,
                         help="server processes (default: 1 on SQLite, which has one writer anyway; 2 on "
                              "PostgreSQL)")
-    parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
-    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--profile", action="store_true",
                         help="also run the SOAP layer in process (service.answer, no HTTP) under cProfile and "
                              "print its top functions")
@@ -592,12 +433,8 @@ def main() -> int:
         parser.error("--batches, --clients and --workers: at least 1")
 
     started = time.perf_counter()
-    directory = Path(tempfile.mkdtemp(prefix="presence-bench-soap-"))
-    try:
-        lines, notes = each_backend(args, directory,
-                                    lambda backend, url, postgres: run_backend(backend, url, args, postgres, directory))
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    lines, notes = on_each_backend(args, lambda backend, url, postgres, directory: run_backend(backend, url, args,
+                                                                                               postgres, directory))
     print_table(lines, notes, args)
     print(f"total run time {time.perf_counter() - started:.0f}s")
     return 1 if any(line.soap.problems for line in lines) else 0

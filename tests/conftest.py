@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from presence.clock import BRUSSELS, FrozenClock
+from presence.config import get_settings
 from presence.db import migrate
 from presence.db.engine import Database, normalise_url
 from presence.services.context import Registry
@@ -32,6 +33,14 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Tests live on a fixed day, a Tuesday, at 09:30 in Brussels.
 TODAY = date(2026, 3, 3)
 NOW = datetime.combine(TODAY, time(9, 30), tzinfo=BRUSSELS).astimezone(UTC)
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Settings are read once per process: a test that changes the environment reads them again."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def pytest_sessionstart(session):

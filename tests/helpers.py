@@ -8,7 +8,7 @@ from presence.domain.channels import Channel
 from presence.domain.registration import Submission
 from presence.domain.sectors import Regime
 from presence.domain.visibility import Caller
-from presence.services.jobs import make_worker
+from presence.services.background import make_worker
 from presence.services.registering import Accepted, register_presences
 
 EMPLOYER = "0448181966"  # the public example: employs WORKER, declared both workplaces

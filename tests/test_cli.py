@@ -41,6 +41,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_health(port: int, seconds: float = 30) -> dict:
+    """`/health` of the server on this port, once it answers (within `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                return json.load(response)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def test_unmigrated_database_is_refused_clearly(tmp_path):
     result = run(f"sqlite:///{tmp_path}/new.db", "search", check=False)
     assert result.returncode == 2
@@ -97,16 +110,7 @@ def test_serve_prints_where_it_listens_answers_and_checks_within_seconds(demo_db
     try:
         first_line = server.stdout.readline()
         assert re.search(rf"listening on http://127\.0\.0\.1:{port}", first_line), first_line
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
-                    health = json.load(response)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        health = wait_for_health(port)
         assert health["status"] == "ok"
         assert health["database"] == db.engine.dialect.name
 
@@ -186,8 +190,7 @@ def test_every_table_fits_80_columns_and_shows_identifiers_whole(demo_db, tmp_pa
     from presence.domain.visibility import Caller
     from presence.services.accounts import create_account
     from presence.sources import simulation
-
-    from .api.wssecurity import make_certificate, pem
+    from presence.testing.wssecurity import make_certificate, pem
 
     registry = Registry(db=demo_db, clock=SystemClock())
     for enterprise in ("0448181966", "DE800010107"):

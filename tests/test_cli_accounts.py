@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from presence.domain import scopes
+from presence.testing.wssecurity import der, make_certificate, pem
 
-from .api.wssecurity import der, make_certificate, pem
 from .test_cli import run
 
 

@@ -1,13 +1,22 @@
-"""Settings, from the environment (prefix PRESENCE_) or a .env file."""
+"""Settings, from the environment (prefix PRESENCE_) or a .env file, read once per process (`get_settings`).
+
+In production the registry refuses to start without what production needs (`missing_for_production`): a secret
+key (for people's sessions), its public URL, and a database named on purpose (PostgreSQL, or SQLite chosen
+explicitly), rather than fall back on defaults meant for a developer's machine.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PREFIX = "PRESENCE_"
+SECRET_KEY_LENGTH = 32  # characters, at the least, of a production secret key
 
 
 class Environment(StrEnum):
@@ -20,13 +29,16 @@ def default_database_url() -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PRESENCE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_file=".env", extra="ignore")
 
     database_url: str = Field(default_factory=default_database_url)
     environment: Environment = Environment.SIMULATION
+    # Signs people's sessions (the web pages to come); never the same on two registries.
+    secret_key: str | None = None
     # Lease of a claimed job: a worker that dies mid-job loses the job after this many seconds.
     job_lease_seconds: float = 60.0
-    job_max_attempts: int = 6
+    # Attempts of a job before it is buried as a dead letter (`presence jobs retry-dead`).
+    job_max_attempts: int = Field(default=6, ge=1)
     log_level: str = "INFO"
     # `text`, or `json`: one JSON object per line, for log shippers.
     log_format: Literal["text", "json"] = "text"
@@ -43,6 +55,22 @@ class Settings(BaseSettings):
     api_requests_per_second: float = 200.0
     api_burst: int = 400
 
+    def missing_for_production(self) -> list[str]:
+        """The settings production needs that are missing or unfit, each named as its environment variable
+        with why (empty outside production). Never the values: they are secrets."""
+        if self.environment is not Environment.PRODUCTION:
+            return []
+        missing = []
+        if not self.secret_key or len(self.secret_key.strip()) < SECRET_KEY_LENGTH:
+            missing.append(f"{PREFIX}SECRET_KEY (at least {SECRET_KEY_LENGTH} random characters)")
+        if not self.public_url:
+            missing.append(f"{PREFIX}PUBLIC_URL (the registry's public base URL)")
+        if "database_url" not in self.model_fields_set:
+            missing.append(f"{PREFIX}DATABASE_URL (a PostgreSQL URL, or a sqlite:/// URL to choose SQLite)")
+        return missing
 
+
+@cache
 def get_settings() -> Settings:
+    """The settings, read once per process (the environment does not change under a running registry)."""
     return Settings()

@@ -21,16 +21,17 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import delete, select
 
+from presence.api import token_requests
 from presence.db.engine import Database
 from presence.db.models import AccessToken, UsedAssertion
 from presence.domain import scopes
 from presence.domain.visibility import Caller, CallerKind, Role
-from presence.services import tokens
+from presence.services import access_tokens
 from presence.services.accounts import add_certificate, create_account, revoke_account
 from presence.services.certificates import revoke_certificate
+from presence.testing.wssecurity import make_certificate, pem
 
 from ..helpers import EMPLOYER, count
-from .wssecurity import make_certificate, pem
 
 TOKEN_PATH = "/REST/oauth/v5/token"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -109,7 +110,7 @@ def test_rs256_assertion_gives_a_bearer_token(client, registry, clock):
     assert stored.hash == hashlib.sha256(token.encode()).hexdigest() and token not in stored.hash
     assert stored.expires_at == clock.now() + timedelta(seconds=600)
 
-    caller = tokens.authenticate_bearer(registry.db, token, clock.now())
+    caller = access_tokens.authenticate_bearer(registry.db, token, clock.now())
     assert caller.kind is CallerKind.ENTERPRISE and caller.enterprise == EMPLOYER
     assert caller.sender_id == client.client_id and caller.user_type == "WEBSERVICE"
     assert caller.roles == {Role.REGISTRAR, Role.CONSULTANT}
@@ -120,7 +121,7 @@ def test_es384_assertion_with_a_p384_certificate(server, registry, clock):
     answer = client.request()
     assert answer.status_code == 200, answer.text
     assert answer.json()["scope"] == scopes.REST_PROFESSIONAL
-    caller = tokens.authenticate_bearer(registry.db, answer.json()["access_token"], clock.now())
+    caller = access_tokens.authenticate_bearer(registry.db, answer.json()["access_token"], clock.now())
     assert caller.roles == {Role.CONSULTANT}
 
 
@@ -146,16 +147,16 @@ def test_requested_scopes_are_a_subset_and_give_their_roles(client, registry, cl
     answer = client.request(client.form(scope=scopes.REST_PROFESSIONAL))
     assert answer.status_code == 200 and answer.json()["scope"] == scopes.REST_PROFESSIONAL
     token = answer.json()["access_token"]
-    assert tokens.authenticate_bearer(registry.db, token, clock.now()).roles == {Role.CONSULTANT}
-    with pytest.raises(tokens.InsufficientScope):
-        tokens.authenticate_bearer(registry.db, token, clock.now(), any_of=[scopes.REST_ENTERPRISE])
+    assert access_tokens.authenticate_bearer(registry.db, token, clock.now()).roles == {Role.CONSULTANT}
+    with pytest.raises(access_tokens.InsufficientScope):
+        access_tokens.authenticate_bearer(registry.db, token, clock.now(), any_of=[scopes.REST_ENTERPRISE])
 
     both = client.request(client.form(scope=f"{scopes.SOAP} {scopes.REST_ENTERPRISE}")).json()
     assert both["scope"] == f"{scopes.REST_ENTERPRISE} {scopes.SOAP}"
     # A channel counts its own scopes only: on SOAP, the registrar role of the SOAP scope.
-    soap = tokens.authenticate_bearer(registry.db, both["access_token"], clock.now(), any_of=scopes.SOAP_SCOPES)
+    soap = access_tokens.authenticate_bearer(registry.db, both["access_token"], clock.now(), any_of=scopes.SOAP_SCOPES)
     assert soap.roles == {Role.REGISTRAR}
-    rest = tokens.authenticate_bearer(registry.db, both["access_token"], clock.now(), any_of=scopes.REST_SCOPES)
+    rest = access_tokens.authenticate_bearer(registry.db, both["access_token"], clock.now(), any_of=scopes.REST_SCOPES)
     assert rest.roles == {Role.REGISTRAR, Role.CONSULTANT}
 
 
@@ -174,10 +175,10 @@ def test_a_token_outlives_the_process_that_gave_it(client, registry, clock):
     token = client.request().json()["access_token"]
     restarted = Database(registry.db.url)
     try:
-        caller = tokens.authenticate_bearer(restarted, token, clock.now() + timedelta(seconds=599))
+        caller = access_tokens.authenticate_bearer(restarted, token, clock.now() + timedelta(seconds=599))
         assert caller.sender_id == client.client_id
-        with pytest.raises(tokens.NotAuthenticated, match="expired"):
-            tokens.authenticate_bearer(restarted, token, clock.now() + timedelta(seconds=600))
+        with pytest.raises(access_tokens.NotAuthenticated, match="expired"):
+            access_tokens.authenticate_bearer(restarted, token, clock.now() + timedelta(seconds=600))
     finally:
         restarted.dispose()
 
@@ -185,13 +186,13 @@ def test_a_token_outlives_the_process_that_gave_it(client, registry, clock):
 def test_revoking_the_account_cuts_its_tokens(client, registry, clock):
     token = client.request().json()["access_token"]
     revoke_account(registry, Caller.operator(), client.client_id)
-    with pytest.raises(tokens.NotAuthenticated):
-        tokens.authenticate_bearer(registry.db, token, clock.now())
+    with pytest.raises(access_tokens.NotAuthenticated):
+        access_tokens.authenticate_bearer(registry.db, token, clock.now())
 
 
 def test_a_process_believes_a_verified_token_a_few_seconds_at_most(client, registry, clock, monkeypatch):
     token = client.request().json()["access_token"]
-    tokens.authenticate_bearer(registry.db, token, clock.now())
+    access_tokens.authenticate_bearer(registry.db, token, clock.now())
     # Another process revokes the account (here: its rows change behind this process's back).
     other_process = Database(registry.db.url)
     try:
@@ -199,24 +200,24 @@ def test_a_process_believes_a_verified_token_a_few_seconds_at_most(client, regis
             session.execute(delete(AccessToken))
     finally:
         other_process.dispose()
-    assert tokens.authenticate_bearer(registry.db, token, clock.now()).enterprise == EMPLOYER  # remembered
-    later = time.monotonic() + tokens.GRANT_MEMORY_SECONDS
-    monkeypatch.setattr(tokens._GRANTS, "timer", lambda: later)
-    with pytest.raises(tokens.NotAuthenticated):
-        tokens.authenticate_bearer(registry.db, token, clock.now())
+    assert access_tokens.authenticate_bearer(registry.db, token, clock.now()).enterprise == EMPLOYER  # remembered
+    later = time.monotonic() + access_tokens.GRANT_MEMORY_SECONDS
+    monkeypatch.setattr(access_tokens._GRANTS, "timer", lambda: later)
+    with pytest.raises(access_tokens.NotAuthenticated):
+        access_tokens.authenticate_bearer(registry.db, token, clock.now())
 
 
 def test_a_remembered_token_still_expires_on_time(client, registry, clock):
     token = client.request().json()["access_token"]
-    tokens.authenticate_bearer(registry.db, token, clock.now())
-    with pytest.raises(tokens.NotAuthenticated):
-        tokens.authenticate_bearer(registry.db, token, clock.now() + timedelta(seconds=601))
+    access_tokens.authenticate_bearer(registry.db, token, clock.now())
+    with pytest.raises(access_tokens.NotAuthenticated):
+        access_tokens.authenticate_bearer(registry.db, token, clock.now() + timedelta(seconds=601))
 
 
 @pytest.mark.parametrize("token", ["", "short", "x" * 43, "not a token at all with spaces", "é" * 43])
 def test_unknown_or_malformed_bearer_tokens(db, clock, token):
-    with pytest.raises(tokens.NotAuthenticated):
-        tokens.authenticate_bearer(db, token, clock.now())
+    with pytest.raises(access_tokens.NotAuthenticated):
+        access_tokens.authenticate_bearer(db, token, clock.now())
 
 
 # --- refusals ---------------------------------------------------------------------------------------------
@@ -409,20 +410,41 @@ def test_used_jtis_are_shared_by_processes_and_pruned_after_expiry(client, regis
     assertion = client.assertion()
     params = {name: [value] for name, value in client.form(assertion).items()}
     audiences = (client.token_url, client.server)
-    tokens.issue_token(registry, tokens.authenticate_client(registry, params, audiences))
+    token_requests.issue_token(registry, token_requests.authenticate_client(registry, params, audiences))
     other = Database(registry.db.url)
     try:
         again = Registry(db=other, clock=clock)
-        with pytest.raises(tokens.OAuthError) as replay:
-            tokens.issue_token(again, tokens.authenticate_client(again, params, audiences))
+        with pytest.raises(token_requests.OAuthError) as replay:
+            token_requests.issue_token(again, token_requests.authenticate_client(again, params, audiences))
         assert (replay.value.error, replay.value.reason, replay.value.status) == (
             "invalid_client", "jti already used", 401)
     finally:
         other.dispose()
-    assert tokens.prune_expired(registry.db, clock.now()) == (0, 0)
+
+    def prune(now):
+        with registry.db.writing() as session:
+            return access_tokens.prune_expired(session, now)
+
+    assert prune(clock.now()) == (0, 0)
     # Kept until the assertion's expiry (5 minutes) and the leeway; the token for 10 minutes.
-    assert tokens.prune_expired(registry.db, clock.now() + timedelta(seconds=361)) == (1, 0)
-    assert tokens.prune_expired(registry.db, clock.now() + timedelta(seconds=601)) == (0, 1)
+    assert prune(clock.now() + timedelta(seconds=361)) == (1, 0)
+    assert prune(clock.now() + timedelta(seconds=601)) == (0, 1)
+
+
+def test_the_purge_deletes_expired_tokens_and_used_assertions_past_their_expiry(client, registry, clock):
+    from presence.clock import FrozenClock
+    from presence.services.context import Registry
+    from presence.services.retention import purge_expired
+
+    assert client.request().status_code == 200  # one token, one used assertion
+    soon = Registry(db=registry.db, clock=FrozenClock(clock.now() + timedelta(seconds=361)))
+    report = purge_expired(soon, Caller.operator())
+    assert (report.used_assertions, report.access_tokens) == (1, 0)
+    later = Registry(db=registry.db, clock=FrozenClock(clock.now() + timedelta(seconds=601)))
+    assert purge_expired(later, Caller.operator(), dry_run=True).access_tokens == 1
+    assert count(registry.db, AccessToken) == 1  # a dry run deletes nothing
+    assert purge_expired(later, Caller.operator()).access_tokens == 1
+    assert count(registry.db, AccessToken) == 0 and count(registry.db, UsedAssertion) == 0
 
 
 def test_each_refusal_has_a_request_id_that_finds_its_reason_in_the_log(client, registry, clock):

@@ -6,12 +6,12 @@ import pytest
 from presence.api.app import create_app
 from presence.api.ratelimit import FailureLimiter, Limit, Limits, RateLimiter
 from presence.domain import scopes
+from presence.testing.wssecurity import make_certificate
 
 from ..helpers import CLIENT
 from .conftest import serving
 from .test_oauth import make_client
 from .test_rest import BASE, assert_problem
-from .wssecurity import make_certificate
 
 SLOW = 0.001  # one request per 1,000 s: an emptied bucket stays empty for the test's duration
 

@@ -12,17 +12,17 @@ from cryptography.hazmat.primitives import serialization
 
 from presence.api.app import create_app
 from presence.api.ratelimit import Limits
+from presence.api.token_requests import TOKEN_PATH
 from presence.clock import BRUSSELS, SystemClock
 from presence.domain import scopes
 from presence.domain.visibility import Caller
 from presence.services.accounts import create_account, revoke_account
 from presence.services.context import Registry
-from presence.services.tokens import TOKEN_PATH
+from presence.testing.wssecurity import make_certificate, pem
 
 from ..helpers import CLEANING_SITE, EMPLOYER, WORKER, run_checks
 from .conftest import serving
 from .test_rest import BASE
-from .wssecurity import make_certificate, pem
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from presence.api.soap import codec, schemas
 from presence.api.soap.namespaces import PROTOCOL, SOAP_ENV, TYPES
 from presence.domain.visibility import Caller
 from presence.services.certificates import register_certificate
+from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
 from ..conftest import TODAY
 from ..helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
-from .wssecurity import make_certificate, pem, sign_envelope
 
 ENDPOINT = "/PresenceRegistration/v1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"

@@ -119,9 +119,9 @@ def test_dates_the_xsd_admits_but_no_registry_holds_are_a_content_fault(server, 
 
     from presence.domain.visibility import Caller
     from presence.services.certificates import register_certificate
+    from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
     from ..conftest import NOW
-    from .wssecurity import make_certificate, pem, sign_envelope
 
     key, cert = make_certificate(not_before=NOW - timedelta(days=1))
     register_certificate(registry, Caller.operator(), "0448181966", pem(cert), "badges")

@@ -15,10 +15,10 @@ from presence.api.soap.namespaces import ERRORS, PROTOCOL, SOAP_ENV, TYPES
 from presence.domain.visibility import Caller
 from presence.logs import MaskingFormatter, PersonalNumberFilter
 from presence.services.certificates import register_certificate
+from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
 from ..conftest import NOW
 from ..helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
-from .wssecurity import make_certificate, pem, sign_envelope
 
 ENDPOINT = "/PresenceRegistration/v1"
 

@@ -23,11 +23,11 @@ from presence.services import registering, replays
 from presence.services.certificates import register_certificate
 from presence.services.context import Registry
 from presence.services.retention import purge_expired
+from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
 from ..conftest import NOW, TODAY
 from ..helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER, count
 from .conftest import serving
-from .wssecurity import make_certificate, pem, sign_envelope
 
 ENDPOINT = "/PresenceRegistration/v1"
 HEADERS = {"Content-Type": "text/xml; charset=utf-8"}
@@ -138,7 +138,7 @@ def test_a_message_that_failed_with_a_server_error_may_be_sent_again(server, reg
     """SOA-00001 says the message may be retried as it is: its record was rolled back with the registration."""
     register_client(registry)
     message = signed()
-    store = registering._insert_registrations
+    store = registering.insert_registrations
     failures = []
 
     def fail_once(session, rows):
@@ -147,7 +147,7 @@ def test_a_message_that_failed_with_a_server_error_may_be_sent_again(server, reg
             raise RuntimeError("the database went away")
         return store(session, rows)
 
-    monkeypatch.setattr(registering, "_insert_registrations", fail_once)
+    monkeypatch.setattr(registering, "insert_registrations", fail_once)
     assert send(server, message)[:2] == (500, "SOA-00001")
     assert count(registry.db, Registration) == 0 and count(registry.db, ReceivedMessage) == 0
     assert send(server, message) == (200, None, None)

@@ -16,10 +16,11 @@ from presence.api.soap.namespaces import ERRORS, SOAP_ENV
 from presence.domain.visibility import Caller
 from presence.services.certificates import register_certificate
 from presence.sources import simulation
+from presence.testing.wssecurity import make_certificate, pem
 
 from ..conftest import TODAY
 from ..helpers import CLIENT, CONSTRUCTION_SITE, EMPLOYER, POSTED, WORKER, run_checks
-from .wssecurity import WSSecuritySigner, make_certificate, pem
+from .zeep_plugin import WSSecuritySigner
 
 TOMORROW = TODAY + timedelta(days=1)
 

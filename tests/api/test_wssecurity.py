@@ -2,7 +2,7 @@
 
 - the certificate rules of channel management (domain.certificates), pure;
 - registering, listing and revoking certificates (services.certificates), on both engines;
-- `api.soap.security.authenticate` on envelopes signed as integrators' stacks sign them (tests/api/wssecurity.py);
+- `api.soap.security.authenticate` on envelopes signed as integrators' stacks sign them (presence.testing.wssecurity);
 - the `presence certificates` command.
 """
 
@@ -34,6 +34,7 @@ from presence.clock import FrozenClock
 from presence.db.models import AuditEvent, Certificate, Sender
 from presence.domain import certificates as rules
 from presence.domain.visibility import Caller, CallerKind, Role
+from presence.services import certificates
 from presence.services.certificates import (
     find_certificate,
     list_certificates,
@@ -42,9 +43,10 @@ from presence.services.certificates import (
 )
 from presence.services.context import Registry
 from presence.services.errors import InvalidRequest, NotAllowed, NotFound
+from presence.testing.wssecurity import SHA256, der, make_certificate, pem, sign_envelope
 
 from ..conftest import NOW
-from .wssecurity import SHA256, WSSecuritySigner, der, make_certificate, pem, sign_envelope
+from .zeep_plugin import WSSecuritySigner
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 ENTERPRISE = "0448181966"
@@ -633,7 +635,7 @@ def test_the_signature_check_agrees_with_signxml(db, empty_registry, case):
 def trust_clock(monkeypatch):
     """The registration cache's clock, moved by hand (seconds)."""
     moment = [1000.0]
-    monkeypatch.setattr(security._REGISTRATIONS, "timer", lambda: moment[0])
+    monkeypatch.setattr(certificates._SIGNERS, "timer", lambda: moment[0])
     return moment
 
 
@@ -642,7 +644,7 @@ def test_a_revocation_takes_effect_within_the_trust_bound(db, empty_registry, re
     assert authenticate(signed_tree(registered), db, NOW).caller.enterprise == ENTERPRISE
     revoke_certificate(empty_registry, Caller.operator(), rules.fingerprint(cert))
     # Within the bound, this process still relies on what it read (another process may have revoked it) ...
-    trust_clock[0] += security.TRUST_TTL - 0.5
+    trust_clock[0] += certificates.TRUST_TTL - 0.5
     assert authenticate(signed_tree(registered), db, NOW).caller.enterprise == ENTERPRISE
     # ... and no longer after it.
     trust_clock[0] += 0.5

@@ -22,10 +22,10 @@ from presence.db.models import Registration
 from presence.domain.visibility import Caller
 from presence.services.certificates import register_certificate
 from presence.services.context import Registry
+from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
 from ..helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
 from .conftest import serving
-from .wssecurity import make_certificate, pem, sign_envelope
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 DEV_SERVER = "http://127.0.0.1:8000"

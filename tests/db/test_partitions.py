@@ -15,10 +15,10 @@ from presence.clock import FrozenClock
 from presence.db import migrate, partitions
 from presence.db.models import Registration, Revision, Validation
 from presence.domain.visibility import Caller
+from presence.services.background import make_worker
 from presence.services.consulting import Page, SearchCriteria, get_presence, search_presences
 from presence.services.context import Registry
 from presence.services.correcting import Correction, correct_presence
-from presence.services.jobs import make_worker
 from presence.services.retention import purge_expired
 
 from ..conftest import NOW, TODAY

@@ -7,8 +7,8 @@ from presence.domain.visibility import (
     Link,
     Parties,
     Role,
-    Scope,
-    consultation_scope,
+    Visibility,
+    consultation_visibility,
     may_cancel,
     may_register,
     may_see_name,
@@ -24,12 +24,12 @@ PARTIES = Parties(inss=WORKER, limosa_id=None, employer=EMPLOYER, sender_enterpr
 
 
 def test_scopes():
-    assert consultation_scope(Caller.person(WORKER)) == Scope(person=WORKER)
-    assert consultation_scope(Caller.enterprise_account(EMPLOYER)) == Scope(enterprise=EMPLOYER)
-    assert consultation_scope(Caller.enterprise_account(EMPLOYER, roles=[Role.CONSULTANT])) == Scope(
+    assert consultation_visibility(Caller.person(WORKER)) == Visibility(person=WORKER)
+    assert consultation_visibility(Caller.enterprise_account(EMPLOYER)) == Visibility(enterprise=EMPLOYER)
+    assert consultation_visibility(Caller.enterprise_account(EMPLOYER, roles=[Role.CONSULTANT])) == Visibility(
         enterprise=EMPLOYER)
-    assert consultation_scope(Caller.enterprise_account(EMPLOYER, roles=[Role.TECHNICAL_MANAGER])) is None
-    assert consultation_scope(Caller.inspector()) == Scope(everything=True)
+    assert consultation_visibility(Caller.enterprise_account(EMPLOYER, roles=[Role.TECHNICAL_MANAGER])) is None
+    assert consultation_visibility(Caller.inspector()) == Visibility(everything=True)
 
 
 def test_who_may_cancel():

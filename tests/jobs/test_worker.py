@@ -350,3 +350,26 @@ def test_a_worker_killed_in_the_middle_of_a_batch_leaves_nothing_stuck_nor_appli
         jobs = session.scalars(select(Job)).all()
     assert len(_effects(db)) == 40 and {job.state for job in jobs} == {JobState.DONE}
     assert sorted(job.attempts for job in jobs) == [1] * 15 + [2] * 25
+
+
+def test_a_committed_enqueue_wakes_the_waiting_worker_and_a_rolled_back_one_does_not(db):
+    clock = FrozenClock(NOW)
+    woken = queue.jobs_queued(db.engine)
+    woken.clear()
+    with pytest.raises(RuntimeError), db.writing() as session:
+        queue.enqueue(session, "test", [{}], clock.now())
+        raise RuntimeError("rolled back")
+    assert not woken.is_set()
+    with db.writing() as session:
+        queue.enqueue(session, "test", [{}], clock.now())
+        assert not woken.is_set()  # not before the jobs can be seen
+    assert woken.is_set()
+    assert Worker(db, {}, clock).woken is woken
+
+
+def test_jobs_get_the_attempts_of_the_settings(db, monkeypatch):
+    monkeypatch.setenv("PRESENCE_JOB_MAX_ATTEMPTS", "2")
+    with db.writing() as session:
+        queue.enqueue(session, "test", [{}], FrozenClock(NOW).now())
+    with db.reading() as session:
+        assert session.scalars(select(Job.max_attempts)).one() == 2

@@ -21,13 +21,12 @@ from presence.services.accounts import (
     create_account,
     list_accounts,
     revoke_account,
-    sender_number_of,
 )
 from presence.services.certificates import find_certificate, register_certificate, revoke_certificate
 from presence.services.errors import InvalidRequest, NotAllowed, NotFound
-from presence.services.senders import client_id, sender_number
+from presence.services.senders import client_id, sender_number, sender_number_of
+from presence.testing.wssecurity import der, make_certificate, pem
 
-from ..api.wssecurity import der, make_certificate, pem
 from ..helpers import count
 
 ENTERPRISE = "0448181966"

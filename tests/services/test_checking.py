@@ -234,8 +234,8 @@ def test_a_registrations_history_is_the_same_whether_its_job_ran_alone_or_with_o
     import logging
 
     from presence.clock import FrozenClock
+    from presence.services.background import make_worker
     from presence.services.context import Registry
-    from presence.services.jobs import make_worker
 
     from ..conftest import NOW
 
@@ -265,7 +265,7 @@ def test_a_malformed_check_job_fails_alone_and_the_registrations_beside_it_are_c
 
     from presence.jobs import queue
     from presence.jobs.models import Job, JobState
-    from presence.services.jobs import make_worker
+    from presence.services.background import make_worker
     from presence.services.registering import CHECK_JOB
 
     ids = [register_scenario(registry, scenario(None))]
@@ -286,8 +286,8 @@ def test_a_malformed_check_job_fails_alone_and_the_registrations_beside_it_are_c
 
 def _check_in_a_process(url: str) -> None:
     from presence.db.engine import Database
+    from presence.services.background import make_worker
     from presence.services.context import Registry
-    from presence.services.jobs import make_worker
 
     db = Database(url)
     make_worker(Registry(db=db), max_items=20).run_until_idle()

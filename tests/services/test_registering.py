@@ -148,10 +148,11 @@ def test_the_sector_is_known_at_once(registry):
 
 
 def test_registrations_audit_event_and_check_job_commit_together_or_not_at_all(registry, monkeypatch):
+    from presence.db.bulk import bulk_insert
     from presence.services import registering
 
     def broken_enqueue(session, kind, payloads, now):
-        registering.bulk_insert(session, Job.__table__, [{"kind": kind, "payload": None}])  # payload is required
+        bulk_insert(session, Job.__table__, [{"kind": kind, "payload": None}])  # payload is required
 
     before = [count(registry.db, model) for model in (Registration, AuditEvent, Job)]
     monkeypatch.setattr(registering, "enqueue", broken_enqueue)

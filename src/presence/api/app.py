@@ -12,9 +12,8 @@ from fastapi import FastAPI
 from .. import __version__
 from ..config import get_settings
 from ..db.engine import POOL_SIZE, Database
-from ..jobs import queue
+from ..services.background import make_worker, queue_summary
 from ..services.context import Registry
-from ..services.jobs import make_worker
 from . import home, oauth, rest
 from .ratelimit import FailureLimiter, Limits, RateLimiter
 from .requests import RequestLog
@@ -57,14 +56,12 @@ def create_app(registry: Registry, check_worker: bool = False, limits: Limits | 
     def health() -> dict:
         """Liveness and backlog: what an operator's probe or load balancer asks. `jobs.oldest_ready_seconds`: how
         long the oldest job ready to run has waited (the check lag; null when none waits)."""
-        with registry.db.reading() as session:
-            jobs = queue.summary(session, registry.clock.now())
         return {
             "status": "ok",
             "version": __version__,
             "environment": str(registry.environment),
-            "database": registry.db.engine.dialect.name,
-            "jobs": jobs.as_json(),
+            "database": registry.db.backend,
+            "jobs": queue_summary(registry).as_json(),
         }
 
     return app

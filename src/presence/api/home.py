@@ -15,9 +15,8 @@ from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 
 from .. import __version__
-from ..services import tokens
 from ..services.context import Registry
-from . import rest
+from . import rest, token_requests
 from .soap import service as soap_service
 
 README_PATH = "/readme"
@@ -75,7 +74,7 @@ def router(registry: Registry) -> APIRouter:
                 "soap_wsdl": f"{base}{soap_service.PATH}?wsdl",
                 "rest_base": base + rest.BASE,
                 "rest_openapi": f"{base}{rest.BASE}/openapi.json",
-                "oauth_token": base + tokens.TOKEN_PATH,
+                "oauth_token": base + token_requests.TOKEN_PATH,
                 "health": base + "/health",
                 "readme": base + README_PATH,
             },

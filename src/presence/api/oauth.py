@@ -1,4 +1,4 @@
-"""`POST /REST/oauth/v5/token`: the OAuth 2.0 token endpoint. The rules are in `services.tokens`; this reads the
+"""`POST /REST/oauth/v5/token`: the OAuth 2.0 token endpoint. The protocol is `token_requests`; this reads the
 form, names the audiences the assertion may use, applies the rate limits, and writes RFC 6749 §5.1/§5.2 answers.
 
 Rate limits: a request is counted against its client id only once its assertion verified (naming someone else's
@@ -23,10 +23,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from ..config import get_settings
-from ..services import tokens
 from ..services.context import Registry
-from . import bodies, requests
+from . import bodies, requests, token_requests
 from .ratelimit import FailureLimiter, Limit, RateLimiter
+from .token_requests import OAuthError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9._~+-]{0,19}")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-class TooManyRequests(tokens.OAuthError):
+class TooManyRequests(OAuthError):
     """Over a rate limit (RFC 6749 has no code of its own for it: `temporarily_unavailable`, 429)."""
 
     def __init__(self, description: str, retry_after: int) -> None:
@@ -44,7 +44,7 @@ class TooManyRequests(tokens.OAuthError):
         self.retry_after = retry_after
 
 
-def _error(error: tokens.OAuthError, headers: dict | None = None) -> JSONResponse:
+def _error(error: OAuthError, headers: dict | None = None) -> JSONResponse:
     # Every refusal names the request's id, which is also in the log line that gives the precise reason: an
     # integrator quotes it to the service desk.
     description = f"{error.description} (request id {requests.current_id()})"
@@ -55,22 +55,22 @@ def _error(error: tokens.OAuthError, headers: dict | None = None) -> JSONRespons
 def audiences(request: Request) -> tuple[str, str]:
     """The token endpoint's URL and the issuer identifier, as this request reached us."""
     base = (get_settings().public_url or str(request.base_url)).rstrip("/")
-    return base + tokens.TOKEN_PATH, base
+    return base + token_requests.TOKEN_PATH, base
 
 
 async def _read_form(request: Request) -> dict[str, list[str]]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
-        raise tokens.OAuthError("invalid_request", "the body must be application/x-www-form-urlencoded")
+        raise OAuthError("invalid_request", "the body must be application/x-www-form-urlencoded")
     try:
         body = await bodies.read_capped(request, MAX_BODY)
     except bodies.BodyTooLarge:
-        raise tokens.OAuthError("invalid_request", "request body too large") from None
+        raise OAuthError("invalid_request", "request body too large") from None
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
                           max_num_fields=MAX_FIELDS, errors="strict")
     except (UnicodeDecodeError, ValueError):
-        raise tokens.OAuthError("invalid_request", "malformed form body") from None
+        raise OAuthError("invalid_request", "malformed form body") from None
     params: dict[str, list[str]] = {}
     for name, value in pairs:
         params.setdefault(name, []).append(value)
@@ -86,15 +86,15 @@ def router(registry: Registry, limiter: RateLimiter | None = None,
     failures = failures or FailureLimiter(Limit(0, 0), Limit(0, 0))
 
     def authenticate_and_issue(params: dict[str, list[str]], audiences: tuple[str, str],
-                               authorization: str | None) -> tokens.IssuedToken:
-        client = tokens.authenticate_client(registry, params, audiences, authorization=authorization)
+                               authorization: str | None) -> dict:
+        client = token_requests.authenticate_client(registry, params, audiences, authorization=authorization)
         requests.identify(client.client_id)
         wait = limiter.retry_after(client.client_id)
         if wait is not None:
             raise TooManyRequests(f"too many token requests from this client; retry after {wait} s", wait)
-        return tokens.issue_token(registry, client)
+        return token_requests.answer(token_requests.issue_token(registry, client))
 
-    @routes.post(tokens.TOKEN_PATH, include_in_schema=False)
+    @routes.post(token_requests.TOKEN_PATH, include_in_schema=False)
     async def token(request: Request) -> JSONResponse:
         authorization = request.headers.get("authorization")
         address = request.client.host if request.client else "unknown"
@@ -108,7 +108,7 @@ def router(registry: Registry, limiter: RateLimiter | None = None,
         except TooManyRequests as refused:
             log.warning("token request refused: %s", refused.reason)
             return _error(refused, {"Retry-After": str(refused.retry_after)})
-        except tokens.OAuthError as refused:
+        except OAuthError as refused:
             if refused.error != "invalid_scope":  # a scope the client does not hold: its mistake, no attack
                 failures.failed(address)
             log.warning("token request refused: %s (%s)", refused.error, refused.reason)
@@ -119,6 +119,6 @@ def router(registry: Registry, limiter: RateLimiter | None = None,
                 scheme = scheme if _SCHEME.fullmatch(scheme) else "Basic"
                 headers = {"WWW-Authenticate": f'{scheme} realm="presence"'}
             return _error(refused, headers)
-        return JSONResponse(issued.as_json(), headers=NO_STORE)
+        return JSONResponse(issued, headers=NO_STORE)
 
     return routes

@@ -7,7 +7,8 @@ bound-parameter limit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from sqlalchemy import any_, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -15,10 +16,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 CHUNK = 900
 
 
-def chunked(values: Iterable, size: int = CHUNK):
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
+def chunked(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+    """`values` in lists of `size` (the last one shorter), taken from `values` only as they are needed."""
+    iterator = iter(values)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _is_postgresql(session) -> bool:

@@ -17,6 +17,8 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from .batching import chunked
+
 # Up to this many rows, PostgreSQL gets one plain INSERT: COPY takes extra round trips, worth it for more rows.
 FEW_ROWS = 10
 
@@ -190,3 +192,15 @@ def insert_new(session: Session, table: Table, values: dict, key: list[str]) -> 
     inserted = session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
                                .returning(*(table.c[name] for name in key))).first()
     return inserted is not None
+
+
+def upsert(session: Session, table: Table, rows: list[dict], key: list[str], chunk: int = 1000) -> None:
+    """Insert `rows` (dicts with the same keys), each updating the row with the same `key` columns if there is
+    one, `chunk` rows a statement."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=key, set_={name: statement.excluded[name] for name in rows[0] if name not in key})
+    for some in chunked(rows, chunk):
+        session.execute(statement, some)
+

@@ -79,24 +79,22 @@ class Database:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
         self._writers = threading.RLock() if self.is_sqlite else None
-        # Set when jobs were queued by this process, so an in-process worker wakes at once.
-        self.jobs_queued = threading.Event()
-        # Enterprise numbers known to the enterprise register. Its rows are never deleted (importers upsert,
-        # a struck-off enterprise keeps its row with an end date), so a number once found stays found.
-        self.known_enterprises: set[str] = set()
-        # Sectors of known work declarations: a declaration keeps its sector for life.
-        self.declaration_sectors: dict[str, int] = {}
         # Months whose partitions exist (PostgreSQL). A month stays until the purge drops it, 7 years after
         # anything could be written to it, so a month once seen needs no second look.
         self.months: set[date] = set()
 
     @property
+    def backend(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    @property
     def is_postgresql(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
+        return self.backend == "postgresql"
 
     @property
     def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
+        return self.backend == "sqlite"
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

@@ -12,24 +12,6 @@ class CancellationReason(StrEnum):
     C32A = "C32A"  # temporary unemployment (form C3.2A)
 
 
-LABELS = {
-    CancellationReason.HOLIDAY: {"fr": "Vacances", "nl": "Vakantie", "de": "Urlaub", "en": "Holiday"},
-    CancellationReason.DISEASE: {"fr": "Maladie", "nl": "Ziekte", "de": "Krankheit", "en": "Illness"},
-    CancellationReason.PLANNING: {
-        "fr": "Changement de planning",
-        "nl": "Planningswijziging",
-        "de": "Planungsänderung",
-        "en": "Change of planning",
-    },
-    CancellationReason.C32A: {
-        "fr": "Chômage temporaire (C3.2A)",
-        "nl": "Tijdelijke werkloosheid (C3.2A)",
-        "de": "Zeitweilige Arbeitslosigkeit (C3.2A)",
-        "en": "Temporary unemployment (C3.2A)",
-    },
-}
-
-
 def parse_reason(value: str | None) -> CancellationReason | None:
     try:
         return CancellationReason((value or "").strip().upper())

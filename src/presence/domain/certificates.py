@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from enum import StrEnum
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -59,6 +60,28 @@ def der_fingerprint(der: bytes) -> str:
 
 def to_pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+class CertificateState(StrEnum):
+    """Whether a registered certificate authenticates its holder at a given moment."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    NOT_YET_VALID = "not yet valid"
+    EXPIRED = "expired"
+
+
+def state_at(now: datetime, revoked_at: datetime | None, not_before: datetime,
+             not_after: datetime) -> CertificateState:
+    """A registered certificate is usable (`ACTIVE`) from its `not_before` to its `not_after`, both included,
+    unless it was revoked."""
+    if revoked_at is not None:
+        return CertificateState.REVOKED
+    if now < not_before:
+        return CertificateState.NOT_YET_VALID
+    if now > not_after:
+        return CertificateState.EXPIRED
+    return CertificateState.ACTIVE
 
 
 def key_description(cert: x509.Certificate) -> str:

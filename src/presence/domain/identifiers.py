@@ -78,11 +78,6 @@ def parse_enterprise_number(value: str | int) -> str:
         raise InvalidIdentifier("enterprise number", _reason(error, "wrong format: starts with 0 or 1")) from None
 
 
-def enterprise_number_as_long(number: str) -> int:
-    """The SOAP `CompanyID` form: the enterprise number without its leading zero."""
-    return int(number)
-
-
 _FOREIGN_VAT = re.compile(r"^[A-Z]{2}[A-Z0-9+*]{2,14}$")
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-LANGUAGES = ("fr", "nl", "de", "en")
-
 
 class RemarkCode(StrEnum):
     DIMONA_NOT_OK = "CAW_01"

@@ -70,7 +70,7 @@ class Caller:
 
 
 @dataclass(frozen=True)
-class Scope:
+class Visibility:
     """What a caller may consult. The database layer turns it into a filter.
 
     `everything`: all registrations. `person`: the registrations of that INSS, except those made with a
@@ -84,25 +84,25 @@ class Scope:
     enterprise: str | None = None
 
 
-def consultation_scope(caller: Caller) -> Scope | None:
+def consultation_visibility(caller: Caller) -> Visibility | None:
     """None: the caller may consult nothing."""
     if caller.kind in (CallerKind.INSPECTOR, CallerKind.BACK_OFFICE, CallerKind.OPERATOR):
-        return Scope(everything=True)
+        return Visibility(everything=True)
     if caller.kind is CallerKind.PERSON and caller.inss:
-        return Scope(person=caller.inss)
+        return Visibility(person=caller.inss)
     if caller.kind is CallerKind.ENTERPRISE and caller.enterprise and caller.roles & CONSULTING_ROLES:
-        return Scope(enterprise=caller.enterprise)
+        return Visibility(enterprise=caller.enterprise)
     return None
 
 
-def workplace_scope(caller: Caller) -> Scope | None:
+def workplace_visibility(caller: Caller) -> Visibility | None:
     """Which declared workplaces a caller may look up (e.g. near a point): inspectors and the service's staff
     all; an enterprise those whose chain it is in (client, declaring contractor or a subcontractor), whatever
     its roles, since its time clocks need them to register. None: none (a person uses the site's poster)."""
     if caller.kind in (CallerKind.INSPECTOR, CallerKind.BACK_OFFICE, CallerKind.OPERATOR):
-        return Scope(everything=True)
+        return Visibility(everything=True)
     if caller.kind is CallerKind.ENTERPRISE and caller.enterprise:
-        return Scope(enterprise=caller.enterprise)
+        return Visibility(enterprise=caller.enterprise)
     return None
 
 
@@ -128,6 +128,15 @@ class Parties:
     employer: str | None  # KBO/BCE number or foreign VAT (for a Limosa registration: the posting employer)
     sender_enterprise: str | None
     declaring_contractor: str | None
+
+
+def may_manage_channels(caller: Caller, enterprise: str) -> bool:
+    """Channel management (web-service accounts, their certificates): the registry's operator, or the
+    enterprise's technical manager."""
+    if caller.kind is CallerKind.OPERATOR:
+        return True
+    return (caller.kind is CallerKind.ENTERPRISE and caller.enterprise == enterprise
+            and Role.TECHNICAL_MANAGER in caller.roles)
 
 
 def may_cancel(caller: Caller, parties: Parties) -> bool:

@@ -13,20 +13,47 @@ worker that holds its claim.
 
 from __future__ import annotations
 
+import threading
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Engine, and_, event, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
+from ..config import get_settings
 from ..db.bulk import bulk_insert
+from ..db.locking import for_update
 from .models import Job, JobState
 
+_QUEUED = "presence.jobs_queued"  # in Session.info: this transaction queued jobs
+_SIGNALS: weakref.WeakKeyDictionary[Pool, threading.Event] = weakref.WeakKeyDictionary()
+_SIGNALS_LOCK = threading.Lock()
 
-def enqueue(session: Session, kind: str, payloads: list[dict], now: datetime, max_attempts: int = 6) -> None:
+
+def jobs_queued(engine: Engine) -> threading.Event:
+    """Set when a transaction of this process that queued jobs in this database commits, so that a worker of the
+    process waiting for jobs wakes at once (others find them at their next poll)."""
+    with _SIGNALS_LOCK:  # keyed by the pool, which the engine shares with its copies (`execution_options`)
+        return _SIGNALS.setdefault(engine.pool, threading.Event())
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_workers(session: Session) -> None:
+    if session.info.pop(_QUEUED, False):
+        jobs_queued(session.get_bind()).set()
+
+
+def enqueue(session: Session, kind: str, payloads: list[dict], now: datetime,
+            max_attempts: int | None = None) -> None:
+    """Queue a job per payload, in the session's transaction; once it commits, a worker waiting in this process
+    wakes. `max_attempts`: before the job is buried as a dead letter (default: the setting `job_max_attempts`)."""
     if not payloads:
         return
+    session.info[_QUEUED] = True
+    max_attempts = max_attempts or get_settings().job_max_attempts
     bulk_insert(
         session,
         Job.__table__,
@@ -60,8 +87,7 @@ def claim(session: Session, now: datetime, lease: timedelta, limit: int = 1,
     )
     query = select(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts, Job.state).where(claimable)
     query = query.order_by(Job.id).limit(limit)
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    query = for_update(session, query, skip_locked=True)
     rows, items = [], 0
     for row in session.execute(query):
         items += len(row.payload.get("ids", ())) if isinstance(row.payload, dict) else 0
@@ -127,11 +153,15 @@ class Summary:
     oldest_ready_age: float | None  # seconds since the oldest job that is ready to run was queued: the lag
 
     def as_json(self) -> dict:
-        return {**{state: self.counts.get(state, 0) for state in (JobState.READY, JobState.RUNNING, JobState.DEAD)},
+        return {**{state: self.counts.get(state, 0) for state in WATCHED},
                 "oldest_ready_seconds": None if self.oldest_ready_age is None else round(self.oldest_ready_age, 3)}
 
 
-def summary(session: Session, now: datetime, states=(JobState.READY, JobState.RUNNING, JobState.DEAD)) -> Summary:
+WATCHED = (JobState.READY, JobState.RUNNING, JobState.DEAD)  # what /health tells
+ALL_STATES = (JobState.READY, JobState.RUNNING, JobState.DONE, JobState.DEAD)
+
+
+def summary(session: Session, now: datetime, states=WATCHED) -> Summary:
     """What an operator watches: jobs by state (among `states`), and how long the oldest ready one has waited
     (the check lag: registrations wait that long for their remarks)."""
     counts = dict(session.execute(select(Job.state, func.count()).where(Job.state.in_(states))
@@ -142,9 +172,17 @@ def summary(session: Session, now: datetime, states=(JobState.READY, JobState.RU
 
 
 def retry_dead(session: Session, now: datetime, job_ids: list[int] | None = None) -> int:
-    """Give dead jobs a fresh set of attempts (an operator's decision, after fixing the cause)."""
+    """Give dead jobs a fresh set of attempts (an operator's decision, after fixing the cause): how many."""
+    return len(revive_dead(session, now, job_ids))
+
+
+def revive_dead(session: Session, now: datetime, job_ids: list[int] | None = None) -> list[int]:
+    """`retry_dead`, answering the ids of the jobs given a fresh set of attempts."""
     query = update(Job).where(Job.state == JobState.DEAD)
     if job_ids:
         query = query.where(Job.id.in_(job_ids))
-    result = session.execute(query.values(state=JobState.READY, attempts=0, run_after=now, finished_at=None))
-    return result.rowcount
+    revived = session.execute(query.values(state=JobState.READY, attempts=0, run_after=now, finished_at=None)
+                              .returning(Job.id)).scalars().all()
+    if revived:
+        session.info[_QUEUED] = True
+    return sorted(revived)

@@ -58,6 +58,7 @@ class Worker:
         self.chore_every = chore_every
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.stopping = threading.Event()
+        self.woken = queue.jobs_queued(db.engine)
 
     def run_once(self) -> int:
         """Claim what is ready and process it. Returns the number of jobs handled (done or failed)."""
@@ -107,8 +108,8 @@ class Worker:
                 log.exception("worker %s could not claim jobs", self.name)
                 handled = 0
             if handled == 0:
-                self.db.jobs_queued.wait(self.poll_interval)
-                self.db.jobs_queued.clear()
+                self.woken.wait(self.poll_interval)
+                self.woken.clear()
         log.info("worker %s stopped", self.name)
 
     def start_thread(self) -> threading.Thread:
@@ -118,7 +119,7 @@ class Worker:
 
     def stop(self) -> None:
         self.stopping.set()
-        self.db.jobs_queued.set()
+        self.woken.set()
 
     def _process_together(self, jobs: list[queue.Claim]) -> None:
         """Jobs of one kind in one transaction, by its batch handler; on failure, each alone (`_process`)."""

@@ -17,7 +17,6 @@ and the old one's tokens and certificates stay refused.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,22 +28,20 @@ from sqlalchemy.orm import Session
 from ..db.models import AccessToken, Account, Certificate, Sender
 from ..domain import scopes as scope_rules
 from ..domain.channels import Channel
-from ..domain.visibility import Caller, CallerKind
+from ..domain.visibility import Caller, CallerKind, may_manage_channels
 from . import audit
+from .access_tokens import forget_grants
 from .certificates import (
     DUPLICATE,
     NAME_LENGTH,
     CertificateView,
     check_upload,
     insert_certificate,
-    may_manage_certificates,
     parse_enterprise,
 )
 from .context import Registry
 from .errors import InvalidRequest, NotAllowed, NotFound
-from .senders import client_id, sender_number
-
-CLIENT_ID = re.compile(r"self_service_expeditor_([1-9][0-9]{0,9})")
+from .senders import client_id, find_active_account, sender_number
 
 
 @dataclass(frozen=True)
@@ -65,24 +62,6 @@ class AccountView:
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
             "certificates": [certificate.as_json() for certificate in self.certificates],
         }
-
-
-def sender_number_of(text: str) -> int | None:
-    """N of a client id `self_service_expeditor_<N>`; None when the text is not one."""
-    match = CLIENT_ID.fullmatch(text or "")
-    return int(match.group(1)) if match else None
-
-
-def find_active_account(session: Session, client: str) -> tuple[Account, int] | None:
-    """The active account of a client id, with its sender number."""
-    number = sender_number_of(client)
-    if number is None:
-        return None
-    found = session.execute(
-        select(Account, Sender.number).join(Sender, Sender.enterprise == Account.enterprise)
-        .where(Sender.number == number, Account.revoked_at.is_(None))
-    ).first()
-    return (found[0], found[1]) if found else None
 
 
 def _name(name: str) -> str:
@@ -132,7 +111,7 @@ def create_account(registry: Registry, caller: Caller, enterprise: str, name: st
     manage the enterprise's channels.
     """
     enterprise = parse_enterprise(enterprise)
-    if not may_manage_certificates(caller, enterprise):
+    if not may_manage_channels(caller, enterprise):
         raise NotAllowed("only the enterprise's technical manager manages its web-service accounts")
     name = _name(name)
     granted = _scopes(scopes)
@@ -167,7 +146,7 @@ def create_account(registry: Registry, caller: Caller, enterprise: str, name: st
 def _managed_account(session: Session, caller: Caller, client: str) -> tuple[Account, int]:
     """The active account of a client id, when the caller manages it (else, as if it did not exist)."""
     found = find_active_account(session, (client or "").strip())
-    if found is None or not may_manage_certificates(caller, found[0].enterprise):
+    if found is None or not may_manage_channels(caller, found[0].enterprise):
         raise NotFound("no active web-service account with this client id")
     return found
 
@@ -209,8 +188,8 @@ def change_scopes(registry: Registry, caller: Caller, client: str, scopes, *,
 def revoke_account(registry: Registry, caller: Caller, client: str, *,
                    channel: str = Channel.OPERATOR) -> AccountView:
     """Revoke: the account's certificates (for OAuth and SOAP alike) and its access tokens stop working within
-    5 seconds (serving processes remember verified tokens and certificates that long: `tokens.GRANT_MEMORY_SECONDS`,
-    the SOAP channel's `TRUST_TTL`; this process forgets its tokens at once)."""
+    5 seconds (serving processes remember verified tokens and certificates that long:
+    `access_tokens.GRANT_MEMORY_SECONDS`, `certificates.TRUST_TTL`; this process forgets its tokens at once)."""
     now = registry.clock.now()
     with registry.db.writing() as session:
         account, number = _managed_account(session, caller, client)
@@ -227,8 +206,6 @@ def revoke_account(registry: Registry, caller: Caller, client: str, *,
         session.execute(delete(AccessToken).where(AccessToken.account_id == account.id))
         session.flush()
         view = _view(session, account, number)
-    from .tokens import forget_grants  # (tokens imports this module: a late import)
-
     forget_grants(registry.db)
     return view
 
@@ -239,7 +216,7 @@ def list_accounts(registry: Registry, caller: Caller, enterprise: str | None = N
     if enterprise is not None:
         enterprise = parse_enterprise(enterprise)
     if caller.kind is not CallerKind.OPERATOR:
-        if caller.enterprise is None or not may_manage_certificates(caller, caller.enterprise) \
+        if caller.enterprise is None or not may_manage_channels(caller, caller.enterprise) \
                 or enterprise not in (None, caller.enterprise):
             raise NotAllowed("only the enterprise's technical manager sees its web-service accounts")
         enterprise = caller.enterprise

@@ -6,21 +6,22 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..db.locking import for_update
 from ..db.models import Registration
 from ..domain.cancellation import parse_reason
 from ..domain.channels import Channel
 from ..domain.errors import ErrorCode, ItemError, check_batch_size
 from ..domain.statuses import Lifecycle
 from ..domain.timing import may_still_cancel
-from ..domain.visibility import Caller, Parties, consultation_scope, may_cancel
+from ..domain.visibility import Caller, Parties, consultation_visibility, may_cancel
 from ..jobs.queue import enqueue
 from ..sources.models import LimosaDeclaration, WorkDeclaration
 from . import audit, replays
 from .checking import dependents_of
 from .context import Registry
 from .registering import CHECK_JOB
-from .scope import scope_filter
 from .views import PresenceView
+from .visibility_filter import visibility_filter
 
 MAX_ID_DIGITS = 15  # SOAP: PresenceRegistrationId is a long of at most 15 digits
 
@@ -67,10 +68,9 @@ def cancel_presences(registry: Registry, caller: Caller, channel: Channel, reque
             select(Registration, WorkDeclaration.declaring_contractor, LimosaDeclaration.employer.label("posting"))
             .outerjoin(WorkDeclaration, WorkDeclaration.number == Registration.workplace)
             .outerjoin(LimosaDeclaration, LimosaDeclaration.number == Registration.limosa_id)
-            .where(Registration.id.in_(ids), scope_filter(session, consultation_scope(caller)))
+            .where(Registration.id.in_(ids), visibility_filter(session, consultation_visibility(caller)))
         )
-        if session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(of=Registration)
+        query = for_update(session, query, of=Registration)
         visible = {row.Registration.id: row for row in session.execute(query)} if ids else {}
 
         results: list[Cancelled | NotCancelled] = []
@@ -116,5 +116,4 @@ def cancel_presences(registry: Registry, caller: Caller, channel: Channel, reque
             if affected:
                 enqueue(session, CHECK_JOB, [{"ids": sorted(affected), "trigger": "cancellation"}], now)
         results = [Cancelled(PresenceView.from_row(r)) if isinstance(r, Registration) else r for r in results]
-    registry.db.jobs_queued.set()
     return results

@@ -16,14 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..db.models import Certificate, Sender
+from ..db.engine import Database
+from ..db.models import Account, Certificate, Sender
 from ..domain import certificates as rules
+from ..domain import scopes as scope_rules
 from ..domain.channels import Channel
 from ..domain.identifiers import InvalidIdentifier, parse_any_enterprise
-from ..domain.visibility import Caller, CallerKind, Role
+from ..domain.visibility import Caller, CallerKind, may_manage_channels
 from . import audit
 from .context import Registry
 from .errors import InvalidRequest, NotAllowed, NotFound
+from .recent import Recent
 from .senders import client_id, sender_number
 
 NAME_LENGTH = 100
@@ -52,6 +55,9 @@ class CertificateView:
                    created_at=row.created_at, revoked_at=row.revoked_at,
                    client_id=client_id(number) if number is not None else None, account_id=row.account_id)
 
+    def state(self, now: datetime) -> rules.CertificateState:
+        return rules.state_at(now, self.revoked_at, self.not_before, self.not_after)
+
     def as_json(self) -> dict:
         return {
             "id": self.id, "enterprise": self.enterprise, "name": self.name, "fingerprint": self.fingerprint,
@@ -60,14 +66,6 @@ class CertificateView:
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None, "client_id": self.client_id,
             "account_id": self.account_id,
         }
-
-
-def may_manage_certificates(caller: Caller, enterprise: str) -> bool:
-    """The registry's operator, or the enterprise's technical manager (channel management)."""
-    if caller.kind is CallerKind.OPERATOR:
-        return True
-    return (caller.kind is CallerKind.ENTERPRISE and caller.enterprise == enterprise
-            and Role.TECHNICAL_MANAGER in caller.roles)
 
 
 def parse_enterprise(enterprise: str) -> str:
@@ -141,7 +139,7 @@ def register_certificate(registry: Registry, caller: Caller, enterprise: str, da
     enterprise's channels.
     """
     enterprise = parse_enterprise(enterprise)
-    if not may_manage_certificates(caller, enterprise):
+    if not may_manage_channels(caller, enterprise):
         raise NotAllowed("only the enterprise's technical manager registers its certificates")
     now = registry.clock.now()
     checked = check_upload(data, name, now)
@@ -164,12 +162,12 @@ def normalise_fingerprint(text: str) -> str:
 def revoke_certificate(registry: Registry, caller: Caller, fingerprint: str, *,
                        channel: str = Channel.OPERATOR) -> CertificateView:
     """Revoke at once: requests signed with the certificate are refused from now on (by SOAP serving processes
-    that read it less than `api.soap.security.TRUST_TTL`, 5 seconds, ago: within those 5 seconds)."""
+    that read it less than `TRUST_TTL`, 5 seconds, ago: within those 5 seconds)."""
     fingerprint = normalise_fingerprint(fingerprint)
     now = registry.clock.now()
     with registry.db.writing() as session:
         row = session.scalar(select(Certificate).where(Certificate.fingerprint == fingerprint))
-        if row is None or not may_manage_certificates(caller, row.enterprise):
+        if row is None or not may_manage_channels(caller, row.enterprise):
             raise NotFound("no such certificate")
         if row.revoked_at is not None:
             raise InvalidRequest(f"certificate already revoked on {row.revoked_at:%Y-%m-%d %H:%M:%S} UTC",
@@ -187,7 +185,7 @@ def list_certificates(registry: Registry, caller: Caller, enterprise: str | None
     if enterprise is not None:
         enterprise = parse_enterprise(enterprise)
     if caller.kind is not CallerKind.OPERATOR:
-        if caller.enterprise is None or not may_manage_certificates(caller, caller.enterprise):
+        if caller.enterprise is None or not may_manage_channels(caller, caller.enterprise):
             raise NotAllowed("only the enterprise's technical manager sees its certificates")
         if enterprise not in (None, caller.enterprise):
             raise NotAllowed("only the enterprise's technical manager sees its certificates")
@@ -206,3 +204,51 @@ def find_certificate(session: Session, der: bytes, *, include_revoked: bool = Fa
     if not include_revoked:
         query = query.where(Certificate.revoked_at.is_(None))
     return session.scalar(query)
+
+
+# --- the certificates that sign SOAP messages -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SigningCertificate:
+    """What the registry says about a registered certificate, as far as the SOAP channel's signatures care."""
+
+    revoked_at: datetime | None
+    not_before: datetime
+    not_after: datetime
+    enterprise: str
+    soap_allowed: bool  # no web-service account, or one not revoked that holds the SOAP scope
+    sender_number: int | None
+
+    def state(self, now: datetime) -> rules.CertificateState:
+        return rules.state_at(now, self.revoked_at, self.not_before, self.not_after)
+
+
+# Registered certificates as the database described them a moment ago: a request would otherwise pay a read
+# transaction (three queries) for facts that change only when channel management revokes something.
+# Unregistered certificates are not remembered: a certificate just registered works at once.
+TRUST_TTL = 5.0  # seconds
+_SIGNERS: Recent[SigningCertificate] = Recent(TRUST_TTL)
+
+
+def signing_certificate(db: Database, der: bytes) -> SigningCertificate | None:
+    """The registration of the certificate with this DER encoding (None: not registered), revoked or not, as the
+    database said it less than `TRUST_TTL` seconds ago."""
+    fingerprint = rules.der_fingerprint(der)
+    cached = _SIGNERS.get(db, fingerprint)
+    if cached is not None:
+        return cached
+    with db.reading() as session:
+        row = find_certificate(session, der, include_revoked=True)
+        if row is None:
+            return None
+        soap_allowed = True
+        if row.account_id is not None:
+            account = session.get(Account, row.account_id)
+            soap_allowed = account.revoked_at is None and scope_rules.SOAP in scope_rules.parse(account.scopes)
+        number = session.scalar(select(Sender.number).where(Sender.enterprise == row.enterprise))
+    signer = SigningCertificate(revoked_at=row.revoked_at, not_before=row.not_before, not_after=row.not_after,
+                                enterprise=row.enterprise, soap_allowed=soap_allowed, sender_number=number)
+    if number is not None:
+        _SIGNERS.put(db, fingerprint, signer)
+    return signer
+

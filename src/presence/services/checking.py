@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..clock import belgian_date
 from ..db.batching import plan_with_actual_values, select_in
 from ..db.bulk import bulk_insert, bulk_update
+from ..db.locking import for_update
 from ..db.models import Registration, Validation
 from ..domain.checks import (
     DeclarationFacts,
@@ -125,8 +126,8 @@ def _load(session: Session, ids, lock: bool, days: Iterable[date] | None = None)
     query = select(*_COLUMNS).where(_LIVE).order_by(Registration.id)
     if days is not None:
         query = query.where(Registration.registration_date.in_(sorted(set(days))))
-    if lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Registration)
+    if lock:
+        query = for_update(session, query, of=Registration)
     return sorted(select_in(session, query, Registration.id, ids), key=lambda r: r.id)
 
 

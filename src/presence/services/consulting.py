@@ -1,4 +1,4 @@
-"""Consult registrations: one with its history, or a search. Always within the caller's scope."""
+"""Consult registrations: one with its history, or a search. Always within the caller's visibility."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from ..db.models import Registration, Revision, Validation
 from ..domain.remarks import RemarkCode, decode_codes
 from ..domain.shifts import Shift, pair_each
 from ..domain.statuses import Lifecycle, SoapStatus, Validity, state_of_soap_status
-from ..domain.visibility import Caller, consultation_scope
+from ..domain.visibility import Caller, consultation_visibility
 from .checking import clocking_context
 from .context import Registry
 from .errors import InvalidRequest, NotAllowed
 from .names import worker_names
-from .scope import scope_filter
 from .views import PresenceView, RevisionView, ValidationView
+from .visibility_filter import visibility_filter
 
 MAX_RESULTS = 500  # per answer (SOAP contract); the total count is always given
 MAX_PERIODS = 31
@@ -169,8 +169,8 @@ def _only_remarks(criteria: SearchCriteria) -> bool:
 
 def search_presences(registry: Registry, caller: Caller, criteria: SearchCriteria, page: Page = Page(),
                      sort: Sort = Sort()) -> SearchResult:
-    scope = consultation_scope(caller)
-    if scope is None:
+    visibility = consultation_visibility(caller)
+    if visibility is None:
         raise NotAllowed("this account may not consult registrations")
     if page.first_row < 0 or page.size < 0:
         raise InvalidRequest("pagination: first row and size are not negative", "pagination")
@@ -180,9 +180,9 @@ def search_presences(registry: Registry, caller: Caller, criteria: SearchCriteri
     if sort.key is not SortKey.ID:
         order.append(Registration.id.desc() if sort.descending else Registration.id.asc())
     with registry.db.reading() as session:
-        where = [*_conditions(criteria, registry.db.engine.dialect.name), scope_filter(session, scope)]
+        where = [*_conditions(criteria, registry.db.backend), visibility_filter(session, visibility)]
         by_remark = None
-        if _only_remarks(criteria) and scope.everything and sort.key is SortKey.ID and page.size:
+        if _only_remarks(criteria) and visibility.everything and sort.key is SortKey.ID and page.size:
             by_remark = remarks.page_of(session, [str(code) for code in criteria.remarks], criteria.periods,
                                         page.first_row, page.size, sort.descending)
         if by_remark is not None:
@@ -201,13 +201,13 @@ def search_presences(registry: Registry, caller: Caller, criteria: SearchCriteri
 
 
 def get_presence(registry: Registry, caller: Caller, registration_id: int) -> PresenceView | None:
-    """The registration with its history, or None when it does not exist or is outside the caller's scope."""
-    scope = consultation_scope(caller)
-    if scope is None:
+    """The registration with its history, or None when it does not exist or is outside the caller's visibility."""
+    visibility = consultation_visibility(caller)
+    if visibility is None:
         raise NotAllowed("this account may not consult registrations")
     with registry.db.reading() as session:
         row = session.scalar(select(Registration).where(Registration.id == registration_id,
-                                                         scope_filter(session, scope)))
+                                                         visibility_filter(session, visibility)))
         if row is None:
             return None
         return _with_details(session, caller, [row], history=True)[0]
@@ -246,13 +246,13 @@ def shifts_of(registry: Registry, caller: Caller, presences: list[PresenceView])
 
     A shift is paired from the clockings the caller may consult, never from others': an enterprise that
     registers an `out` for someone else's worker must not learn when he checked in, nor how long he worked."""
-    scope = consultation_scope(caller)
+    visibility = consultation_visibility(caller)
     wanted = [p for p in presences if p.clocked_at is not None and p.direction and p.inss
               and p.lifecycle is not Lifecycle.CANCELLED]
-    if not wanted or scope is None:
+    if not wanted or visibility is None:
         return {}
     with registry.db.reading() as session:
-        context = clocking_context(session, wanted, scope_filter(session, scope))
+        context = clocking_context(session, wanted, visibility_filter(session, visibility))
     found: dict[int, Shift] = {}
     for pairing in pair_each(context, registry.clock.now()):
         for shift in pairing.shifts:

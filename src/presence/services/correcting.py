@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 
 from ..clock import belgian_date
+from ..db.locking import for_update
 from ..db.models import Registration, Revision, Validation
 from ..domain.channels import Channel
 from ..domain.identifiers import (
@@ -86,10 +87,8 @@ def correct_presence(registry: Registry, caller: Caller, registration_id: int, c
     if new_date is not None:
         registry.db.ensure_months([new_date])
     with registry.db.writing() as session:
-        query = select(Registration).where(Registration.id == registration_id)
-        if registry.db.is_postgresql:
-            query = query.with_for_update()
-        registration = session.scalar(query)
+        registration = session.scalar(for_update(session, select(Registration).where(
+            Registration.id == registration_id)))
         if registration is None:
             raise NotFound("no such registration")
         if registration.lifecycle == Lifecycle.CANCELLED:
@@ -132,7 +131,6 @@ def correct_presence(registry: Registry, caller: Caller, registration_id: int, c
             enqueue(session, CHECK_JOB, [{"ids": sorted(dependents), "trigger": "correction"}], now)
         session.flush()
         view = PresenceView.from_row(registration)
-    registry.db.jobs_queued.set()
     return view
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import exists, or_, select
 from ..clock import belgian_today
 from ..domain.localities import Locality, bounding_box, distance_m, nearest_locality
 from ..domain.sectors import Sector
-from ..domain.visibility import Caller, workplace_scope
+from ..domain.visibility import Caller, workplace_visibility
 from ..sources.models import Contract, WorkDeclaration
 from .context import Registry
 from .errors import InvalidRequest, NotAllowed
@@ -53,8 +53,8 @@ def places_near(registry: Registry, caller: Caller, latitude: float, longitude: 
                 sectors: Collection[Sector] = tuple(Sector)) -> PlacesNear:
     """What is around a point on day `on` (default today): workplaces declared active that day within
     `radius_m` metres (at most `MAX_PLACES`, nearest first) and the nearest locality."""
-    scope = workplace_scope(caller)
-    if scope is None:
+    visibility = workplace_visibility(caller)
+    if visibility is None:
         raise NotAllowed("this caller may not look up workplaces")
     for name, value, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
         if not (math.isfinite(value) and -limit <= value <= limit):
@@ -71,8 +71,8 @@ def places_near(registry: Registry, caller: Caller, latitude: float, longitude: 
         WorkDeclaration.starts_on <= on,
         or_(WorkDeclaration.ends_on.is_(None), WorkDeclaration.ends_on >= on),
     )
-    if not scope.everything:
-        enterprise = scope.enterprise
+    if not visibility.everything:
+        enterprise = visibility.enterprise
         in_chain = exists().where(Contract.declaration_number == WorkDeclaration.number,
                                   Contract.enterprise == enterprise)
         query = query.where(or_(WorkDeclaration.client == enterprise,

@@ -3,14 +3,16 @@ with the job that will check their content."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from ..db.bulk import FEW_ROWS, bulk_insert, insert_returning_ids, together
-from ..db.models import Registration
+from ..db.bulk import together
+from ..db.engine import Database
+from ..db.registrations import insert_registrations
 from ..domain.channels import Channel
 from ..domain.errors import ErrorCode, ItemError, check_batch_size
 from ..domain.registration import CheckedSubmission, Submission, check_submission
@@ -25,6 +27,12 @@ from .errors import NotAllowed
 from .views import PresenceView
 
 CHECK_JOB = "check"
+
+# What this process learnt of each database, believed for good. Enterprise numbers known to the enterprise
+# register: its rows are never deleted (importers upsert, a struck-off enterprise keeps its row with an end
+# date), so a number once found stays found. The sectors of work declarations: a declaration keeps its sector.
+_KNOWN_ENTERPRISES: weakref.WeakKeyDictionary[Database, set[str]] = weakref.WeakKeyDictionary()
+_DECLARATION_SECTORS: weakref.WeakKeyDictionary[Database, dict[str, int]] = weakref.WeakKeyDictionary()
 
 
 def check_payload(ids: list[int], trigger: str, days: Iterable[date] | None = None) -> dict:
@@ -95,14 +103,12 @@ def register_presences(registry: Registry, caller: Caller, channel: Channel, reg
         rows = [registration_row(item, caller, channel, sectors.get(item.workplace), now)
                 for item in outcomes if isinstance(item, CheckedSubmission)]
         if rows:
-            ids = _insert_registrations(session, rows)
+            ids = insert_registrations(session, rows)
             with together(session):
                 audit.record(session, caller, channel, "registration.created", "registration", ids, now)
                 days = {r["registration_date"] for r in rows}
                 enqueue(session, CHECK_JOB, [check_payload(ids, "registration", days)], now)
 
-    if rows:
-        registry.db.jobs_queued.set()
     stored = iter(rows)
     results: list[Accepted | Refused] = []
     for item in outcomes:
@@ -115,7 +121,7 @@ def register_presences(registry: Registry, caller: Caller, channel: Channel, reg
 
 def _known_enterprises(registry: Registry, session, numbers: set[str]) -> set[str]:
     """Those of `numbers` the enterprise register knows."""
-    known = registry.db.known_enterprises
+    known = _KNOWN_ENTERPRISES.setdefault(registry.db, set())
     missing = numbers - known
     if missing:
         number = Enterprise.__table__.c.number  # Core, not ORM: no entities to load, less to compile
@@ -126,41 +132,13 @@ def _known_enterprises(registry: Registry, session, numbers: set[str]) -> set[st
 def _declaration_sectors(registry: Registry, session, numbers: set[str]) -> dict[str, int]:
     """The sector of each of these workplaces that has a work declaration (unknown ones are left out: the
     checks will say so)."""
-    sectors = registry.db.declaration_sectors
+    sectors = _DECLARATION_SECTORS.setdefault(registry.db, {})
     missing = numbers - sectors.keys()
     if missing:
         declaration = WorkDeclaration.__table__.c
         sectors.update(session.connection().execute(select(declaration.number, declaration.sector)
                                                     .where(declaration.number.in_(missing))).all())
     return {number: sectors[number] for number in numbers if number in sectors}
-
-
-def _insert_registrations(session, rows: list[dict]) -> list[int]:
-    """Store the rows, numbered in their order (each row gets its "id"); their receipt numbers."""
-    # A few rows on PostgreSQL: the sequence numbers them as they are inserted, in the same round trip.
-    returning = session.bind.dialect.name == "postgresql" and len(rows) <= FEW_ROWS
-    table = Registration.__table__
-    ids = insert_returning_ids(session, table, rows) if returning else allocate_ids(session, len(rows))
-    for new_id, row in zip(ids, rows, strict=True):
-        row["id"] = new_id
-    if not returning:
-        bulk_insert(session, table, rows)
-    return ids
-
-
-def allocate_ids(session, count: int) -> list[int]:
-    """Take `count` receipt numbers, increasing, never reused.
-
-    PostgreSQL: from the table's sequence. SQLite: after the highest ever given (AUTOINCREMENT keeps it in
-    sqlite_sequence); the writing transaction holds SQLite's write lock, so nobody else takes them meanwhile.
-    """
-    if session.bind.dialect.name == "postgresql":
-        return sorted(session.scalars(text("SELECT nextval('registration_id_seq') FROM generate_series(1, :n)"),
-                                      {"n": count}))
-    last = session.scalar(text(
-        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'registration'), 0), "
-        "coalesce((SELECT max(id) FROM registration), 0))"))
-    return list(range(last + 1, last + 1 + count))
 
 
 def registration_row(item: CheckedSubmission, caller: Caller, channel: Channel, sector: int | None, now) -> dict:

@@ -1,5 +1,6 @@
 """Retention: registrations are kept 7 years, then purged with their history; finished jobs are pruned, and so
-are the signed messages no replay of which could be accepted any more.
+are the signed messages no replay of which could be accepted any more, expired access tokens and the client
+assertions past their expiry.
 
 On PostgreSQL the registrations live in monthly partitions (`db.partitions`): the purge drops the months wholly
 past the 7 years, deletes row by row only in the month the limit falls in, and makes the coming months ready.
@@ -14,12 +15,12 @@ from sqlalchemy import delete, func, select
 
 from ..clock import belgian_today, start_of_belgian_day
 from ..db import partitions
-from ..db.models import AuditEvent, ReceivedMessage, Registration
+from ..db.models import AccessToken, AuditEvent, ReceivedMessage, Registration, UsedAssertion
 from ..domain.channels import Channel
 from ..domain.timing import RETENTION_YEARS
 from ..domain.visibility import Caller
 from ..jobs.models import Job, JobState
-from . import audit, replays
+from . import access_tokens, audit, replays
 from .context import Registry
 
 DONE_JOBS_KEPT = timedelta(days=30)  # *ours*: long enough to investigate a complaint about a check
@@ -33,6 +34,8 @@ class PurgeReport:
     audit_events: int
     jobs: int
     received_messages: int  # signed SOAP messages past the time a replay of them could be accepted
+    used_assertions: int  # OAuth client assertions past their expiry (their `jti` could not be used again)
+    access_tokens: int  # expired
     months_dropped: tuple[date, ...] = ()  # PostgreSQL: the monthly partitions dropped whole
 
 
@@ -55,7 +58,9 @@ def purge_expired(registry: Registry, caller: Caller, dry_run: bool = False) -> 
                 return session.scalar(select(func.count()).select_from(model).where(condition))
 
             return PurgeReport(cutoff, count(Registration, expired), count(AuditEvent, old_events),
-                               count(Job, old_jobs), count(ReceivedMessage, ReceivedMessage.expires_at < now))
+                               count(Job, old_jobs), count(ReceivedMessage, ReceivedMessage.expires_at < now),
+                               count(UsedAssertion, UsedAssertion.expires_at < now),
+                               count(AccessToken, AccessToken.expires_at < now))
     prepare_months(registry)
     dropped = registry.db.drop_months_before(partitions.month_of(cutoff))
     purged = sum(month.registrations for month in dropped)
@@ -71,10 +76,11 @@ def purge_expired(registry: Registry, caller: Caller, dry_run: bool = False) -> 
         events = session.execute(delete(AuditEvent).where(old_events)).rowcount
         jobs = session.execute(delete(Job).where(old_jobs)).rowcount
         messages = replays.prune(session, now)
+        assertions, tokens = access_tokens.prune_expired(session, now)
         audit.record(session, caller, Channel.OPERATOR, "registration.purged", "registration", [], now,
                      {"before": cutoff.isoformat(), "registrations": purged, "audit_events": events, "jobs": jobs,
                       "months_dropped": [d.month.isoformat() for d in dropped]})
-    return PurgeReport(cutoff, purged, events, jobs, messages, tuple(d.month for d in dropped))
+    return PurgeReport(cutoff, purged, events, jobs, messages, assertions, tokens, tuple(d.month for d in dropped))
 
 
 def prepare_months(registry: Registry) -> None:

@@ -68,5 +68,4 @@ def import_source(registry: Registry, caller: Caller, source: str, path: Path) -
         return revalidated
 
     report = import_file(registry.db, source, path, registry.clock, after_write)
-    registry.db.jobs_queued.set()
     return report

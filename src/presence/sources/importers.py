@@ -31,9 +31,9 @@ from pydantic import (
     model_validator,
 )
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..db.batching import chunked
+from ..db.bulk import upsert
 from ..db.engine import Database
 from ..domain.identifiers import (
     InvalidIdentifier,
@@ -519,24 +519,6 @@ def read_rows(spec: SourceSpec, path: Path) -> tuple[list[tuple[int, _Row]], lis
 # --- Writing -----------------------------------------------------------------------------------------------
 
 
-def _upsert(session, spec: SourceSpec, rows: list[dict[str, Any]]) -> None:
-    dialect = session.bind.dialect.name
-    if dialect == "postgresql":
-        insert = postgresql.insert
-    elif dialect == "sqlite":
-        insert = sqlite.insert
-    else:  # pragma: no cover - the registry runs on these two
-        raise RuntimeError(f"no upsert for the {dialect} dialect")
-    statement = insert(spec.table)
-    updated = [name for name in rows[0] if name not in spec.key]
-    statement = statement.on_conflict_do_update(
-        index_elements=list(spec.key),
-        set_={name: statement.excluded[name] for name in updated},
-    )
-    for chunk in chunked(rows, WRITE_CHUNK):
-        session.execute(statement, chunk)
-
-
 def _unknown_declarations(session, rows: list[tuple[int, ContractRow]]) -> list[RejectedRow]:
     numbers = {row.declaration_number for _, row in rows}
     known: set[str] = set()
@@ -584,7 +566,7 @@ def import_file(db: Database, source: str, path: Path, clock,
             if missing:
                 report.rejected = missing
                 raise ImportRejected(report)
-        _upsert(session, spec, values)
+        upsert(session, spec.table, values, list(spec.key), WRITE_CHUNK)
         report.accepted = len(values)
         report.keys = spec.affected(rows)
         if after_write is not None:

@@ -24,13 +24,13 @@ import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
 
 from sqlalchemy import Table, select
 from stdnum.iso7064 import mod_11_10, mod_97_10
 from stdnum.lu import tva as lu_tva
 from stdnum.pt import nif as pt_nif
 
+from ..db.batching import chunked
 from ..db.bulk import bulk_insert
 from ..db.engine import Database
 from ..domain.sectors import Sector, subject_to_registration
@@ -838,12 +838,6 @@ def is_loaded(db: Database) -> bool:
     return found is not None
 
 
-def _chunks(rows: Iterable[dict], size: int = INSERT_CHUNK) -> Iterator[list[dict]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 class _Writer:
     def __init__(self, progress: Progress | None) -> None:
         self.progress = progress
@@ -858,7 +852,7 @@ class _Writer:
             self.progress(table, self.counts[table], total)
 
     def stream(self, session, table: str, rows: Iterable[dict], total: int) -> None:
-        for chunk in _chunks(rows):
+        for chunk in chunked(rows, INSERT_CHUNK):
             self.write(session, table, chunk, total)
 
 
@@ -906,7 +900,7 @@ def _write_all(session, writer: _Writer, fixed, metas, dims: Size, today: date, 
     writer.write(session, "work_declaration", fixed["work_declaration"], declarations_total)
     writer.write(session, "contract", fixed["contract"], contracts_total)
     pending: list[dict] = []
-    for chunk in _chunks(_bulk_declarations(metas, dims, today, stamp, chains), INSERT_CHUNK // 4):
+    for chunk in chunked(_bulk_declarations(metas, dims, today, stamp, chains), INSERT_CHUNK // 4):
         writer.write(session, "work_declaration", [declaration for declaration, _ in chunk], declarations_total)
         pending.extend(contract for _, contracts in chunk for contract in contracts)
         if len(pending) >= INSERT_CHUNK:

@@ -30,12 +30,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ...services import tokens
+from ...domain.errors import BatchSizeError
+from ...services import access_tokens
 from ...services.context import Registry
+from ...services.errors import InvalidRequest, NotAllowed
 from .. import requests
 from ..bodies import BodyLimit
-from ..ratelimit import RateLimiter
-from . import problems, routes
+from ..ratelimit import Limit, RateLimiter
+from . import places, problems, render, routes
+from .dependencies import GRANT
 from .openapi import document
 
 log = logging.getLogger(__name__)
@@ -48,7 +51,7 @@ OPEN_PATHS = frozenset({"/openapi.json"})  # what anyone may read without a toke
 class BearerGate:
     """Every operation needs a bearer access token: a request without a valid one is answered 401 here, before
     anything reads its body, so that a flood of large bodies without a token costs next to nothing. The token's
-    `Grant` goes on to the routes in the request's state (`routes.GRANT`); they judge its scopes."""
+    `Grant` goes on to the routes in the request's state (`dependencies.GRANT`); they judge its scopes."""
 
     def __init__(self, app: ASGIApp, registry: Registry) -> None:
         self.app = app
@@ -62,16 +65,16 @@ class BearerGate:
         token = token.strip()
         try:
             if scheme.lower() != "bearer" or not token:
-                raise tokens.NotAuthenticated("a bearer access token is required")
+                raise access_tokens.NotAuthenticated("a bearer access token is required")
             now = self.registry.clock.now()
             # Without I/O when this process verified the token a moment ago; else the database, in a thread.
-            grant = tokens.remembered_grant(self.registry.db, token, now) or \
-                await run_in_threadpool(tokens.verify_bearer, self.registry.db, token, now)
-        except tokens.NotAuthenticated as refused:
+            grant = access_tokens.remembered_grant(self.registry.db, token, now) or \
+                await run_in_threadpool(access_tokens.verify_bearer, self.registry.db, token, now)
+        except access_tokens.NotAuthenticated as refused:
             await problems.response(problems.invalid_token(refused.reason))(scope, receive, send)
             return
         requests.identify(grant.client_id)
-        scope.setdefault("state", {})[routes.GRANT] = grant
+        scope.setdefault("state", {})[GRANT] = grant
         await self.app(scope, receive, send)
 
 
@@ -106,17 +109,35 @@ class UnexpectedErrors:
 
 
 def application(registry: Registry, limiter: RateLimiter | None = None) -> FastAPI:
+    """`limiter`: requests per client id (the token's), counted once it is authenticated."""
     app = FastAPI(title="presenceRegistration", version="1.0.0", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json",
                   description="Check In and Out at Work (cleaning): register, consult and cancel presences.")
-    app.include_router(routes.router(registry, limiter))
+    app.state.registry = registry  # for the operations' dependencies (`dependencies.RegistryDep`)
+    app.state.limiter = limiter or RateLimiter(Limit(0, 0))
+    app.include_router(routes.router)
+    app.include_router(places.router)
 
     @app.exception_handler(problems.Problem)
     async def _problem(request: Request, problem: problems.Problem):
         return problems.response(problem)
 
+    # A service's refusal of the whole request, whichever operation called it.
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, refused: NotAllowed):
+        return problems.response(problems.missing_permission(str(refused)))
+
+    @app.exception_handler(InvalidRequest)
+    async def _invalid(request: Request, error: InvalidRequest):
+        return problems.response(problems.bad_request([problems.issue(
+            str(error), render.location(error.field), render.rest_name(error.field))]))
+
+    @app.exception_handler(BatchSizeError)
+    async def _batch_size(request: Request, error: BatchSizeError):
+        return problems.response(problems.bad_request([problems.issue(str(error), "body", "items")]))
+
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, error: RequestValidationError):
+    async def _malformed(request: Request, error: RequestValidationError):
         return problems.response(problems.from_validation(error.errors()))
 
     @app.exception_handler(StarletteHTTPException)

@@ -3,21 +3,17 @@ the official documentation names the operation, not its path). A time clock send
 cleaning workplaces within `radius` metres that its enterprise works on (client, declaring contractor or
 subcontractor), nearest first, each with its `contractualRelationshipReference` and address, and the
 nearest locality with its municipality and postal codes. Offline: the localities ship with the package.
-(No `from __future__ import annotations`: FastAPI resolves the route's annotations, which name a local.)"""
+(No `from __future__ import annotations`: FastAPI resolves the route's annotations.)"""
 
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import Field
 
 from ...domain.sectors import Sector
-from ...domain.visibility import Caller
-from ...services.context import Registry
-from ...services.errors import InvalidRequest, NotAllowed
 from ...services.places import DEFAULT_RADIUS_M, MAX_PLACES, MAX_RADIUS_M, NearbyWorkplace, places_near
-from . import problems
+from .dependencies import Consultant, RegistryDep, problem_responses
 from .schemas import AddressOut, CoordinatesOut, Out
 
 
@@ -64,30 +60,23 @@ def _place(workplace: NearbyWorkplace) -> NearbyPlaceOfWork:
         distance=round(workplace.distance_m), start_date=workplace.starts_on, end_date=workplace.ends_on)
 
 
-def router(registry: Registry, consultant: Callable[..., Caller], responses: dict) -> APIRouter:
-    routes = APIRouter()
+router = APIRouter()
 
-    @routes.get("/placesOfWork/addresses", operation_id="getAddressesForCoordinates", response_model=Addresses,
-                response_model_exclude_none=True, responses=responses, tags=["placesOfWork"],
-                summary="The declared workplaces and the locality around the GPS coordinates of a place of work")
-    def addresses(caller: Annotated[Caller, Depends(consultant)],
-                  longitude: Annotated[float, Query(ge=-180, le=180, description="WGS84")],
-                  latitude: Annotated[float, Query(ge=-90, le=90, description="WGS84")],
-                  radius: Annotated[int, Query(ge=1, le=MAX_RADIUS_M, description="metres")] = DEFAULT_RADIUS_M):
-        try:
-            found = places_near(registry, caller, latitude, longitude, radius, sectors=[Sector.CLEANING])
-        except NotAllowed as refused:
-            raise problems.missing_permission(str(refused)) from None
-        except InvalidRequest as error:
-            raise problems.bad_request([problems.issue(str(error), "query", error.field)]) from None
-        locality = None
-        if found.locality is not None:
-            town = found.locality.municipality
-            locality = Locality(name=found.locality.name, distance=round(found.locality_distance_m),
-                                municipality=Municipality(code=town.code, name=MunicipalityName(
-                                    nl=town.name_nl, fr=town.name_fr)),
-                                post_codes=list(town.postal_codes))
-        return Addresses(coordinates=CoordinatesOut(longitude=longitude, latitude=latitude), radius=radius,
-                         locality=locality, places_of_work=[_place(w) for w in found.workplaces])
 
-    return routes
+@router.get("/placesOfWork/addresses", operation_id="getAddressesForCoordinates", response_model=Addresses,
+            response_model_exclude_none=True, responses=problem_responses(400, 401, 403), tags=["placesOfWork"],
+            summary="The declared workplaces and the locality around the GPS coordinates of a place of work")
+def addresses(caller: Consultant, registry: RegistryDep,
+              longitude: Annotated[float, Query(ge=-180, le=180, description="WGS84")],
+              latitude: Annotated[float, Query(ge=-90, le=90, description="WGS84")],
+              radius: Annotated[int, Query(ge=1, le=MAX_RADIUS_M, description="metres")] = DEFAULT_RADIUS_M):
+    found = places_near(registry, caller, latitude, longitude, radius, sectors=[Sector.CLEANING])
+    locality = None
+    if found.locality is not None:
+        town = found.locality.municipality
+        locality = Locality(name=found.locality.name, distance=round(found.locality_distance_m),
+                            municipality=Municipality(code=town.code, name=MunicipalityName(
+                                nl=town.name_nl, fr=town.name_fr)),
+                            post_codes=list(town.postal_codes))
+    return Addresses(coordinates=CoordinatesOut(longitude=longitude, latitude=latitude), radius=radius,
+                     locality=locality, places_of_work=[_place(w) for w in found.workplaces])

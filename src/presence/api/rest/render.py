@@ -12,6 +12,7 @@ from ...domain.activities import ACTIVITIES
 from ...domain.errors import ItemError
 from ...domain.remarks import CATALOGUE, RemarkCode
 from ...domain.shifts import Shift
+from ...services.registering import Accepted, Refused
 from ...services.views import PresenceView
 from . import schemas
 
@@ -33,7 +34,13 @@ FIELDS = {
     "registrationDate": "criteria.registrationDate",
     "instants": "criteria.registrationDate",
     "periods": "criteria.registrationDate",
+    "criteria.inss": "criteria.ssin",
+    "criteria.enterprise_number": "criteria.employer.enterpriseNumber",
+    "criteria.foreign_vat": "criteria.employer.foreignVatNumber",
+    "criteria.workplace": "criteria.contractualRelationshipReference",
 }
+# Fields a service may refuse that REST takes in the query string (the others are in the body).
+QUERY_FIELDS = frozenset({"latitude", "longitude", "radius"})
 
 
 def json_response(answer: BaseModel) -> Response:
@@ -44,6 +51,11 @@ def json_response(answer: BaseModel) -> Response:
 
 def rest_name(field: str | None) -> str | None:
     return FIELDS.get(field or "", field)
+
+
+def location(field: str | None) -> str:
+    """Where a field the services name is, in a REST request: "query" or "body"."""
+    return "query" if field in QUERY_FIELDS else "body"
 
 
 def local(instant: datetime | None) -> datetime | None:
@@ -110,3 +122,10 @@ def presence(view: PresenceView, shift_of: Shift | None = None) -> schemas.Prese
 def errors(items: tuple[ItemError, ...]) -> schemas.NotCreated:
     return schemas.NotCreated(error_list=[schemas.ItemErrorOut(error_code=str(e.code), error_description=e.message)
                                           for e in items])
+
+
+def registered(outcomes: list[Accepted | Refused]) -> schemas.RegisterInBulkResponse:
+    """registerInBulk's answer: one result per item, in the same order."""
+    return schemas.RegisterInBulkResponse(items=[
+        schemas.ResultItem(created_presence_registration=presence(o.presence)) if isinstance(o, Accepted)
+        else schemas.ResultItem(not_created_presence_registration=errors(o.errors)) for o in outcomes])

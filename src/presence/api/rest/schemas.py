@@ -84,7 +84,6 @@ class _Bounded:
 
 
 Instant = Annotated[datetime, BeforeValidator(_instant), _Bounded]
-AwareInstant = Annotated[AwareDatetime, BeforeValidator(_instant), _Bounded]
 
 
 def _exactly_one_of(*names: str) -> dict:

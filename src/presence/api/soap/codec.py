@@ -14,12 +14,6 @@ from lxml import etree
 from ...clock import BRUSSELS
 from ...domain.channels import Channel
 from ...domain.errors import ErrorCode, ItemError
-from ...domain.identifiers import (
-    InvalidIdentifier,
-    parse_enterprise_number,
-    parse_inss,
-    parse_work_declaration_number,
-)
 from ...domain.registration import Submission
 from ...domain.remarks import CATALOGUE, SOAP_REMARKS
 from ...domain.sectors import Regime, Sector
@@ -31,6 +25,7 @@ from ...services.consulting import Page, SearchCriteria, Sort, SortKey
 from ...services.context import Registry
 from ...services.errors import InvalidRequest
 from ...services.registering import Accepted
+from ...services.search_criteria import search_criteria
 from ...services.views import PresenceView
 from .namespaces import PROTOCOL, TYPES, p, t
 
@@ -250,15 +245,8 @@ def register(registry: Registry, caller: Caller, body: etree._Element,
     submissions = [_submission(item) for item in items]
     outcomes = registering.register_presences(registry, caller, Channel.WEB_SERVICE, Regime.DAY, submissions,
                                               message)
-    out = _root("RegisterPresencesResponse")
-    for item, outcome in zip(items, outcomes, strict=True):
-        out.append("<pr:PresenceRegistrationResponse>")
-        if isinstance(outcome, Accepted):
-            presence_registration(out, "PresenceRegistration", outcome.presence, item)
-        else:
-            _item_error(out, "PresenceRegistrationSubmitted", item, list(outcome.errors))
-        out.append("</pr:PresenceRegistrationResponse>")
-    return _finish(out, "RegisterPresencesResponse")
+    return _answers("RegisterPresencesResponse", "PresenceRegistrationResponse", items, outcomes, Accepted,
+                    "PresenceRegistrationSubmitted", echo=True)
 
 
 def cancel(registry: Registry, caller: Caller, body: etree._Element,
@@ -267,36 +255,35 @@ def cancel(registry: Registry, caller: Caller, body: etree._Element,
     requests = [CancelRequest(_text(item, "PresenceRegistrationId") or "", _text(item, "CancellationReason"))
                 for item in items]
     outcomes = cancelling.cancel_presences(registry, caller, Channel.WEB_SERVICE, requests, message)
-    out = _root("CancelPresencesResponse")
+    return _answers("CancelPresencesResponse", "CancelPresenceResponse", items, outcomes, Cancelled,
+                    "CancelPresenceRequest", echo=False)
+
+
+def _answers(root: str, answer: str, items: list[etree._Element], outcomes: list, done: type, refused_as: str,
+             echo: bool) -> str:
+    """A response with an `answer` element per item: the registration when its outcome is `done` (the item echoed
+    in it, if `echo`), else the item echoed as `refused_as` with its errors."""
+    out = _root(root)
     for item, outcome in zip(items, outcomes, strict=True):
-        out.append("<pr:CancelPresenceResponse>")
-        if isinstance(outcome, Cancelled):
-            presence_registration(out, "PresenceRegistration", outcome.presence, None)
+        out.append(f"<pr:{answer}>")
+        if isinstance(outcome, done):
+            presence_registration(out, "PresenceRegistration", outcome.presence, item if echo else None)
         else:
-            _item_error(out, "CancelPresenceRequest", item, list(outcome.errors))
-        out.append("</pr:CancelPresenceResponse>")
-    return _finish(out, "CancelPresencesResponse")
+            _item_error(out, refused_as, item, list(outcome.errors))
+        out.append(f"</pr:{answer}>")
+    return _finish(out, root)
 
 
 def _criteria(request: etree._Element) -> tuple[SearchCriteria, Page, Sort]:
-    """Raises InvalidRequest with an error code for identifiers the services would refuse."""
+    """`InvalidRequest`, with its error code, for criteria the services refuse."""
     found = request.find(t("SearchPresenceRegistrationCriteria"))
     periods = [
         (_date(_text(period, "RegistrationPeriodStartDate"), "RegistrationPeriodStartDate"),
          _date(_text(period, "RegistrationPeriodEndDate"), "RegistrationPeriodEndDate"))
         for period in found.iterfind(f"{t('RegistrationPeriodList')}/{t('RegistrationPeriod')}")
     ]
-    criteria = SearchCriteria(periods=periods)
-    parsers = (("INSS", "inss", parse_inss, ErrorCode.INSS_INVALID),
-               ("CompanyID", "enterprise_number", parse_enterprise_number, ErrorCode.ENTERPRISE_INVALID),
-               ("WorkPlaceId", "workplace", parse_work_declaration_number, ErrorCode.WORKPLACE_INVALID))
-    for element, attribute, parser, code in parsers:
-        value = _text(found, element)
-        if value is not None:
-            try:
-                setattr(criteria, attribute, parser(value))
-            except InvalidIdentifier as error:
-                raise InvalidRequest(str(error), element, code) from None
+    criteria = search_criteria(periods, inss=_text(found, "INSS"), enterprise_number=_text(found, "CompanyID"),
+                               workplace=_text(found, "WorkPlaceId"))
     criteria.statuses = [SoapStatus(s.text.strip()) for s in found.iterfind(f"{t('StatusList')}/{t('Status')}")]
     criteria.remarks = [SOAP_REMARKS[r.text] for r in found.iterfind(f"{t('RemarkList')}/{t('Remark')}")]
     criteria.created_from = _instant(_text(found, "CreationStartDate"), "CreationStartDate")

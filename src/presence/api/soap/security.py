@@ -10,8 +10,8 @@ A request is authenticated when its `soapenv:Header` holds exactly one `wsse:Sec
   signature RSA-SHA1, RSA-SHA256/384/512 or ECDSA-SHA256/384/512, digests SHA-1, SHA-256, SHA-384, SHA-512;
   the signature verifies with the token's certificate (whatever `KeyInfo` points to, the token's key is used);
 - a certificate registered through channel management, not revoked, valid now. What the database says about
-  a certificate (and its account) is remembered for `TRUST_TTL` (5 seconds) in each serving process: revoking
-  a certificate or an account, or taking the SOAP scope away, takes effect within 5 seconds.
+  a certificate (and its account) is remembered for `services.certificates.TRUST_TTL` (5 seconds) in each serving
+  process: revoking a certificate or an account, or taking the SOAP scope away, takes effect within 5 seconds.
 
 Signature wrapping: a referenced id may occur once in the whole envelope, and the elements the references
 resolve to (by any attribute whose local name is `Id`, `ID` or `id`) must include the envelope's own `Body` (the
@@ -65,17 +65,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from lxml import etree
 from signxml import DigestAlgorithm, SignatureMethod
-from sqlalchemy import select
 
 from ...db.engine import Database
-from ...db.models import Account, Sender
-from ...domain import certificates as rules
-from ...domain.scopes import SOAP
+from ...domain.certificates import CertificateState
 from ...domain.visibility import Caller, Role
-from ...services.certificates import find_certificate
-from ...services.recent import Recent
+from ...services.certificates import signing_certificate
 from ...services.replays import SignedMessage
-from ...services.senders import client_id, sender_number
+from ...services.senders import client_id, enterprise_sender_number
 from .namespaces import DS, SOAP12_ENV, SOAP_ENV, WSSE, WSU
 
 X509V3 = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
@@ -186,68 +182,22 @@ def authenticate(envelope: etree._Element, db: Database, now: datetime) -> Authe
     references = _check_signed_info(signatures[0], envelope, headers[0], body, timestamp)
     keep_until = _check_freshness(timestamp, now)
 
-    registration = _registration(db, certificate_der)
-    if registration is None:
+    signer = signing_certificate(db, certificate_der)
+    if signer is None:
         raise NotAuthenticated("certificate not registered")
-    if registration.revoked:
-        raise NotAuthenticated("certificate revoked")
-    if now < registration.not_before:
-        raise NotAuthenticated("certificate not yet valid")
-    if now > registration.not_after:
-        raise NotAuthenticated("certificate expired")
-    if not registration.soap_allowed:
+    state = signer.state(now)
+    if state is not CertificateState.ACTIVE:
+        raise NotAuthenticated(f"certificate {state}")
+    if not signer.soap_allowed:
         # Known, but its web-service account was not given the SOAP service.
         raise NotPermitted("the certificate's web-service account does not hold the SOAP scope")
-    enterprise, number = registration.enterprise, registration.sender_number
     digest = _verify_signature(signatures[0], certificate, now, references)
+    number = signer.sender_number
     if number is None:  # registering the certificate gave the enterprise its number; never seen, but be sure
-        with db.writing() as session:
-            number = sender_number(session, enterprise, now)
-    caller = Caller.enterprise_account(enterprise, roles=(Role.REGISTRAR,), sender_id=client_id(number),
+        number = enterprise_sender_number(db, signer.enterprise, now)
+    caller = Caller.enterprise_account(signer.enterprise, roles=(Role.REGISTRAR,), sender_id=client_id(number),
                                        user_type="WEBSERVICE")
     return Authenticated(caller, SignedMessage(digest, keep_until))
-
-
-@dataclass(frozen=True)
-class _Registration:
-    """What the database says about a registered certificate, as far as the SOAP channel cares."""
-
-    revoked: bool
-    not_before: datetime
-    not_after: datetime
-    enterprise: str
-    soap_allowed: bool  # no web-service account, or one not revoked that holds the SOAP scope
-    sender_number: int | None
-
-
-# Registered certificates as the database described them a moment ago: a request would otherwise pay a read
-# transaction (three queries) for facts that change only when channel management revokes something.
-# Unregistered certificates are not remembered: a certificate just registered works at once.
-TRUST_TTL = 5.0  # seconds
-_REGISTRATIONS: Recent[_Registration] = Recent(TRUST_TTL)
-
-
-def _registration(db: Database, der: bytes) -> _Registration | None:
-    """The certificate's registration (None: not registered), from the cache or the database."""
-    fingerprint = rules.der_fingerprint(der)
-    cached = _REGISTRATIONS.get(db, fingerprint)
-    if cached is not None:
-        return cached
-    with db.reading() as session:
-        row = find_certificate(session, der, include_revoked=True)
-        if row is None:
-            return None
-        soap_allowed = True
-        if row.account_id is not None:
-            account = session.get(Account, row.account_id)
-            soap_allowed = account.revoked_at is None and SOAP in account.scopes.split()
-        number = session.scalar(select(Sender.number).where(Sender.enterprise == row.enterprise))
-    registration = _Registration(revoked=row.revoked_at is not None, not_before=row.not_before,
-                                 not_after=row.not_after, enterprise=row.enterprise, soap_allowed=soap_allowed,
-                                 sender_number=number)
-    if number is not None:
-        _REGISTRATIONS.put(db, fingerprint, registration)
-    return registration
 
 
 def _token_certificate(security: etree._Element) -> tuple[x509.Certificate, bytes]:

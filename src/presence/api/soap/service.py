@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from ...domain.errors import BatchSizeError
 from ...domain.scopes import SOAP_SCOPES
 from ...domain.visibility import Caller
-from ...services import tokens
+from ...services import access_tokens
 from ...services.context import Registry
 from ...services.errors import InvalidRequest, NotAllowed
 from ...services.replays import AlreadyReceived, SignedMessage
@@ -37,12 +37,12 @@ def caller_of(registry: Registry, request: envelope.Request,
     scheme, _, token = (authorization or "").partition(" ")
     try:
         if scheme.lower() == "bearer" and token.strip():
-            return tokens.authenticate_bearer(registry.db, token.strip(), now, any_of=SOAP_SCOPES), None
+            return access_tokens.authenticate_bearer(registry.db, token.strip(), now, any_of=SOAP_SCOPES), None
         signed = security.authenticate(request.envelope, registry.db, now)
         return signed.caller, signed.message
-    except (security.NotAuthenticated, tokens.NotAuthenticated) as refused:
+    except (security.NotAuthenticated, access_tokens.NotAuthenticated) as refused:
         raise Fault("SOA-01001", str(refused)) from None
-    except (security.NotPermitted, tokens.InsufficientScope):
+    except (security.NotPermitted, access_tokens.InsufficientScope):
         raise Fault("SOA-01002", "this account may not use the SOAP service") from None
 
 

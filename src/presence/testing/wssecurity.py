@@ -1,4 +1,5 @@
-"""A WS-Security signer for the tests: signs SOAP requests as integrators' stacks (WSS4J, .NET) do.
+"""A WS-Security signer, for the tests and the benchmarks: signs SOAP requests as integrators' stacks (WSS4J,
+.NET) do.
 
     <soapenv:Header>
       <wsse:Security soapenv:mustUnderstand="1">
@@ -11,15 +12,15 @@
           <ds:KeyInfo><wsse:SecurityTokenReference><wsse:Reference URI="#X509-..." ValueType="...#X509v3"/>
     <soapenv:Body wsu:Id="id-...">
 
-`make_certificate` makes self-signed certificates of every kind the registration rules accept or refuse,
-`sign_envelope` signs an envelope, and `WSSecuritySigner` is a zeep plugin that signs every outgoing request.
+`make_certificate` makes self-signed certificates of every kind the registration rules accept or refuse, and
+`sign_envelope` signs an envelope (tests/api/zeep_plugin.py makes it a zeep plugin).
 """
 
 from __future__ import annotations
 
 import uuid
 from base64 import b64encode
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
@@ -29,7 +30,6 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml import CanonicalizationMethod, SignatureConstructionMethod, XMLSigner
 from signxml.signer import SignatureReference
-from zeep import Plugin
 
 from presence.api.soap.namespaces import DS as DS_NS
 from presence.api.soap.namespaces import WSSE as WSSE_NS
@@ -193,26 +193,3 @@ def sign_envelope(envelope, private_key, cert: x509.Certificate, signature_metho
     signature.set("Id", f"SIG-{uuid.uuid4().hex}")
     security.append(signature)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
-
-
-class WSSecuritySigner(Plugin):
-    """A zeep plugin signing every outgoing request: `Client(wsdl, plugins=[WSSecuritySigner(key, cert)])`.
-
-    `clock` (a callable giving the current instant) lets tests sign with their frozen time.
-    """
-
-    def __init__(self, private_key, cert: x509.Certificate, signature_method: str = "rsa-sha256",
-                 digest: str = "sha256", clock: Callable[[], datetime] | None = None,
-                 ttl: timedelta = timedelta(minutes=5)) -> None:
-        self.private_key = private_key
-        self.cert = cert
-        self.signature_method = signature_method
-        self.digest = digest
-        self.clock = clock or (lambda: datetime.now(UTC))
-        self.ttl = ttl
-
-    def egress(self, envelope, http_headers, operation, binding_options):
-        created = self.clock()
-        signed = sign_envelope(envelope, self.private_key, self.cert, self.signature_method, self.digest,
-                               created=created, expires=created + self.ttl)
-        return etree.fromstring(signed), http_headers

@@ -1,12 +1,20 @@
-"""The job handlers of the registry, by job kind."""
+"""The registry's background work: the worker that runs the check jobs (and keeps partitions ready), and what an
+operator does with the job queue (its state, its dead letters)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import select
+
+from ..domain.channels import Channel
+from ..domain.visibility import Caller
+from ..jobs import queue
+from ..jobs.models import Job, JobState
 from ..jobs.queue import Claim
 from ..jobs.worker import Worker
+from . import audit
 from .checking import check_registrations
 from .context import Registry
 from .registering import CHECK_JOB
@@ -57,3 +65,38 @@ def make_worker(registry: Registry, **options) -> Worker:
     """The worker, which also keeps the coming months' partitions ready (`retention.prepare_months`)."""
     return Worker(registry.db, {}, registry.clock, batch_handlers=handlers(registry),
                   chore=lambda: prepare_months(registry), **options)
+
+
+# --- the queue, for its operator --------------------------------------------------------------------------
+
+def queue_summary(registry: Registry, states=queue.WATCHED) -> queue.Summary:
+    """Jobs by state (among `states`), and how long the oldest ready job has waited (the check lag)."""
+    with registry.db.reading() as session:
+        return queue.summary(session, registry.clock.now(), states)
+
+
+@dataclass(frozen=True)
+class DeadJob:
+    id: int
+    kind: str
+    attempts: int
+    last_error: str | None  # personal numbers masked (`jobs.worker`)
+
+
+def dead_jobs(registry: Registry, limit: int = 20) -> list[DeadJob]:
+    """The oldest dead letters, with why they died."""
+    with registry.db.reading() as session:
+        rows = session.execute(select(Job.id, Job.kind, Job.attempts, Job.last_error)
+                               .where(Job.state == JobState.DEAD).order_by(Job.id).limit(limit)).all()
+    return [DeadJob(*row) for row in rows]
+
+
+def retry_dead_jobs(registry: Registry, caller: Caller, *, channel: str = Channel.OPERATOR) -> int:
+    """Give every dead job a fresh set of attempts (after fixing what killed them), audited: how many."""
+    now = registry.clock.now()
+    with registry.db.writing() as session:
+        revived = queue.revive_dead(session, now)
+        if revived:
+            audit.record(session, caller, channel, "job.retried", "job", revived, now, {"jobs": len(revived)})
+    return len(revived)
+

@@ -1,7 +1,7 @@
-"""The consultation scope of `domain.visibility`, as a filter on the registration table.
+"""What a caller may consult (`domain.visibility.consultation_visibility`), as a filter on the registration table.
 
-An enterprise's scope names the workplaces it declared or ordered and the Limosa declarations of its posted
-workers: they are read first and given to the filter as lists, so that each branch of the filter is served by
+What an enterprise may consult is named by the workplaces it declared or ordered and the Limosa declarations of
+its posted workers: they are read first and given to the filter as lists, so that each branch of the filter is served by
 an index of the registration table (workplace, date; limosa, date). As subqueries (`workplace IN (SELECT ...)`)
 no index served them: PostgreSQL then expected a large share of the table to match and walked the primary key
 in id order to find a page, reading millions of rows for an enterprise's "my registrations this week".
@@ -13,7 +13,7 @@ from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..db.models import Registration
-from ..domain.visibility import Scope
+from ..domain.visibility import Visibility
 from ..sources.models import LimosaDeclaration, WorkDeclaration
 
 # Past this many workplaces or postings, the list is left to the database as a subquery: a statement holds a
@@ -21,15 +21,15 @@ from ..sources.models import LimosaDeclaration, WorkDeclaration
 MAX_LISTED = 5_000
 
 
-def scope_filter(session: Session, scope: Scope | None):
-    """The condition on `Registration` that keeps what `scope` may consult."""
-    if scope is None:
+def visibility_filter(session: Session, visibility: Visibility | None):
+    """The condition on `Registration` that keeps what `visibility` may consult."""
+    if visibility is None:
         return false()
-    if scope.everything:
+    if visibility.everything:
         return true()
-    if scope.person:
-        return and_(Registration.inss == scope.person, Registration.limosa_id.is_(None))
-    enterprise = scope.enterprise
+    if visibility.person:
+        return and_(Registration.inss == visibility.person, Registration.limosa_id.is_(None))
+    enterprise = visibility.enterprise
     # The workplaces of the declarations the enterprise made (contractor) or ordered (client).
     workplaces = select(WorkDeclaration.number).where(
         or_(WorkDeclaration.declaring_contractor == enterprise, WorkDeclaration.client == enterprise))

@@ -1,0 +1,5 @@
+"""`python -m presence.cli`: the `presence` command."""
+
+from . import main
+
+main()

@@ -1,0 +1,1 @@
+"""Helpers for the tests and the benchmarks: clients' side of the contracts, test certificates."""
