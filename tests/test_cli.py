@@ -270,3 +270,19 @@ def test_scenarios_show_the_cleaning_workplace_and_its_remarks_within_80_columns
     for remark, register in (("CAW_18", "out"), ("CAW_19", "in then in"), ("none", "in then out")):
         assert re.search(rf"^ {remark} .* {register} +\d{{11}} +0448181966 *$", shown, re.MULTILINE), remark
     assert "its remark comes from the asynchronous check" in text
+
+
+def test_purge_says_what_it_dropped(demo_db):
+    """Registrations made 8 years ago go; on PostgreSQL their month's partition is dropped whole, and said."""
+    from datetime import UTC, datetime
+
+    from presence.clock import FrozenClock
+
+    then = Registry(db=demo_db, clock=FrozenClock(datetime(2018, 6, 12, 9, tzinfo=UTC)))
+    register_one(then, employee_today(registration_date=None))
+    output = run(demo_db.url, "purge").stdout
+    assert "purged: 1 registration(s) dated before" in output
+    if demo_db.is_postgresql:
+        assert "months dropped whole: 2018-06" in output
+    else:
+        assert "months dropped" not in output

@@ -158,4 +158,7 @@ def purge(
               f"{report.audit_events} audit event(s), {report.jobs} finished job(s), "
               f"{report.received_messages} received message(s), {report.access_tokens} expired access token(s), "
               f"{report.used_assertions} used client assertion(s)", highlight=False)
+    if report.months_dropped:  # PostgreSQL's monthly partitions, dropped whole
+        out.print(f"months dropped whole: {', '.join(month.strftime('%Y-%m') for month in report.months_dropped)}",
+                  highlight=False)
 
