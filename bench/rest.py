@@ -55,7 +55,7 @@ from harness import (
     say,
 )
 
-from presence.api.token_requests import ASSERTION_TYPE, TOKEN_PATH
+from presence.auth.client_assertions import ASSERTION_TYPE, TOKEN_PATH
 from presence.clock import BRUSSELS, SystemClock, belgian_today
 from presence.db.engine import Database
 from presence.domain import scopes
@@ -90,7 +90,7 @@ def bench_app():
     through the same server, the same mount, middleware and exception handlers as registerInBulk."""
     from starlette.routing import Mount
 
-    from presence.api.app import app_from_environment
+    from presence.app import app_from_environment
 
     app = app_from_environment()
     [mount] = [route for route in app.routes if isinstance(route, Mount) and route.path == BASE]
@@ -100,10 +100,10 @@ def bench_app():
 
 def serve(port: int, workers: int, check_worker: bool = False) -> None:
     """`presence serve --no-worker --host 127.0.0.1 --port P --workers W` (src/presence/cli/serving.py): the same
-    `presence.api.server.run` (httptools, uvloop, TCP_NODELAY), with our factory; the check worker off (with
+    `presence.channels.http.server.run` (httptools, uvloop, TCP_NODELAY), with our factory; the check worker off (with
     `check_worker`: on, in each process, as `presence serve` runs it by default)."""
-    from presence.api import server
-    from presence.api.app import CHECK_WORKER_VARIABLE, PROCESSES_VARIABLE
+    from presence.app import CHECK_WORKER_VARIABLE, PROCESSES_VARIABLE
+    from presence.channels.http import server
 
     os.environ[CHECK_WORKER_VARIABLE] = "1" if check_worker else "0"
     os.environ[PROCESSES_VARIABLE] = str(workers)
@@ -547,7 +547,7 @@ def profile_in_process(backend: str, url: str, token: str, bodies: list[tuple[by
     token (`access_tokens.authenticate_bearer`), the service (`register_presences`), build the answer
     (`render.presence`, the response model) and serialise it as FastAPI does (validation against
     `response_model`, `jsonable_encoder`, `json.dumps`). Then the same under cProfile."""
-    from presence.api.rest import render, routes, schemas
+    from presence.channels.rest import render, routes, schemas
     from presence.domain.channels import Channel
     from presence.domain.scopes import REST_ENTERPRISE
     from presence.domain.sectors import Regime

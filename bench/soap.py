@@ -56,8 +56,8 @@ from harness import (
 )
 from sqlalchemy.engine import make_url
 
-from presence.api.soap import service
-from presence.api.soap.namespaces import PROTOCOL, SOAP_ENV, TYPES
+from presence.auth.xml_namespaces import PROTOCOL, SOAP_ENV, TYPES
+from presence.channels.soap import service
 from presence.clock import SystemClock
 from presence.db.engine import Database
 from presence.domain.registration import Submission
@@ -324,7 +324,7 @@ def profile_in_process(backend: str, url: str, groups: list[list[Submission]], k
     already, so they register again: the same work): first unprofiled, stage by stage as `service.answer` runs
     them, then `service.answer` under cProfile. Each pass sends envelopes signed afresh (a signed message is
     accepted once)."""
-    from presence.api.soap import codec, envelope, schemas
+    from presence.channels.soap import codec, envelope, schemas
 
     db = Database(url)
     registry = Registry(db=db, clock=SystemClock())

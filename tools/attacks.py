@@ -16,7 +16,7 @@ enterprise B), one server process on a loopback port. Then:
 5. B registers an `out` for A's worker at A's cleaning workplace after A's `in`: what B's GET shows.
 
 Each line ends `ok` or `FAILED`; the exit code is the number of failures. The test helpers (certificates,
-WS-Security signing) are the repository's own (`tests/api/wssecurity.py`).
+WS-Security signing) are the repository's own (`presence.testing.wssecurity`).
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from joserfc.jwk import RSAKey
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.api.wssecurity import make_certificate, pem, sign_envelope  # noqa: E402
+from tests.channels.wssecurity import make_certificate, pem, sign_envelope  # noqa: E402
 
-from presence.api.soap.namespaces import PROTOCOL, SOAP_ENV, TYPES  # noqa: E402
+from presence.auth.xml_namespaces import PROTOCOL, SOAP_ENV, TYPES  # noqa: E402
 
 BIN = Path(sys.executable).parent
 A, B = "0448181966", "0428759497"  # the public example employer; another enterprise with no role at A's sites

@@ -35,7 +35,7 @@ class PersonalNumberFilter(logging.Filter):
         return True
 
 
-# The id of the request being served (set by the HTTP layer, `api.requests`); threads serving it see it too.
+# The id of the request being served (set by the HTTP layer, `channels.http.requests`); threads serving it see it too.
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
@@ -60,7 +60,7 @@ class MaskingFormatter(logging.Formatter):
         return mask_personal_numbers(line)
 
 
-# The access line's fields (`api.requests`), written as JSON members when present.
+# The access line's fields (`channels.http.requests`), written as JSON members when present.
 ACCESS_FIELDS = ("method", "path", "status", "duration_ms", "client_id")
 
 

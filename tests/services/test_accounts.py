@@ -15,13 +15,7 @@ from presence.db.models import AccessToken, Account, AuditEvent, Certificate
 from presence.domain import certificates as certificate_rules
 from presence.domain import scopes
 from presence.domain.visibility import Caller, Role
-from presence.services.accounts import (
-    add_certificate,
-    change_scopes,
-    create_account,
-    list_accounts,
-    revoke_account,
-)
+from presence.services.accounts import add_certificate, change_scopes, create_account, list_accounts, revoke_account
 from presence.services.certificates import find_certificate, register_certificate, revoke_certificate
 from presence.services.errors import InvalidRequest, NotAllowed, NotFound
 from presence.services.senders import client_id, sender_number, sender_number_of

@@ -22,8 +22,8 @@ def serve(
     """Serve every HTTP channel (and, by default, check registrations in the same process)."""
     import os
 
-    from ..api import server
-    from ..api.app import CHECK_WORKER_VARIABLE, PROCESSES_VARIABLE, create_app
+    from ..app import CHECK_WORKER_VARIABLE, PROCESSES_VARIABLE, create_app
+    from ..channels.http import server
 
     missing = get_settings().missing_for_production()
     if missing:
@@ -44,7 +44,7 @@ def serve(
     db.dispose()
     os.environ[CHECK_WORKER_VARIABLE] = "1" if worker else "0"
     os.environ[PROCESSES_VARIABLE] = str(workers)
-    server.run("presence.api.app:app_from_environment", factory=True, workers=workers, host=host, port=port)
+    server.run("presence.app:app_from_environment", factory=True, workers=workers, host=host, port=port)
 
 
 @app.command("worker")

@@ -7,7 +7,7 @@ assertion's `jti` is single use: used ones are stored (`UsedAssertion`, shared b
 assertion's expiry, then pruned by `presence purge`.
 
 The protocol (the token request, the client assertion's signature and claims, the answers) is the OAuth
-channel's, `api.token_requests`.
+channel's, `auth.client_assertions`.
 """
 
 from __future__ import annotations

@@ -31,14 +31,7 @@ from ..domain.channels import Channel
 from ..domain.visibility import Caller, CallerKind, may_manage_channels
 from . import audit
 from .access_tokens import forget_grants
-from .certificates import (
-    DUPLICATE,
-    NAME_LENGTH,
-    CertificateView,
-    check_upload,
-    insert_certificate,
-    parse_enterprise,
-)
+from .certificates import DUPLICATE, NAME_LENGTH, CertificateView, check_upload, insert_certificate, parse_enterprise
 from .context import Registry
 from .errors import InvalidRequest, NotAllowed, NotFound
 from .senders import client_id, find_active_account, sender_number

@@ -1,6 +1,6 @@
 """A signed SOAP message is accepted once: the same envelope sent again is refused ("message already received").
 
-A message is known by the digest of what its signature covers (`api.soap.security` computes it: the SHA-256 of
+A message is known by the digest of what its signature covers (`auth.wssecurity` computes it: the SHA-256 of
 its canonical SignedInfo, which holds the digests of the Body and the Timestamp). It is remembered in the
 `received_message` table, shared by every serving process through the database, until no replay of it could
 pass the freshness check any more (`SignedMessage.keep_until`), then pruned: now and then by the requests

@@ -13,7 +13,7 @@
     <soapenv:Body wsu:Id="id-...">
 
 `make_certificate` makes self-signed certificates of every kind the registration rules accept or refuse, and
-`sign_envelope` signs an envelope (tests/api/zeep_plugin.py makes it a zeep plugin).
+`sign_envelope` signs an envelope (tests/channels/zeep_plugin.py makes it a zeep plugin).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from lxml import etree
 from signxml import CanonicalizationMethod, SignatureConstructionMethod, XMLSigner
 from signxml.signer import SignatureReference
 
-from presence.api.soap.namespaces import DS as DS_NS
-from presence.api.soap.namespaces import WSSE as WSSE_NS
-from presence.api.soap.namespaces import WSU as WSU_NS
-from presence.api.soap.security import BASE64_BINARY, X509V3
+from presence.auth.wssecurity import BASE64_BINARY, X509V3
+from presence.auth.xml_namespaces import DS as DS_NS
+from presence.auth.xml_namespaces import WSSE as WSSE_NS
+from presence.auth.xml_namespaces import WSU as WSU_NS
 
 SHA1, SHA256, SHA384, SHA512 = hashes.SHA1(), hashes.SHA256(), hashes.SHA384(), hashes.SHA512()
 EXC_C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0

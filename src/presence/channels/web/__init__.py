@@ -1,0 +1,1 @@
+"""The online service's pages (the start page and the README, for now)."""
