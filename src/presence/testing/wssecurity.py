@@ -13,7 +13,7 @@
     <soapenv:Body wsu:Id="id-...">
 
 `make_certificate` makes self-signed certificates of every kind the registration rules accept or refuse, and
-`sign_envelope` signs an envelope (tests/channels/zeep_plugin.py makes it a zeep plugin).
+`sign_envelope` signs an envelope (tests/channels/soap/zeep_plugin.py makes it a zeep plugin).
 """
 
 from __future__ import annotations

@@ -25,9 +25,9 @@ from presence.services.context import Registry
 from presence.services.retention import purge_expired
 from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
-from ..conftest import NOW, TODAY
-from ..helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER, count
-from .conftest import serving
+from ...conftest import NOW, TODAY
+from ...helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER, count
+from ..conftest import serving
 
 ENDPOINT = "/PresenceRegistration/v1"
 HEADERS = {"Content-Type": "text/xml; charset=utf-8"}

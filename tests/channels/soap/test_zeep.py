@@ -18,8 +18,8 @@ from presence.services.certificates import register_certificate
 from presence.sources import simulation
 from presence.testing.wssecurity import make_certificate, pem
 
-from ..conftest import TODAY
-from ..helpers import CLIENT, CONSTRUCTION_SITE, EMPLOYER, POSTED, WORKER, run_checks
+from ...conftest import TODAY
+from ...helpers import CLIENT, CONSTRUCTION_SITE, EMPLOYER, POSTED, WORKER, run_checks
 from .zeep_plugin import WSSecuritySigner
 
 TOMORROW = TODAY + timedelta(days=1)
@@ -215,7 +215,7 @@ def test_the_wsdl_points_at_this_server(server):
 # --- a bearer token of the REST channel's OAuth server ----------------------------------------------------
 
 def _token(server, registry, clock, scope) -> str:
-    from .test_oauth import make_client
+    from ..rest.test_token_endpoint import make_client
 
     oauth = make_client(server, registry, clock, scope=scope)
     response = oauth.request()

@@ -13,8 +13,8 @@ from presence.sources.simulation import PUBLIC_BIS as POSTED_WORKER
 from presence.sources.simulation import PUBLIC_CLEANING_CLIENT, PUBLIC_OTHER_ENTERPRISE
 from presence.sources.simulation import PUBLIC_FOREIGN_EMPLOYER as FOREIGN_EMPLOYER
 
-from ..helpers import CLEANING_SITE, CLIENT, EMPLOYER, WORKER, run_checks
-from .test_oauth import make_client
+from ...helpers import CLEANING_SITE, CLIENT, EMPLOYER, WORKER, run_checks
+from .test_token_endpoint import make_client
 
 BASE = "/REST/presenceRegistration/v1"
 PROBLEM = "application/problem+json"

@@ -15,8 +15,8 @@ from presence.domain.visibility import Caller
 from presence.services.certificates import register_certificate
 from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
-from ..conftest import TODAY
-from ..helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
+from ...conftest import TODAY
+from ...helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
 
 ENDPOINT = "/PresenceRegistration/v1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"

@@ -20,9 +20,9 @@ from presence.services.accounts import create_account, revoke_account
 from presence.services.context import Registry
 from presence.testing.wssecurity import make_certificate, pem
 
-from ..helpers import CLEANING_SITE, EMPLOYER, WORKER, run_checks
-from .conftest import serving
-from .test_rest import BASE
+from ...helpers import CLEANING_SITE, EMPLOYER, WORKER, run_checks
+from ..conftest import serving
+from .test_routes import BASE
 
 
 @pytest.fixture

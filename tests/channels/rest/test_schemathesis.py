@@ -19,8 +19,8 @@ from schemathesis import GenerationMode
 
 from presence.domain import scopes
 
-from ..helpers import CLIENT, EMPLOYER, run_checks
-from .test_rest import BASE, Api, item, register, token
+from ...helpers import CLIENT, EMPLOYER, run_checks
+from .test_routes import BASE, Api, item, register, token
 
 # Per operation and generation mode; PRESENCE_FUZZ_EXAMPLES=500 for a longer hunt on a workstation.
 MAX_EXAMPLES = int(os.environ.get("PRESENCE_FUZZ_EXAMPLES", "30"))

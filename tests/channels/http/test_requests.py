@@ -15,10 +15,10 @@ from lxml import etree
 from presence import logs
 from presence.auth.xml_namespaces import ERRORS
 
-from ..helpers import WORKER
-from .rawhttp import hang_up_mid_body
-from .test_rest import BASE, api, item  # noqa: F401 - the `api` fixture
-from .test_soap_hostile import ENDPOINT, envelope, register
+from ...helpers import WORKER
+from ..rawhttp import hang_up_mid_body
+from ..rest.test_routes import BASE, api, item  # noqa: F401 - the `api` fixture
+from ..soap.test_hostile import ENDPOINT, envelope, register
 
 ACCESS = "presence.access"
 
@@ -167,7 +167,7 @@ def test_health_shows_the_check_lag(server, registry, clock):
     """How long the oldest job ready to run has waited: what a probe alerts on when the checks fall behind."""
     from datetime import timedelta
 
-    from ..helpers import employee_today, register_one, run_checks
+    from ...helpers import employee_today, register_one, run_checks
 
     assert httpx.get(server + "/health").json()["jobs"]["oldest_ready_seconds"] is None
     register_one(registry, employee_today())

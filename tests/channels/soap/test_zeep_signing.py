@@ -24,10 +24,10 @@ from presence.services.certificates import register_certificate
 from presence.services.context import Registry
 from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
-from ..helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
-from .conftest import serving
+from ...helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
+from ..conftest import serving
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 DEV_SERVER = "http://127.0.0.1:8000"
 ITEM = {"INSS": WORKER, "CompanyID": int(EMPLOYER), "WorkPlaceId": CONSTRUCTION_SITE}
 

@@ -12,8 +12,8 @@ import pytest
 from presence.db.models import Registration
 from presence.domain import scopes
 
-from ..helpers import CLEANING_SITE, count
-from .test_rest import BASE, PROBLEM, Api, assert_problem, item, token
+from ...helpers import CLEANING_SITE, count
+from .test_routes import BASE, PROBLEM, Api, assert_problem, item, token
 
 BAD_REQUEST = "urn:problem-type:belgif:badRequest"
 DAY = {"startDate": "2026-03-03T00:00:00+01:00", "endDate": "2026-03-03T23:59:59+01:00"}

@@ -10,9 +10,9 @@ import pytest
 from presence.channels.rest import MAX_BODY
 from presence.db.models import Registration
 
-from ..helpers import count
-from .rawhttp import answer_before_the_body
-from .test_rest import BASE, api, item, register  # noqa: F401 - the `api` fixture
+from ...helpers import count
+from ..rawhttp import answer_before_the_body
+from .test_routes import BASE, api, item, register  # noqa: F401 - the `api` fixture
 
 BODY_OPERATIONS = ["/presenceRegistrations/registerInBulk", "/presenceRegistrations/search",
                    "/presenceRegistrations/1/cancel"]

@@ -45,8 +45,8 @@ from presence.services.context import Registry
 from presence.services.errors import InvalidRequest, NotAllowed, NotFound
 from presence.testing.wssecurity import SHA256, der, make_certificate, pem, sign_envelope
 
+from ..channels.soap.zeep_plugin import WSSecuritySigner
 from ..conftest import NOW
-from .zeep_plugin import WSSecuritySigner
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 ENTERPRISE = "0448181966"

@@ -2,8 +2,8 @@
 
 import httpx
 
-from ..helpers import CLEANING_SITE, CONSTRUCTION_SITE
-from .test_rest import BASE, api, assert_problem, professional  # noqa: F401 - fixtures
+from ...helpers import CLEANING_SITE, CONSTRUCTION_SITE
+from .test_routes import BASE, api, assert_problem, professional  # noqa: F401 - fixtures
 
 PATH = "/placesOfWork/addresses"
 

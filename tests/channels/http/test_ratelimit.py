@@ -8,10 +8,10 @@ from presence.channels.http.ratelimit import FailureLimiter, Limit, Limits, Rate
 from presence.domain import scopes
 from presence.testing.wssecurity import make_certificate
 
-from ..helpers import CLIENT
-from .conftest import serving
-from .test_oauth import make_client
-from .test_rest import BASE, assert_problem
+from ...helpers import CLIENT
+from ..conftest import serving
+from ..rest.test_routes import BASE, assert_problem
+from ..rest.test_token_endpoint import make_client
 
 SLOW = 0.001  # one request per 1,000 s: an emptied bucket stays empty for the test's duration
 

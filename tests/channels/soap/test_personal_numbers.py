@@ -17,8 +17,8 @@ from presence.logs import MaskingFormatter, PersonalNumberFilter
 from presence.services.certificates import register_certificate
 from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
-from ..conftest import NOW
-from ..helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
+from ...conftest import NOW
+from ...helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
 
 ENDPOINT = "/PresenceRegistration/v1"
 

@@ -31,7 +31,7 @@ from presence.services.accounts import add_certificate, create_account, revoke_a
 from presence.services.certificates import revoke_certificate
 from presence.testing.wssecurity import make_certificate, pem
 
-from ..helpers import EMPLOYER, count
+from ...helpers import EMPLOYER, count
 
 TOKEN_PATH = "/REST/oauth/v5/token"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

@@ -121,7 +121,7 @@ def test_dates_the_xsd_admits_but_no_registry_holds_are_a_content_fault(server, 
     from presence.services.certificates import register_certificate
     from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
-    from ..conftest import NOW
+    from ...conftest import NOW
 
     key, cert = make_certificate(not_before=NOW - timedelta(days=1))
     register_certificate(registry, Caller.operator(), "0448181966", pem(cert), "badges")
