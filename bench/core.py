@@ -25,7 +25,17 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from harness import Profiler, arguments, database_settings, format_table, machine, on_each_backend, say, tidy
+from harness import (
+    Profiler,
+    arguments,
+    database_settings,
+    format_table,
+    machine,
+    on_each_backend,
+    say,
+    settle,
+    tidy,
+)
 from sqlalchemy import func, select
 
 from presence.clock import SystemClock, belgian_today
@@ -266,6 +276,7 @@ def bench_register(db: Database, backend: str, plan: Plan, batches: int,
                                 for c in checked if isinstance(c, CheckedSubmission)])
     first = max_id(db, Registration)
     elapsed, timed_rows = 0.0, 0
+    settle()
     with PlainInsert(db, "registration", list(batches_of_rows[0][0])) as plain:
         for index, rows in enumerate(batches_of_rows):
             params = plain.params(rows)
@@ -302,6 +313,7 @@ def time_register_presences(registry: Registry, caller: Caller, groups: list[lis
     """`register_presences` on each group in turn, in this process: the first call warms up (untimed), the
     others are timed (and profiled, with a profiler)."""
     run = RegisterRun(0, 0.0, [], Counter())
+    settle()
     for index, group in enumerate(groups):
         start = time.perf_counter()
         with profiler if (index and profiler) else nullcontext():
@@ -332,6 +344,7 @@ def bench_checks(db: Database, backend: str, ids: list[int], batches: int, profi
         dates = dict(session.execute(select(Registration.id, Registration.registration_date)
                                      .where(Registration.id.in_(ids))).all())
     elapsed = 0.0
+    settle()
     with PlainInsert(db, "validation", ["registration_id", "registration_date", "validated_at", "validity",
                                         "remark_codes", "trigger", "job_id"]) as plain:
         for index, group in enumerate(groups):
@@ -349,6 +362,7 @@ def bench_checks(db: Database, backend: str, ids: list[int], batches: int, profi
     profiler = Profiler(profile)
     elapsed = 0.0
     written = 0
+    settle()
     for index, group in enumerate(groups):
         start = time.perf_counter()
         with profiler if index else nullcontext():
