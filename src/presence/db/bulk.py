@@ -185,20 +185,23 @@ def _execute(session: Session, sql: str, parameters: list) -> None:
         cursor.close()
 
 
+def _dialect(session: Session):
+    """The SQLAlchemy dialect module whose `insert` knows this engine's ON CONFLICT."""
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
 def insert_new(session: Session, table: Table, values: dict, key: list[str]) -> bool:
     """Insert a row unless one with the same `key` columns is there (by any transaction: the unique key decides,
     on both engines); whether this call inserted it."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
-                               .returning(*(table.c[name] for name in key))).first()
+    statement = _dialect(session).insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
+    inserted = session.execute(statement.returning(*(table.c[name] for name in key))).first()
     return inserted is not None
 
 
 def upsert(session: Session, table: Table, rows: list[dict], key: list[str], chunk: int = 1000) -> None:
     """Insert `rows` (dicts with the same keys), each updating the row with the same `key` columns if there is
     one, `chunk` rows a statement."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = _dialect(session).insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=key, set_={name: statement.excluded[name] for name in rows[0] if name not in key})
     for some in chunked(rows, chunk):

@@ -129,13 +129,11 @@ class Database:
             return []
         dropped = []
         with self.engine.connect() as connection:
-            months = sorted(partitions.existing_months(connection))
+            older = sorted(m for m in partitions.existing_months(connection) if m < month)
             connection.commit()
-            for old in months:
-                if old >= month:
-                    break
+            for old in older:
                 with connection.begin():
-                    dropped += partitions.drop_months_before(connection, partitions.next_month(old))
+                    dropped.append(partitions.drop_month(connection, old))
         self.months -= {d.month for d in dropped}
         return dropped
 

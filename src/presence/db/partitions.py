@@ -35,9 +35,10 @@ def next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def months_from(first: date, count: int) -> list[date]:
-    months = [month_of(first)]
-    while len(months) < count:
+def coming_months(today: date) -> list[date]:
+    """This month and the `MONTHS_AHEAD` after it: those kept ready before anything is registered in them."""
+    months = [month_of(today)]
+    while len(months) <= MONTHS_AHEAD:
         months.append(next_month(months[-1]))
     return months
 
@@ -81,18 +82,15 @@ class DroppedMonth:
     registrations: int
 
 
-def drop_months_before(connection: Connection, month: date) -> list[DroppedMonth]:
-    """Drop the partitions of every month before `month`, with their rows, history first."""
+def drop_month(connection: Connection, month: date) -> DroppedMonth:
+    """Drop the partitions of `month`, with their rows, history first. Run in the caller's transaction."""
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
-    dropped = []
-    for old in sorted(m for m in existing_months(connection) if m < month):
-        registrations = connection.scalar(text(f"SELECT count(*) FROM {partition_name('registration', old)}"))
-        for table in reversed(TABLES):
-            name = partition_name(table, old)
-            if table == "registration":
-                # A partition others refer to is detached (which checks that nothing refers to its rows any
-                # more: its history went first) before it can be dropped.
-                connection.exec_driver_sql(f"ALTER TABLE registration DETACH PARTITION {name}")
-            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-        dropped.append(DroppedMonth(old, registrations))
-    return dropped
+    registrations = connection.scalar(text(f"SELECT count(*) FROM {partition_name('registration', month)}"))
+    for table in reversed(TABLES):
+        name = partition_name(table, month)
+        if table == "registration":
+            # A partition others refer to is detached (which checks that nothing refers to its rows any more:
+            # its history went first) before it can be dropped.
+            connection.exec_driver_sql(f"ALTER TABLE registration DETACH PARTITION {name}")
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    return DroppedMonth(month, registrations)

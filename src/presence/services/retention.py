@@ -87,4 +87,4 @@ def prepare_months(registry: Registry) -> None:
     """Make the partitions of this month and the next ones ready before anything is registered in them (the
     worker does it hourly, the purge too)."""
     today = belgian_today(registry.clock)
-    registry.db.ensure_months(partitions.months_from(today, partitions.MONTHS_AHEAD + 1))
+    registry.db.ensure_months(partitions.coming_months(today))

@@ -77,7 +77,7 @@ def _partition() -> None:
     today = datetime.now(ZoneInfo('Europe/Brussels')).date()
     with_rows = bind.exec_driver_sql("SELECT DISTINCT date_trunc('month', registration_date)::date "
                                      f"FROM {OLD.format('registration')}").scalars()
-    partitions.create_months(bind, [*with_rows, *partitions.months_from(today, partitions.MONTHS_AHEAD + 1)], TABLES)
+    partitions.create_months(bind, [*with_rows, *partitions.coming_months(today)], TABLES)
 
     op.execute(f"INSERT INTO registration SELECT * FROM {OLD.format('registration')}")
     for table in HISTORY:

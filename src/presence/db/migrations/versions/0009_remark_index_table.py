@@ -53,7 +53,7 @@ def upgrade() -> None:
                'CONSTRAINT pk_registration_remark PRIMARY KEY (code, registration_date, registration_id)) '
                'PARTITION BY RANGE (registration_date)')
     today = datetime.now(ZoneInfo('Europe/Brussels')).date()
-    months = partitions.existing_months(bind) | set(partitions.months_from(today, partitions.MONTHS_AHEAD + 1))
+    months = partitions.existing_months(bind) | set(partitions.coming_months(today))
     partitions.create_months(bind, months, ['registration_remark'])
     op.execute("INSERT INTO registration_remark (code, registration_date, registration_id) "
                "SELECT DISTINCT unnest(string_to_array(remark_codes, ' ')), registration_date, id "
