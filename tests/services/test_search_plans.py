@@ -59,6 +59,14 @@ def statements(db):
         event.remove(db.engine, "before_cursor_execute", capture)
 
 
+def plan_of(connection, statement: str, parameters) -> dict:
+    """PostgreSQL's plan of a statement as the service sent it (EXPLAIN, JSON), its top node."""
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+    [[document]] = cursor.fetchall()
+    return (document if isinstance(document, list) else json.loads(document))[0]["Plan"]
+
+
 def scans(plan: dict):
     yield plan
     for child in plan.get("Plans", ()):
@@ -69,16 +77,13 @@ def walks_the_primary_key(db, statement, parameters, period) -> list[str]:
     """The plan's nodes that read registration (a monthly partition of it) in id order without a condition on the
     index, or read a partition whole that holds registrations outside the searched period."""
     with db.engine.connect() as connection:
-        cursor = connection.connection.driver_connection.cursor()
-        cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
-        [[document]] = cursor.fetchall()
+        plan = plan_of(connection, statement, parameters)
         months = {row[0] for row in connection.exec_driver_sql(
             "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'registration'::regclass")}
         primary_keys = {row[0] for row in connection.exec_driver_sql(
             "SELECT indexrelid::regclass::text FROM pg_index WHERE indisprimary AND indrelid::regclass::text IN "
             "(SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'registration'::regclass)")}
     assert months and primary_keys, "registration is not partitioned"
-    plan = (document if isinstance(document, list) else json.loads(document))[0]["Plan"]
     bad = []
     for node in scans(plan):
         if node.get("Relation Name") not in months:
@@ -152,11 +157,8 @@ def test_a_check_reads_only_the_month_of_its_registrations(crowded):
     assert sent
     month = f"registration_y{TODAY.year}m{TODAY.month:02d}"
     with crowded.db.engine.connect() as connection:
-        cursor = connection.connection.driver_connection.cursor()
         for statement, parameters in sent:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
-            [[document]] = cursor.fetchall()
-            plan = (document if isinstance(document, list) else json.loads(document))[0]["Plan"]
+            plan = plan_of(connection, statement, parameters)
             read = {node["Relation Name"] for node in scans(plan) if node.get("Relation Name", "").startswith(
                 "registration_y")}
             assert read == {month}, statement
