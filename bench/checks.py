@@ -7,7 +7,7 @@ For each backend (SQLite file, then PostgreSQL: a fresh database in --postgres-u
 throw-away cluster), on a migrated database holding the simulation dataset 'medium':
 
 1. worker throughput, in this process: N registrations (day regime, as bench/core.py plans them) are stored, then
-   `make_worker(registry).run_until_idle()` checks them, timed; three ways:
+   `make_worker(runtime).run_until_idle()` checks them, timed; three ways:
    - jobs of 1 registration (N calls of one item), done one job per transaction (`batch=1`: the worker before
      jobs were done together), the baseline;
    - jobs of 1 registration, done together (the worker as `presence serve` and `presence worker` run it);
@@ -48,10 +48,10 @@ from presence.domain import scopes
 from presence.domain.statuses import Validity
 from presence.domain.visibility import Caller
 from presence.jobs.models import Job, JobState
-from presence.services.accounts import create_account
+from presence.services.access.accounts import create_account
 from presence.services.background import make_worker
-from presence.services.context import Registry
-from presence.services.registering import register_presences
+from presence.services.registrations.registering import register_presences
+from presence.services.runtime import Runtime
 
 BULK = 200
 AIM_RATIO = 0.5
@@ -109,7 +109,7 @@ class Result:
 # --- 1. worker throughput ----------------------------------------------------------------------------------
 
 def measure_worker(db: Database, backend: str, plan, count: int) -> list[Throughput]:
-    registry = Registry(db=db, clock=SystemClock())
+    runtime = Runtime(db=db, clock=SystemClock())
     submissions = iter(plan.submissions)
     results = []
     for name, size, options in (("jobs of 1, one per transaction (before)", 1, {"batch": 1}),
@@ -118,11 +118,11 @@ def measure_worker(db: Database, backend: str, plan, count: int) -> list[Through
         stored = 0
         for _ in range(count // size):
             group = [next(submissions) for _ in range(size)]
-            stored += sum(1 for o in register_presences(registry, plan.caller, core.CHANNEL, core.REGIME, group)
+            stored += sum(1 for o in register_presences(runtime, plan.caller, core.CHANNEL, core.REGIME, group)
                           if hasattr(o, "presence"))
         tidy(db)
         started = time.perf_counter()
-        make_worker(registry, **options).run_until_idle()
+        make_worker(runtime, **options).run_until_idle()
         results.append(Throughput(name, stored, time.perf_counter() - started))
         say(f"{backend}: worker, {name}: {stored:,} registrations checked at {results[-1].rate:,.0f}/s")
     return results
@@ -193,7 +193,7 @@ def measure_lag(url: str, backend: str, args, directory: Path) -> tuple[list[Lag
         people, available = rest.cleaning_workers(db, 1_000_000)
         say(f"{backend}: {available:,} people for the cleaning clockings")
         key, cert = rest._certificate()
-        account = create_account(Registry(db=db, clock=SystemClock()), Caller.operator(), people[0].enterprise,
+        account = create_account(Runtime(db=db, clock=SystemClock()), Caller.operator(), people[0].enterprise,
                                  "bench checks client", rest.pem(cert), "bench key", [scopes.REST_ENTERPRISE])
         with db.writing() as session:  # the throughput part's jobs are done: an empty queue to start from
             session.execute(Job.__table__.delete().where(Job.state == JobState.DONE))

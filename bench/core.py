@@ -46,9 +46,9 @@ from presence.domain.channels import Channel
 from presence.domain.registration import CheckedSubmission, Submission, check_submission
 from presence.domain.sectors import Regime, Sector
 from presence.domain.visibility import Caller
-from presence.services.checking import check_registrations
-from presence.services.context import Registry
-from presence.services.registering import Accepted, register_presences, registration_row
+from presence.services.registrations.checking import check_registrations
+from presence.services.registrations.registering import Accepted, register_presences, registration_row
+from presence.services.runtime import Runtime
 from presence.sources import simulation
 from presence.sources.models import Contract, DimonaPeriod, Enterprise, Person, WorkDeclaration
 from presence.sources.simulation import make_inss
@@ -261,13 +261,13 @@ class Line:
 
 def bench_register(db: Database, backend: str, plan: Plan, batches: int,
                    profile: bool) -> tuple[Line, list[int]]:
-    registry = Registry(db=db, clock=SystemClock())
+    runtime = Runtime(db=db, clock=SystemClock())
     groups = [plan.submissions[i * BATCH:(i + 1) * BATCH] for i in range(batches + 1)]
 
     # Baseline first, then the service, on the same table with the same indexes (the fair choice: a copy
     # without indexes or constraints would flatter the baseline). The baseline's rows are deleted before the
     # service runs, so both start from the same table and grow it alike.
-    now = registry.clock.now()
+    now = runtime.clock.now()
     sectors = _sectors(db)
     batches_of_rows = []
     for group in groups:  # the rows the service would store, built before timing
@@ -289,7 +289,7 @@ def bench_register(db: Database, backend: str, plan: Plan, batches: int,
     delete_after(db, Registration, first)
 
     profiler = Profiler(profile)
-    run = time_register_presences(registry, plan.caller, groups, profiler)
+    run = time_register_presences(runtime, plan.caller, groups, profiler)
     if run.refused:
         say(f"{backend}: the service refused {sum(run.refused.values())} submissions: {dict(run.refused)}")
     profiler.report(f"{backend} register_presences")
@@ -308,7 +308,7 @@ class RegisterRun:
         return self.stored / self.elapsed if self.elapsed else float("nan")
 
 
-def time_register_presences(registry: Registry, caller: Caller, groups: list[list[Submission]],
+def time_register_presences(runtime: Runtime, caller: Caller, groups: list[list[Submission]],
                             profiler: Profiler | None = None) -> RegisterRun:
     """`register_presences` on each group in turn, in this process: the first call warms up (untimed), the
     others are timed (and profiled, with a profiler)."""
@@ -317,7 +317,7 @@ def time_register_presences(registry: Registry, caller: Caller, groups: list[lis
     for index, group in enumerate(groups):
         start = time.perf_counter()
         with profiler if (index and profiler) else nullcontext():
-            outcomes = register_presences(registry, caller, CHANNEL, REGIME, group)
+            outcomes = register_presences(runtime, caller, CHANNEL, REGIME, group)
         if index:
             run.elapsed += time.perf_counter() - start
         for outcome in outcomes:

@@ -61,8 +61,8 @@ from presence.db.engine import Database
 from presence.domain import scopes
 from presence.domain.sectors import Sector
 from presence.domain.visibility import Caller
-from presence.services.accounts import create_account
-from presence.services.context import Registry
+from presence.services.access.accounts import create_account
+from presence.services.runtime import Runtime
 from presence.testing.wssecurity import make_certificate, pem
 
 BASE = "/REST/presenceRegistration/v1"
@@ -449,7 +449,7 @@ def run_backend(backend: str, url: str, args, directory: Path) -> Line:
             f"workplace's chain; {len(people):,} used (each checks in, then out"
             + (", some more than once)" if len(people) < needed_people else ")"))
         key, cert = _certificate()
-        account = create_account(Registry(db=db, clock=SystemClock()), Caller.operator(), people[0].enterprise,
+        account = create_account(Runtime(db=db, clock=SystemClock()), Caller.operator(), people[0].enterprise,
                                  "bench REST client", pem(cert), "bench key", [scopes.REST_ENTERPRISE])
         say(f"{backend}: account {account.client_id} of enterprise {account.enterprise}, certificate registered")
         harness.tidy(db)
@@ -551,11 +551,11 @@ def profile_in_process(backend: str, url: str, token: str, bodies: list[tuple[by
     from presence.domain.channels import Channel
     from presence.domain.scopes import REST_ENTERPRISE
     from presence.domain.sectors import Regime
-    from presence.services import access_tokens
-    from presence.services.registering import register_presences
+    from presence.services.access import access_tokens
+    from presence.services.registrations.registering import register_presences
 
     db = Database(url)
-    registry = Registry(db=db, clock=SystemClock())
+    runtime = Runtime(db=db, clock=SystemClock())
     names = ("parse + validate the body (pydantic)", "authenticate the bearer token (1 read transaction)",
              "register_presences (1 write transaction)", "render.presence + response model",
              "serialise as FastAPI does (response_model check, dump, json.dumps)")
@@ -566,9 +566,9 @@ def profile_in_process(backend: str, url: str, token: str, bodies: list[tuple[by
         t0 = time.perf_counter()
         body = schemas.RegisterInBulkRequest.model_validate_json(raw)
         t1 = time.perf_counter()
-        caller = access_tokens.authenticate_bearer(db, token, registry.clock.now(), any_of=[REST_ENTERPRISE])
+        caller = access_tokens.authenticate_bearer(db, token, runtime.clock.now(), any_of=[REST_ENTERPRISE])
         t2 = time.perf_counter()
-        outcomes = register_presences(registry, caller, Channel.REST, Regime.CLOCKING,
+        outcomes = register_presences(runtime, caller, Channel.REST, Regime.CLOCKING,
                                       [routes.submission(item) for item in body.items])
         t3 = time.perf_counter()
         response = render.registered(outcomes)

@@ -52,9 +52,9 @@ from presence.db.models import Registration
 from presence.domain import scopes
 from presence.domain.remarks import RemarkCode
 from presence.domain.visibility import Caller, Role
-from presence.services.accounts import create_account
-from presence.services.consulting import Page, SearchCriteria, search_presences
-from presence.services.context import Registry
+from presence.services.access.accounts import create_account
+from presence.services.registrations.consulting import Page, SearchCriteria, search_presences
+from presence.services.runtime import Runtime
 from presence.sources import simulation
 from presence.sources.models import Contract, DimonaPeriod, LimosaDeclaration, WorkDeclaration
 
@@ -202,7 +202,7 @@ def measure(name: str, calls: int, run: Callable[[int], int], warm_up: int = 5) 
 
 
 def run_searches(db: Database, today: date, calls: int, before_calls: int) -> list[Kind]:
-    registry = Registry(db=db, clock=SystemClock())
+    runtime = Runtime(db=db, clock=SystemClock())
     s = subjects(db, today)
     week = [(s["week"], today)]
     inspector, back_office = Caller.inspector(), Caller.back_office()
@@ -211,7 +211,7 @@ def run_searches(db: Database, today: date, calls: int, before_calls: int) -> li
         return Caller.enterprise_account(s["contractors"][i % len(s["contractors"])], roles=(Role.CONSULTANT,))
 
     def search(caller, criteria, page=Page()):
-        return len(search_presences(registry, caller, criteria, page).items)
+        return len(search_presences(runtime, caller, criteria, page).items)
 
     def own_workplace(i):
         caller = enterprise(i)
@@ -270,7 +270,7 @@ def before_shapes(db: Database, s: dict, today: date, calls: int) -> list[Kind]:
 def rest_search(url: str, backend: str, directory: Path, db: Database, today: date, calls: int) -> Kind:
     s = subjects(db, today)
     key, cert = rest._certificate()
-    account = create_account(Registry(db=db, clock=SystemClock()), Caller.operator(), s["contractors"][0],
+    account = create_account(Runtime(db=db, clock=SystemClock()), Caller.operator(), s["contractors"][0],
                              "bench search", rest.pem(cert), "bench key", [scopes.REST_PROFESSIONAL])
     server = rest.Server(url, 1, directory, rate_limits=False)
     try:

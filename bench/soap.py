@@ -62,8 +62,8 @@ from presence.clock import SystemClock
 from presence.db.engine import Database
 from presence.domain.registration import Submission
 from presence.domain.visibility import Caller
-from presence.services.certificates import register_certificate
-from presence.services.context import Registry
+from presence.services.access.certificates import register_certificate
+from presence.services.runtime import Runtime
 from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
 AIM_RATE = 5_000  # SOAP registrations per second on PostgreSQL, 2 cores
@@ -239,7 +239,7 @@ def run_backend(backend: str, url: str, args, postgres: FreshPostgres | None, di
 
         # The test client's certificate, registered for the enterprise the plan's caller acts for.
         key, cert = make_certificate()
-        registered = register_certificate(Registry(db=db, clock=SystemClock()), Caller.operator(),
+        registered = register_certificate(Runtime(db=db, clock=SystemClock()), Caller.operator(),
                                           plan.caller.enterprise, pem(cert), "bench SOAP client")
         say(f"{backend}: certificate {registered.fingerprint[:16]}... registered for enterprise "
             f"{registered.enterprise} ({registered.client_id})")
@@ -253,7 +253,7 @@ def run_backend(backend: str, url: str, args, postgres: FreshPostgres | None, di
     try:
         checkpoint(service_db)
         say(f"{backend}: service: register_presences on {len(timed)} batches of {BATCH} (copy of the database)")
-        run = core.time_register_presences(Registry(db=service_db, clock=SystemClock()), plan.caller,
+        run = core.time_register_presences(Runtime(db=service_db, clock=SystemClock()), plan.caller,
                                            [warm_up[0], *timed])
     finally:
         service_db.dispose()
@@ -327,12 +327,12 @@ def profile_in_process(backend: str, url: str, groups: list[list[Submission]], k
     from presence.channels.soap import codec, envelope, schemas
 
     db = Database(url)
-    registry = Registry(db=db, clock=SystemClock())
+    runtime = Runtime(db=db, clock=SystemClock())
     stages = dict.fromkeys(("parse (envelope.read)", "XSD validation", "WS-Security (caller_of)",
                             "codec.register (incl. register_presences)", "serialise (envelope.write)"), 0.0)
     try:
         envelopes, _ = sign_all(groups, key, cert)
-        service.answer(registry, envelopes[0], SOAP_ACTION)  # warm-up
+        service.answer(runtime, envelopes[0], SOAP_ACTION)  # warm-up
         timed = envelopes[1:]
         for raw in timed:
             t0 = time.perf_counter()
@@ -340,9 +340,9 @@ def profile_in_process(backend: str, url: str, groups: list[list[Submission]], k
             t1 = time.perf_counter()
             problem = schemas.first_error(request.body)
             t2 = time.perf_counter()
-            caller, message = service.caller_of(registry, request, None)
+            caller, message = service.caller_of(runtime, request, None)
             t3 = time.perf_counter()
-            body = codec.OPERATIONS[request.operation](registry, caller, request.body, message)
+            body = codec.OPERATIONS[request.operation](runtime, caller, request.body, message)
             t4 = time.perf_counter()
             envelope.write(body)
             t5 = time.perf_counter()
@@ -354,7 +354,7 @@ def profile_in_process(backend: str, url: str, groups: list[list[Submission]], k
         profiler = Profiler(True)
         with profiler:
             for raw in timed:
-                status, _ = service.answer(registry, raw, SOAP_ACTION)
+                status, _ = service.answer(runtime, raw, SOAP_ACTION)
                 if status != 200:
                     say(f"{backend}: profile: HTTP {status}")
     finally:

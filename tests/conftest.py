@@ -24,7 +24,7 @@ from presence.clock import BRUSSELS, FrozenClock
 from presence.config import get_settings
 from presence.db import migrate
 from presence.db.engine import Database, normalise_url
-from presence.services.context import Registry
+from presence.services.runtime import Runtime
 
 BACKENDS = ["sqlite", "postgresql"]
 POSTGRES_URL = os.environ.get("PRESENCE_TEST_POSTGRES_URL")
@@ -174,10 +174,10 @@ def clock():
 
 
 @pytest.fixture
-def registry(demo_db, clock):
-    return Registry(db=demo_db, clock=clock)
+def runtime(demo_db, clock):
+    return Runtime(db=demo_db, clock=clock)
 
 
 @pytest.fixture
-def empty_registry(db, clock):
-    return Registry(db=db, clock=clock)
+def empty_runtime(db, clock):
+    return Runtime(db=db, clock=clock)

@@ -9,7 +9,7 @@ from presence.domain.registration import Submission
 from presence.domain.sectors import Regime
 from presence.domain.visibility import Caller
 from presence.services.background import make_worker
-from presence.services.registering import Accepted, register_presences
+from presence.services.registrations.registering import Accepted, register_presences
 
 EMPLOYER = "0448181966"  # the public example: employs WORKER, declared both workplaces
 WORKER = "78012340961"
@@ -26,12 +26,12 @@ def count(db, model) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
-def register(registry, *submissions, caller=EMPLOYER_ACCOUNT, channel=Channel.WEB_SERVICE, regime=Regime.DAY):
-    return register_presences(registry, caller, channel, regime, list(submissions))
+def register(runtime, *submissions, caller=EMPLOYER_ACCOUNT, channel=Channel.WEB_SERVICE, regime=Regime.DAY):
+    return register_presences(runtime, caller, channel, regime, list(submissions))
 
 
-def register_one(registry, submission, **options) -> int:
-    [outcome] = register(registry, submission, **options)
+def register_one(runtime, submission, **options) -> int:
+    [outcome] = register(runtime, submission, **options)
     assert isinstance(outcome, Accepted), outcome
     return outcome.presence.id
 
@@ -43,5 +43,5 @@ def employee_today(**values) -> Submission:
     return Submission(**values)
 
 
-def run_checks(registry) -> int:
-    return make_worker(registry).run_until_idle()
+def run_checks(runtime) -> int:
+    return make_worker(runtime).run_until_idle()

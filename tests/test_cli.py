@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from presence.clock import SystemClock
 from presence.domain.statuses import Validity
-from presence.services.consulting import get_presence
-from presence.services.context import Registry
+from presence.services.registrations.consulting import get_presence
+from presence.services.runtime import Runtime
 from presence.sources.models import DimonaPeriod
 
 from .conftest import TODAY
@@ -114,10 +114,10 @@ def test_serve_prints_where_it_listens_answers_and_checks_within_seconds(demo_db
         assert health["status"] == "ok"
         assert health["database"] == db.engine.dialect.name
 
-        registry = Registry(db=db, clock=SystemClock())
-        presence_id = register_one(registry, employee_today(registration_date=None))
+        runtime = Runtime(db=db, clock=SystemClock())
+        presence_id = register_one(runtime, employee_today(registration_date=None))
         deadline = time.monotonic() + 30  # "within seconds"; generous for a loaded CI machine
-        while get_presence(registry, EMPLOYER_ACCOUNT, presence_id).validity is Validity.PENDING:
+        while get_presence(runtime, EMPLOYER_ACCOUNT, presence_id).validity is Validity.PENDING:
             assert time.monotonic() < deadline, "the in-process worker did not check the registration"
             time.sleep(0.2)
     finally:
@@ -127,11 +127,11 @@ def test_serve_prints_where_it_listens_answers_and_checks_within_seconds(demo_db
 
 
 def test_worker_until_idle_checks_what_is_queued(demo_db):
-    registry = Registry(db=demo_db, clock=SystemClock())
-    presence_id = register_one(registry, employee_today(registration_date=None))
+    runtime = Runtime(db=demo_db, clock=SystemClock())
+    presence_id = register_one(runtime, employee_today(registration_date=None))
     result = run(demo_db.url, "worker", "--until-idle")
     assert "1 job(s) handled" in result.stdout
-    assert get_presence(registry, EMPLOYER_ACCOUNT, presence_id).validity is Validity.VALID
+    assert get_presence(runtime, EMPLOYER_ACCOUNT, presence_id).validity is Validity.VALID
     status = run(demo_db.url, "jobs", "status").stdout
     assert re.search(r"done\s+1\b", status) and re.search(r"dead\s+0\b", status)
     assert "no job waiting" in status
@@ -143,8 +143,8 @@ def test_jobs_status_shows_how_long_the_oldest_ready_job_has_waited(demo_db):
 
     from presence.clock import FrozenClock
 
-    registry = Registry(db=demo_db, clock=FrozenClock(SystemClock().now() - timedelta(seconds=90)))
-    register_one(registry, employee_today(registration_date=None))
+    runtime = Runtime(db=demo_db, clock=FrozenClock(SystemClock().now() - timedelta(seconds=90)))
+    register_one(runtime, employee_today(registration_date=None))
     status = run(demo_db.url, "jobs", "status").stdout
     assert re.search(r"ready\s+1\b", status)
     waited = float(re.search(r"oldest ready job waiting for ([0-9,.]+) s", status).group(1).replace(",", ""))
@@ -188,18 +188,18 @@ def test_every_help_fits_80_columns_whole(tmp_path):
 
 def test_every_table_fits_80_columns_and_shows_identifiers_whole(demo_db, tmp_path):
     from presence.domain.visibility import Caller
-    from presence.services.accounts import create_account
+    from presence.services.access.accounts import create_account
     from presence.sources import simulation
     from presence.testing.wssecurity import make_certificate, pem
 
-    registry = Registry(db=demo_db, clock=SystemClock())
+    runtime = Runtime(db=demo_db, clock=SystemClock())
     for enterprise in ("0448181966", "DE800010107"):
-        create_account(registry, Caller.operator(), enterprise, "time clock of a rather long name",
+        create_account(runtime, Caller.operator(), enterprise, "time clock of a rather long name",
                        pem(make_certificate()[1]), "the badge system at the entrance", ["scope:checkinatwork-soap",
                        "scope:check-in-and-out-work-rest:professional"])
     scenario = next(s for s in simulation.scenarios(TODAY) if s.foreign_vat)
-    register_one(registry, employee_today(registration_date=None))
-    register_one(registry, employee_today(registration_date=None, inss=scenario.inss, enterprise_number=None,
+    register_one(runtime, employee_today(registration_date=None))
+    register_one(runtime, employee_today(registration_date=None, inss=scenario.inss, enterprise_number=None,
                                           foreign_vat=scenario.foreign_vat, workplace=scenario.workplace))
 
     searched = run_80(demo_db.url, "search").stdout
@@ -278,7 +278,7 @@ def test_purge_says_what_it_dropped(demo_db):
 
     from presence.clock import FrozenClock
 
-    then = Registry(db=demo_db, clock=FrozenClock(datetime(2018, 6, 12, 9, tzinfo=UTC)))
+    then = Runtime(db=demo_db, clock=FrozenClock(datetime(2018, 6, 12, 9, tzinfo=UTC)))
     register_one(then, employee_today(registration_date=None))
     output = run(demo_db.url, "purge").stdout
     assert "purged: 1 registration(s) dated before" in output

@@ -34,15 +34,15 @@ from presence.clock import FrozenClock
 from presence.db.models import AuditEvent, Certificate, Sender
 from presence.domain import certificates as rules
 from presence.domain.visibility import Caller, CallerKind, Role
-from presence.services import certificates
-from presence.services.certificates import (
+from presence.services.access import certificates
+from presence.services.access.certificates import (
     find_certificate,
     list_certificates,
     register_certificate,
     revoke_certificate,
 )
-from presence.services.context import Registry
 from presence.services.errors import InvalidRequest, NotAllowed, NotFound
+from presence.services.runtime import Runtime
 from presence.testing.wssecurity import SHA256, der, make_certificate, pem, sign_envelope
 
 from ..channels.soap.zeep_plugin import WSSecuritySigner
@@ -82,10 +82,10 @@ def refusal(envelope, db, now=NOW) -> str:
 
 
 @pytest.fixture
-def registered(empty_registry):
+def registered(empty_runtime):
     """The default RSA 2048 certificate, registered for ENTERPRISE: (private_key, cert)."""
     key, cert = certificate()
-    register_certificate(empty_registry, Caller.operator(), ENTERPRISE, pem(cert), "badge system")
+    register_certificate(empty_runtime, Caller.operator(), ENTERPRISE, pem(cert), "badge system")
     return key, cert
 
 
@@ -145,12 +145,12 @@ def test_pem_and_der_load_alike_and_garbage_is_refused():
 
 # --- the certificate registry -------------------------------------------------------------------------------
 
-def test_registering_gives_the_enterprise_a_sender_number_and_is_audited(empty_registry):
+def test_registering_gives_the_enterprise_a_sender_number_and_is_audited(empty_runtime):
     _, cert = certificate()
-    view = register_certificate(empty_registry, Caller.operator(), "BE 0448.181.966", der(cert), " badges ")
+    view = register_certificate(empty_runtime, Caller.operator(), "BE 0448.181.966", der(cert), " badges ")
     assert (view.enterprise, view.name, view.fingerprint) == (ENTERPRISE, "badges", rules.fingerprint(cert))
     assert view.not_after == cert.not_valid_after_utc and view.revoked_at is None
-    with empty_registry.db.reading() as session:
+    with empty_runtime.db.reading() as session:
         number = session.scalar(select(Sender.number).where(Sender.enterprise == ENTERPRISE))
         assert view.client_id == f"self_service_expeditor_{number}"
         event = session.scalars(select(AuditEvent)).one()
@@ -161,13 +161,13 @@ def test_registering_gives_the_enterprise_a_sender_number_and_is_audited(empty_r
         assert stored is not None and rules.load_certificate(stored.pem.encode()) == cert
 
 
-def test_a_certificate_is_refused_with_every_reason_and_nothing_is_stored(empty_registry):
+def test_a_certificate_is_refused_with_every_reason_and_nothing_is_stored(empty_runtime):
     _, cert = certificate("rsa1024", digest="sha1")
     with pytest.raises(InvalidRequest) as refused:
-        register_certificate(empty_registry, Caller.operator(), ENTERPRISE, pem(cert), "old")
+        register_certificate(empty_runtime, Caller.operator(), ENTERPRISE, pem(cert), "old")
     assert str(refused.value) == ("certificate refused: RSA key of 1024 bits: 2048, 3072 or 4096 required; "
                                   "signed with SHA-1: SHA-256, SHA-384 or SHA-512 required")
-    with empty_registry.db.reading() as session:
+    with empty_runtime.db.reading() as session:
         assert session.scalars(select(Certificate)).all() == []
         assert session.scalars(select(AuditEvent)).all() == []
 
@@ -178,53 +178,53 @@ def test_a_certificate_is_refused_with_every_reason_and_nothing_is_stored(empty_
     (ENTERPRISE, None, "x" * 101, "name: at most 100 characters"),
     (ENTERPRISE, b"garbage", "x", "certificate: neither a PEM nor a DER X.509 certificate"),
 ])
-def test_bad_input_is_refused_clearly(empty_registry, enterprise, data, name, message):
+def test_bad_input_is_refused_clearly(empty_runtime, enterprise, data, name, message):
     with pytest.raises(InvalidRequest, match=message):
-        register_certificate(empty_registry, Caller.operator(), enterprise, data or pem(certificate()[1]), name)
+        register_certificate(empty_runtime, Caller.operator(), enterprise, data or pem(certificate()[1]), name)
 
 
-def test_a_certificate_is_registered_once(empty_registry, registered):
+def test_a_certificate_is_registered_once(empty_runtime, registered):
     _, cert = registered
     for enterprise in (ENTERPRISE, OTHER_ENTERPRISE):
         with pytest.raises(InvalidRequest, match="certificate already registered"):
-            register_certificate(empty_registry, Caller.operator(), enterprise, der(cert), "again")
+            register_certificate(empty_runtime, Caller.operator(), enterprise, der(cert), "again")
 
 
-def test_only_the_enterprises_technical_manager_manages_its_certificates(empty_registry):
+def test_only_the_enterprises_technical_manager_manages_its_certificates(empty_runtime):
     _, cert = certificate()
     for caller in (Caller.enterprise_account(ENTERPRISE), Caller.inspector(), Caller.back_office(),
                    Caller.enterprise_account(OTHER_ENTERPRISE, roles=(Role.TECHNICAL_MANAGER,))):
         with pytest.raises(NotAllowed):
-            register_certificate(empty_registry, caller, ENTERPRISE, pem(cert), "x")
+            register_certificate(empty_runtime, caller, ENTERPRISE, pem(cert), "x")
     manager = Caller.enterprise_account(ENTERPRISE, roles=(Role.TECHNICAL_MANAGER,), user_type="PERSON")
-    view = register_certificate(empty_registry, manager, ENTERPRISE, pem(cert), "x")
-    assert [v.fingerprint for v in list_certificates(empty_registry, manager)] == [view.fingerprint]
+    view = register_certificate(empty_runtime, manager, ENTERPRISE, pem(cert), "x")
+    assert [v.fingerprint for v in list_certificates(empty_runtime, manager)] == [view.fingerprint]
     with pytest.raises(NotAllowed):
-        list_certificates(empty_registry, manager, OTHER_ENTERPRISE)
+        list_certificates(empty_runtime, manager, OTHER_ENTERPRISE)
     with pytest.raises(NotFound):
-        revoke_certificate(empty_registry, Caller.enterprise_account(OTHER_ENTERPRISE,
+        revoke_certificate(empty_runtime, Caller.enterprise_account(OTHER_ENTERPRISE,
                                                                      roles=(Role.TECHNICAL_MANAGER,)),
                            view.fingerprint)
 
 
-def test_revoking_and_listing(empty_registry, registered):
+def test_revoking_and_listing(empty_runtime, registered):
     _, cert = registered
     _, rollover = certificate("secp384r1")
-    register_certificate(empty_registry, Caller.operator(), ENTERPRISE, pem(rollover), "rollover")
+    register_certificate(empty_runtime, Caller.operator(), ENTERPRISE, pem(rollover), "rollover")
     fingerprint = rules.fingerprint(cert)
     colons = ":".join(fingerprint[i:i + 2] for i in range(0, 64, 2)).upper()
-    revoked = revoke_certificate(empty_registry, Caller.operator(), colons)
+    revoked = revoke_certificate(empty_runtime, Caller.operator(), colons)
     assert revoked.revoked_at == NOW
     with pytest.raises(InvalidRequest, match="already revoked"):
-        revoke_certificate(empty_registry, Caller.operator(), fingerprint)
+        revoke_certificate(empty_runtime, Caller.operator(), fingerprint)
     with pytest.raises(NotFound):
-        revoke_certificate(empty_registry, Caller.operator(), "0" * 64)
+        revoke_certificate(empty_runtime, Caller.operator(), "0" * 64)
     with pytest.raises(InvalidRequest, match="64 hexadecimal digits"):
-        revoke_certificate(empty_registry, Caller.operator(), "abc")
-    listed = list_certificates(empty_registry, Caller.operator(), ENTERPRISE)
+        revoke_certificate(empty_runtime, Caller.operator(), "abc")
+    listed = list_certificates(empty_runtime, Caller.operator(), ENTERPRISE)
     assert [(v.name, v.revoked_at is not None) for v in listed] == [("badge system", True), ("rollover", False)]
-    assert list_certificates(empty_registry, Caller.operator(), OTHER_ENTERPRISE) == []
-    with empty_registry.db.reading() as session:
+    assert list_certificates(empty_runtime, Caller.operator(), OTHER_ENTERPRISE) == []
+    with empty_runtime.db.reading() as session:
         assert find_certificate(session, der(cert)) is None
         assert find_certificate(session, der(cert), include_revoked=True).revoked_at == NOW
         assert [e.action for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))] == [
@@ -242,9 +242,9 @@ def test_revoking_and_listing(empty_registry, registered):
     ("secp384r1", "ecdsa-sha384", "sha256"),
     ("secp521r1", "ecdsa-sha512", "sha512"),
 ])
-def test_a_signed_request_identifies_the_enterprise_account(db, empty_registry, kind, method, digest):
+def test_a_signed_request_identifies_the_enterprise_account(db, empty_runtime, kind, method, digest):
     key, cert = certificate(kind)
-    view = register_certificate(empty_registry, Caller.operator(), ENTERPRISE, pem(cert), kind)
+    view = register_certificate(empty_runtime, Caller.operator(), ENTERPRISE, pem(cert), kind)
     caller = authenticate(etree.fromstring(sign_envelope(ENVELOPE, key, cert, method, digest, created=NOW)),
                           db, NOW).caller
     assert caller == Caller.enterprise_account(ENTERPRISE, roles=(Role.REGISTRAR,), sender_id=view.client_id,
@@ -418,16 +418,16 @@ def test_unknown_certificate(db, registered):
     assert refusal(sign_envelope(ENVELOPE, key, cert, created=NOW), db) == "certificate not registered"
 
 
-def test_revoked_certificate(db, empty_registry, registered):
+def test_revoked_certificate(db, empty_runtime, registered):
     key, cert = registered
-    revoke_certificate(empty_registry, Caller.operator(), rules.fingerprint(cert))
+    revoke_certificate(empty_runtime, Caller.operator(), rules.fingerprint(cert))
     assert refusal(sign_envelope(ENVELOPE, key, cert, created=NOW), db) == "certificate revoked"
 
 
 def test_expired_certificate(db):
     """Registered while valid, signing correctly, but past its end."""
     key, cert = make_certificate(not_before=NOW - timedelta(days=40), days=30)
-    register_certificate(Registry(db=db, clock=FrozenClock(NOW - timedelta(days=20))), Caller.operator(),
+    register_certificate(Runtime(db=db, clock=FrozenClock(NOW - timedelta(days=20))), Caller.operator(),
                          ENTERPRISE, pem(cert), "old")
     assert refusal(sign_envelope(ENVELOPE, key, cert, created=NOW), db) == "certificate expired"
     assert authenticate(etree.fromstring(sign_envelope(ENVELOPE, key, cert, created=NOW - timedelta(days=15))),
@@ -593,7 +593,7 @@ _WITH_TO = ENVELOPE.replace(b"<soapenv:Header/>", b'<soapenv:Header><a:To xmlns:
     "body altered", "timestamp altered", "signature altered", "namespace redeclared", "prefix renamed",
     "whitespace in the Body", "wrong key type",
 ])
-def test_the_signature_check_agrees_with_signxml(db, empty_registry, case):
+def test_the_signature_check_agrees_with_signxml(db, empty_runtime, case):
     """Our verdict on the signature (signature value and digests) is signxml's, on valid and altered
     envelopes alike: accepted by both, or refused by both."""
     key, cert = certificate("secp384r1" if case == "ecdsa" else "rsa2048")
@@ -604,7 +604,7 @@ def test_the_signature_check_agrees_with_signxml(db, empty_registry, case):
     envelope = {"pretty printed": _PRETTY, "signed header block": _WITH_TO}.get(case, ENVELOPE)
     signing_key = certificate("rsa3072")[0] if case == "wrong key type" else key
     token = certificate("secp384r1")[1] if case == "wrong key type" else cert
-    register_certificate(empty_registry, Caller.operator(), ENTERPRISE, pem(token), case)
+    register_certificate(empty_runtime, Caller.operator(), ENTERPRISE, pem(token), case)
     signed = sign_envelope(envelope, signing_key, token, method, digest, created=NOW, **options)
     pr_id = f".//{{{'http://socialsecurity.be/presenceregistration/v1'}}}Id"
     changes = {
@@ -639,10 +639,10 @@ def trust_clock(monkeypatch):
     return moment
 
 
-def test_a_revocation_takes_effect_within_the_trust_bound(db, empty_registry, registered, trust_clock):
+def test_a_revocation_takes_effect_within_the_trust_bound(db, empty_runtime, registered, trust_clock):
     key, cert = registered
     assert authenticate(signed_tree(registered), db, NOW).caller.enterprise == ENTERPRISE
-    revoke_certificate(empty_registry, Caller.operator(), rules.fingerprint(cert))
+    revoke_certificate(empty_runtime, Caller.operator(), rules.fingerprint(cert))
     # Within the bound, this process still relies on what it read (another process may have revoked it) ...
     trust_clock[0] += certificates.TRUST_TTL - 0.5
     assert authenticate(signed_tree(registered), db, NOW).caller.enterprise == ENTERPRISE
@@ -653,11 +653,11 @@ def test_a_revocation_takes_effect_within_the_trust_bound(db, empty_registry, re
     assert refusal(signed_tree(registered), db) == "certificate revoked"
 
 
-def test_an_unregistered_certificate_is_not_remembered(db, empty_registry, trust_clock):
+def test_an_unregistered_certificate_is_not_remembered(db, empty_runtime, trust_clock):
     key, cert = certificate("rsa3072")
     signed = sign_envelope(ENVELOPE, key, cert, created=NOW)
     assert refusal(signed, db) == "certificate not registered"
-    register_certificate(empty_registry, Caller.operator(), ENTERPRISE, pem(cert), "just now")
+    register_certificate(empty_runtime, Caller.operator(), ENTERPRISE, pem(cert), "just now")
     assert authenticate(etree.fromstring(signed), db, NOW).caller.enterprise == ENTERPRISE
 
 

@@ -41,7 +41,7 @@ def serving(app):
 
 
 @pytest.fixture
-def server(registry):
+def server(runtime):
     """The base URL of the registry served over HTTP, on the demo dataset (both engines); no rate limits."""
-    with serving(create_app(registry, limits=Limits.none())) as url:
+    with serving(create_app(runtime, limits=Limits.none())) as url:
         yield url

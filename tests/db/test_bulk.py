@@ -71,18 +71,18 @@ def test_a_failing_block_sends_nothing(db):
     assert stored_events(db) == []
 
 
-def test_an_update_by_id_and_partition_key_changes_the_rows_it_names_and_no_other(registry):
+def test_an_update_by_id_and_partition_key_changes_the_rows_it_names_and_no_other(runtime):
     """The check's update of registrations: matched by receipt number and date (on PostgreSQL, only those
     months' partitions are read); a row named with another date than its own is left as it was."""
-    today = register_one(registry, employee_today(registration_date=TODAY))
-    tomorrow = register_one(registry, employee_today(registration_date=TODAY + timedelta(days=1)))
-    with registry.db.reading() as session:
+    today = register_one(runtime, employee_today(registration_date=TODAY))
+    tomorrow = register_one(runtime, employee_today(registration_date=TODAY + timedelta(days=1)))
+    with runtime.db.reading() as session:
         dates = dict(session.execute(select(Registration.id, Registration.registration_date)).all())
-    with registry.db.writing() as session:
+    with runtime.db.writing() as session:
         bulk_update(session, Registration.__table__, [
             {"id": today, "registration_date": dates[today], "remark_codes": "CAW_01", "validity": "invalid"},
             {"id": tomorrow, "registration_date": dates[today], "remark_codes": "CAW_12", "validity": "invalid"},
         ], partition_key="registration_date")
-    with registry.db.reading() as session:
+    with runtime.db.reading() as session:
         stored = dict(session.execute(select(Registration.id, Registration.remark_codes)).all())
     assert stored[today] == "CAW_01" and stored[tomorrow] == ""

@@ -16,10 +16,10 @@ from presence.db import migrate, partitions
 from presence.db.models import Registration, Revision, Validation
 from presence.domain.visibility import Caller
 from presence.services.background import make_worker
-from presence.services.consulting import Page, SearchCriteria, get_presence, search_presences
-from presence.services.context import Registry
-from presence.services.correcting import Correction, correct_presence
+from presence.services.registrations.consulting import Page, SearchCriteria, get_presence, search_presences
+from presence.services.registrations.correcting import Correction, correct_presence
 from presence.services.retention import purge_expired
+from presence.services.runtime import Runtime
 
 from ..conftest import NOW, TODAY
 from ..helpers import EMPLOYER_ACCOUNT, employee_today, register_one, run_checks
@@ -79,14 +79,14 @@ def _expected_pages(rows: list[dict]) -> list[list[int]]:
     return pages
 
 
-def _search_everything(registry) -> list[list[int]]:
+def _search_everything(runtime) -> list[list[int]]:
     """Pages of the back office's search over the four months, and of a workplace's, as receipt numbers."""
     pages = []
     for criteria in (SearchCriteria(periods=[(FIRST, LAST)]),
                      SearchCriteria(periods=[(FIRST, LAST)], workplace=f"W{3:012d}")):
         first = 0
         while True:
-            result = search_presences(registry, Caller.back_office(), criteria, Page(first_row=first, size=40))
+            result = search_presences(runtime, Caller.back_office(), criteria, Page(first_row=first, size=40))
             pages.append([item.id for item in result.items])
             first += 40
             if first >= result.total:
@@ -101,10 +101,10 @@ def _is_partitioned(db, table: str) -> bool:
 
 
 @pytest.fixture
-def postgresql(registry):
-    if not registry.db.is_postgresql:
+def postgresql(runtime):
+    if not runtime.db.is_postgresql:
         pytest.skip("partitions are PostgreSQL's (SQLite keeps one table of each)")
-    return registry
+    return runtime
 
 
 def test_the_migration_moves_every_row_id_history_and_sequence_into_monthly_partitions(postgresql):
@@ -158,22 +158,22 @@ def test_the_migration_moves_every_row_id_history_and_sequence_into_monthly_part
 
 def test_a_registration_in_a_month_without_partition_gets_one(postgresql):
     later = datetime(2031, 5, 10, 9, tzinfo=UTC)
-    registry = Registry(db=postgresql.db, clock=FrozenClock(later))
-    registration = register_one(registry, employee_today(registration_date=None))
-    with registry.db.engine.connect() as connection:
+    runtime = Runtime(db=postgresql.db, clock=FrozenClock(later))
+    registration = register_one(runtime, employee_today(registration_date=None))
+    with runtime.db.engine.connect() as connection:
         assert date(2031, 5, 1) in partitions.existing_months(connection)
-    assert get_presence(registry, EMPLOYER_ACCOUNT, registration).registration_date == later.date()
+    assert get_presence(runtime, EMPLOYER_ACCOUNT, registration).registration_date == later.date()
 
 
 def test_the_worker_makes_the_coming_months_ready(postgresql):
-    registry = Registry(db=postgresql.db, clock=FrozenClock(datetime(2032, 11, 20, 9, tzinfo=UTC)))
-    worker = make_worker(registry, poll_interval=0.05)
+    runtime = Runtime(db=postgresql.db, clock=FrozenClock(datetime(2032, 11, 20, 9, tzinfo=UTC)))
+    worker = make_worker(runtime, poll_interval=0.05)
     thread = threading.Thread(target=worker.run_forever)
     thread.start()
     try:
         wanted = {date(2032, 11, 1), date(2032, 12, 1), date(2033, 1, 1), date(2033, 2, 1)}
         for _ in range(200):
-            with registry.db.engine.connect() as connection:
+            with runtime.db.engine.connect() as connection:
                 if wanted <= partitions.existing_months(connection):
                     break
             threading.Event().wait(0.05)
@@ -184,43 +184,43 @@ def test_the_worker_makes_the_coming_months_ready(postgresql):
         thread.join(10)
 
 
-def test_a_correction_to_another_month_takes_the_history_along(registry):
-    registration = register_one(registry, employee_today())  # TODAY is 3 March
-    run_checks(registry)
-    correct_presence(registry, Caller.back_office(sender_id="agent"), registration,
+def test_a_correction_to_another_month_takes_the_history_along(runtime):
+    registration = register_one(runtime, employee_today())  # TODAY is 3 March
+    run_checks(runtime)
+    correct_presence(runtime, Caller.back_office(sender_id="agent"), registration,
                      Correction(registration_date=TODAY - timedelta(days=4)), "the site diary shows 27 February")
-    run_checks(registry)
-    presence = get_presence(registry, EMPLOYER_ACCOUNT, registration)
+    run_checks(runtime)
+    presence = get_presence(runtime, EMPLOYER_ACCOUNT, registration)
     assert presence.registration_date == date(2026, 2, 27)
     assert len(presence.history) == 2 and len(presence.revisions) == 1
-    with registry.db.reading() as session:
+    with runtime.db.reading() as session:
         for model in (Validation, Revision):
             assert set(session.scalars(select(model.registration_date)
                                        .where(model.registration_id == registration))) == {date(2026, 2, 27)}
-        if registry.db.is_postgresql:
+        if runtime.db.is_postgresql:
             for table in TABLES:
                 column = "id" if table == "registration" else "registration_id"
                 assert set(session.scalars(text(f"SELECT tableoid::regclass::text FROM {table} WHERE {column} = :id"),
                                            {"id": registration})) == {f"{table}_y2026m02"}
 
 
-def test_the_purge_drops_the_months_past_seven_years_and_nothing_else(registry, clock):
+def test_the_purge_drops_the_months_past_seven_years_and_nothing_else(runtime, clock):
     """Today is 3 March 2026: registrations dated before 3 March 2019 go. January and February 2019 as whole
     partitions on PostgreSQL; in March 2019 only the 2nd, row by row."""
     days = [date(2019, 1, 15), date(2019, 2, 28), date(2019, 3, 2), date(2019, 3, 3), date(2019, 4, 1)]
     registered = {}
     for day in days:
-        then = Registry(db=registry.db, clock=FrozenClock(datetime.combine(day, NOW.timetz())))
+        then = Runtime(db=runtime.db, clock=FrozenClock(datetime.combine(day, NOW.timetz())))
         registered[day] = register_one(then, employee_today(registration_date=None))
         run_checks(then)
-    with registry.db.reading() as session:
+    with runtime.db.reading() as session:
         total = session.scalar(select(func.count()).select_from(Registration))
 
-    report = purge_expired(registry, Caller.operator())
+    report = purge_expired(runtime, Caller.operator())
 
     assert report.registrations == 3
     gone = {registered[day] for day in days[:3]}
-    with registry.db.reading() as session:
+    with runtime.db.reading() as session:
         left = set(session.scalars(select(Registration.id)))
         assert len(left) == total - 3 and not gone & left
         assert {registered[date(2019, 3, 3)], registered[date(2019, 4, 1)]} <= left
@@ -229,9 +229,9 @@ def test_the_purge_drops_the_months_past_seven_years_and_nothing_else(registry, 
                                       .where(model.registration_id.in_(gone)))
         assert session.scalar(select(func.count()).select_from(Validation).where(
             Validation.registration_id == registered[date(2019, 4, 1)])) == 1
-    if registry.db.is_postgresql:
+    if runtime.db.is_postgresql:
         assert report.months_dropped == (date(2019, 1, 1), date(2019, 2, 1))
-        with registry.db.engine.connect() as connection:
+        with runtime.db.engine.connect() as connection:
             months = partitions.existing_months(connection)
             tables = set(connection.scalars(text("SELECT tablename FROM pg_tables")))
         assert not {date(2019, 1, 1), date(2019, 2, 1)} & months

@@ -14,9 +14,9 @@ from presence.db.models import Registration
 from presence.domain.channels import Channel
 from presence.domain.remarks import RemarkCode
 from presence.domain.visibility import Caller
-from presence.services.cancelling import CancelRequest, cancel_presences
-from presence.services.consulting import Page, SearchCriteria, Sort, SortKey, search_presences
-from presence.services.correcting import Correction, correct_presence
+from presence.services.registrations.cancelling import CancelRequest, cancel_presences
+from presence.services.registrations.consulting import Page, SearchCriteria, Sort, SortKey, search_presences
+from presence.services.registrations.correcting import Correction, correct_presence
 from presence.services.retention import purge_expired
 
 from ..conftest import TODAY
@@ -26,16 +26,16 @@ UNKNOWN_SITE = "1Y1000003EQDZ"  # no declaration: the checks remark it
 WEEK = [(TODAY - timedelta(days=6), TODAY + timedelta(days=6))]
 
 
-def _remarked(registry, clock, days: int = 6) -> list[int]:
+def _remarked(runtime, clock, days: int = 6) -> list[int]:
     """Registrations made day after day from TODAY, half of them on a workplace without declaration, checked;
     the clock back at TODAY."""
     ids = []
     for _ in range(days):
         for workplace in (UNKNOWN_SITE, CONSTRUCTION_SITE):
-            ids.append(register_one(registry, employee_today(workplace=workplace)))
+            ids.append(register_one(runtime, employee_today(workplace=workplace)))
         clock.advance(timedelta(days=1))
     clock.advance(timedelta(days=-days))
-    run_checks(registry)
+    run_checks(runtime)
     return ids
 
 
@@ -60,19 +60,19 @@ def _index_is_faithful(db) -> None:
     assert index == wanted
 
 
-def test_a_search_by_remark_finds_counts_and_pages_exactly_those_registrations(registry, clock):
-    _remarked(registry, clock)
-    with registry.db.reading() as session:
+def test_a_search_by_remark_finds_counts_and_pages_exactly_those_registrations(runtime, clock):
+    _remarked(runtime, clock)
+    with runtime.db.reading() as session:
         codes = {c for (text_,) in session.execute(select(Registration.remark_codes)) for c in text_.split()}
     assert str(RemarkCode.DECLARATION_UNKNOWN) in codes
     for wanted in ({str(RemarkCode.DECLARATION_UNKNOWN)}, codes):
-        expected = _expected(registry.db, wanted, WEEK)
+        expected = _expected(runtime.db, wanted, WEEK)
         assert expected
         for descending in (False, True):
             criteria = SearchCriteria(periods=WEEK, remarks=[RemarkCode(c) for c in sorted(wanted)])
             found, first = [], 0
             while True:
-                result = search_presences(registry, Caller.back_office(), criteria, Page(first, 4),
+                result = search_presences(runtime, Caller.back_office(), criteria, Page(first, 4),
                                           Sort(SortKey.ID, descending))
                 assert result.total == len(expected)
                 found += [item.id for item in result.items]
@@ -80,33 +80,33 @@ def test_a_search_by_remark_finds_counts_and_pages_exactly_those_registrations(r
                 if first >= result.total:
                     break
             assert found == (expected[::-1] if descending else expected)
-    past_the_end = search_presences(registry, Caller.back_office(), SearchCriteria(
+    past_the_end = search_presences(runtime, Caller.back_office(), SearchCriteria(
         periods=WEEK, remarks=[RemarkCode.DECLARATION_UNKNOWN]), Page(1000, 10))
     assert past_the_end.items == [] and past_the_end.total == len(
-        _expected(registry.db, {str(RemarkCode.DECLARATION_UNKNOWN)}, WEEK))
+        _expected(runtime.db, {str(RemarkCode.DECLARATION_UNKNOWN)}, WEEK))
     # With another criterion too, and for a caller with a narrower view, the same condition holds.
-    narrow = search_presences(registry, EMPLOYER_ACCOUNT, SearchCriteria(
+    narrow = search_presences(runtime, EMPLOYER_ACCOUNT, SearchCriteria(
         periods=WEEK, remarks=[RemarkCode.DECLARATION_UNKNOWN], workplace=UNKNOWN_SITE))
-    assert [item.id for item in narrow.items] == _expected(registry.db, {str(RemarkCode.DECLARATION_UNKNOWN)}, WEEK)
+    assert [item.id for item in narrow.items] == _expected(runtime.db, {str(RemarkCode.DECLARATION_UNKNOWN)}, WEEK)
 
 
-def test_the_remark_index_follows_checks_corrections_cancellations_and_the_purge(registry, clock):
-    if not registry.db.is_postgresql:
+def test_the_remark_index_follows_checks_corrections_cancellations_and_the_purge(runtime, clock):
+    if not runtime.db.is_postgresql:
         pytest.skip("the remark index table is PostgreSQL's")
-    ids = _remarked(registry, clock)
-    _index_is_faithful(registry.db)
+    ids = _remarked(runtime, clock)
+    _index_is_faithful(runtime.db)
     back_office = Caller.back_office(sender_id="agent")
-    correct_presence(registry, back_office, ids[0], Correction(workplace=CONSTRUCTION_SITE), "contract shown")
-    _index_is_faithful(registry.db)  # remarks cleared until checked again
-    correct_presence(registry, back_office, ids[2], Correction(registration_date=TODAY - timedelta(days=5)),
+    correct_presence(runtime, back_office, ids[0], Correction(workplace=CONSTRUCTION_SITE), "contract shown")
+    _index_is_faithful(runtime.db)  # remarks cleared until checked again
+    correct_presence(runtime, back_office, ids[2], Correction(registration_date=TODAY - timedelta(days=5)),
                      "site diary")  # another month: the registration moves to February's partition
-    run_checks(registry)
-    _index_is_faithful(registry.db)
-    cancel_presences(registry, EMPLOYER_ACCOUNT, Channel.WEB_SERVICE, [CancelRequest(ids[4], None)])
-    run_checks(registry)
-    _index_is_faithful(registry.db)
+    run_checks(runtime)
+    _index_is_faithful(runtime.db)
+    cancel_presences(runtime, EMPLOYER_ACCOUNT, Channel.WEB_SERVICE, [CancelRequest(ids[4], None)])
+    run_checks(runtime)
+    _index_is_faithful(runtime.db)
     clock.advance(timedelta(days=7 * 366 + 3))  # the March registrations past 7 years go row by row
-    purge_expired(registry, Caller.operator())
-    _index_is_faithful(registry.db)
-    with registry.db.engine.connect() as connection:
+    purge_expired(runtime, Caller.operator())
+    _index_is_faithful(runtime.db)
+    with runtime.db.engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM registration_remark")) == 0

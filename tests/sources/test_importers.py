@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from presence.db.models import AuditEvent
 from presence.domain.visibility import Caller
-from presence.services.context import Registry
-from presence.services.revalidation import import_source
+from presence.services.registrations.revalidation import import_source
+from presence.services.runtime import Runtime
 from presence.sources import importers
 from presence.sources.importers import SOURCES, AffectedKeys, ImportRejected, import_file
 from presence.sources.models import (
@@ -497,9 +497,9 @@ def test_after_write_runs_in_the_import_transaction(db, tmp_path, clock):
 
 
 def test_the_import_service_audits_and_queues_checks(db, tmp_path, clock):
-    registry = Registry(db=db, clock=clock)
+    runtime = Runtime(db=db, clock=clock)
     path = write_csv(tmp_path / "dimona.csv", ROWS["dimona"])
-    report = import_source(registry, Caller.operator(), "dimona", path)
+    report = import_source(runtime, Caller.operator(), "dimona", path)
     assert report.accepted == 2 and report.revalidated == 0
     with db.reading() as session:
         [event] = session.scalars(select(AuditEvent)).all()

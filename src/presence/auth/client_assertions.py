@@ -42,8 +42,8 @@ from joserfc.jwk import ECKey, RSAKey
 from joserfc.jws import JWSRegistry
 
 from ..domain import scopes as scope_rules
-from ..services import access_tokens
-from ..services.context import Registry
+from ..services.access import access_tokens
+from ..services.runtime import Runtime
 
 TOKEN_PATH = "/REST/oauth/v5/token"
 GRANT_TYPE = "client_credentials"
@@ -106,7 +106,7 @@ class AuthenticatedClient:
     wanted: tuple[str, ...] | None  # the scopes asked for; None: every scope the account holds
 
 
-def authenticate_client(registry: Registry, params: Mapping[str, list[str]], audiences: Collection[str], *,
+def authenticate_client(runtime: Runtime, params: Mapping[str, list[str]], audiences: Collection[str], *,
                         authorization: str | None = None) -> AuthenticatedClient:
     """Check a token request: its form parameters (each with every value it was given), the audiences the
     assertion may name (the endpoint's URL and the issuer identifier), and the `Authorization` header if any.
@@ -142,7 +142,7 @@ def authenticate_client(registry: Registry, params: Mapping[str, list[str]], aud
     else:
         wanted = None
 
-    claims = _verify_assertion(registry, assertion, audiences)
+    claims = _verify_assertion(runtime, assertion, audiences)
     client = claims["iss"]
     if client_param is not None and client_param != client:
         raise OAuthError("invalid_client", REJECTED, "client_id parameter is not the assertion's issuer")
@@ -150,11 +150,11 @@ def authenticate_client(registry: Registry, params: Mapping[str, list[str]], aud
                                expires_at=_instant(claims["exp"]) + LEEWAY, wanted=wanted)
 
 
-def issue_token(registry: Registry, client: AuthenticatedClient) -> access_tokens.IssuedToken:
+def issue_token(runtime: Runtime, client: AuthenticatedClient) -> access_tokens.IssuedToken:
     """The access token of an authenticated token request (`OAuthError` when the client used its `jti` already,
     or asks for scopes its account does not hold)."""
     try:
-        return access_tokens.issue_token(registry, client.client_id, client.jti, client.expires_at, client.wanted)
+        return access_tokens.issue_token(runtime, client.client_id, client.jti, client.expires_at, client.wanted)
     except access_tokens.UnknownClient as refused:
         raise OAuthError("invalid_client", REJECTED, refused.reason) from None
     except access_tokens.ScopeNotHeld:
@@ -200,7 +200,7 @@ def _public_key(pem: str) -> RSAKey | ECKey | None:
     return None
 
 
-def _verify_assertion(registry: Registry, assertion: str, audiences: Collection[str]) -> dict:
+def _verify_assertion(runtime: Runtime, assertion: str, audiences: Collection[str]) -> dict:
     """The assertion's claims once every rule holds (see the module's docstring), else `OAuthError`."""
     if len(assertion) > MAX_ASSERTION_LENGTH:
         raise _reject("assertion too long")
@@ -222,7 +222,7 @@ def _verify_assertion(registry: Registry, assertion: str, audiences: Collection[
         raise _reject("iss and sub differ")
 
     try:
-        pems = access_tokens.client_certificates(registry, issuer)
+        pems = access_tokens.client_certificates(runtime, issuer)
     except access_tokens.UnknownClient as unknown:
         raise _reject(unknown.reason) from None
     if not any(_signature_verifies(assertion, pem) for pem in pems):
@@ -233,7 +233,7 @@ def _verify_assertion(registry: Registry, assertion: str, audiences: Collection[
     expires = _numeric(claims, "exp", required=True)
     not_before = _numeric(claims, "nbf", required=False)
     issued = _numeric(claims, "iat", required=False)
-    moment = registry.clock.now().timestamp()
+    moment = runtime.clock.now().timestamp()
     leeway = LEEWAY.total_seconds()
     if expires < moment - leeway:
         raise _reject("assertion expired")

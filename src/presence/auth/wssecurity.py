@@ -69,9 +69,9 @@ from signxml import DigestAlgorithm, SignatureMethod
 from ..db.engine import Database
 from ..domain.certificates import CertificateState
 from ..domain.visibility import Caller, Role
-from ..services.certificates import signing_certificate
-from ..services.replays import SignedMessage
-from ..services.senders import client_id, enterprise_sender_number
+from ..services.access.certificates import signing_certificate
+from ..services.access.replays import SignedMessage
+from ..services.access.senders import client_id, enterprise_sender_number
 from .xml_namespaces import DS, SOAP12_ENV, SOAP_ENV, WSSE, WSU
 
 X509V3 = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"

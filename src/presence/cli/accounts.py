@@ -12,7 +12,7 @@ import typer
 from ..clock import SystemClock
 from ..domain import scopes as scope_rules
 from ..domain.certificates import CertificateState
-from .common import Column, WideOpt, app, as_operator, fail, make_registry, open_database, out, print_table
+from .common import Column, WideOpt, app, as_operator, fail, make_runtime, open_database, out, print_table
 
 certificates_app = typer.Typer(help="Enterprises' web-service authentication certificates.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Enterprises' web-service accounts (OAuth clients) and their permissions.",
@@ -48,7 +48,7 @@ def certificates_add(
 ) -> None:
     """Register an authentication certificate for an enterprise, outside any account (for the SOAP channel;
     prints JSON). `presence accounts` manages web-service accounts, whose certificates also serve OAuth."""
-    from ..services.certificates import register_certificate
+    from ..services.access.certificates import register_certificate
 
     data = file.read_bytes()
     name = name or _certificate_name(data, file)
@@ -63,7 +63,7 @@ def certificates_list(
 ) -> None:
     """List registered certificates, revoked ones included. The fingerprint shown is its start (enough for
     `certificates revoke`); --wide shows it whole, with the account's client id."""
-    from ..services.certificates import list_certificates
+    from ..services.access.certificates import list_certificates
 
     views = as_operator(list_certificates, enterprise)
     now = SystemClock().now()
@@ -82,17 +82,17 @@ def certificates_revoke(
                                                     "as `certificates list` shows it.")],
 ) -> None:
     """Revoke a certificate at once: requests signed with it are refused from now on."""
-    from ..services.certificates import list_certificates, revoke_certificate
+    from ..services.access.certificates import list_certificates, revoke_certificate
 
-    registry = make_registry(open_database())
+    runtime = make_runtime(open_database())
     start = fingerprint.replace(":", "").strip().lower()
     if FINGERPRINT_START <= len(start) < 64:  # the start shown by `certificates list`: the one it begins
-        matches = [view.fingerprint for view in as_operator(list_certificates, registry=registry)
+        matches = [view.fingerprint for view in as_operator(list_certificates, runtime=runtime)
                    if view.fingerprint.startswith(start)]
         if len(matches) != 1:
             raise fail(f"{len(matches)} certificates have a fingerprint starting {start}: give it whole")
         fingerprint = matches[0]
-    view = as_operator(revoke_certificate, fingerprint, registry=registry)
+    view = as_operator(revoke_certificate, fingerprint, runtime=runtime)
     out.print(f"certificate {view.fingerprint} of {view.enterprise} ({view.name}) revoked", highlight=False,
               markup=False)
 
@@ -130,7 +130,7 @@ def accounts_create(
 ) -> None:
     """Create an enterprise's web-service account with its first certificate; prints the account as one JSON
     object, with its OAuth `client_id`."""
-    from ..services.accounts import create_account
+    from ..services.access.accounts import create_account
 
     data = certificate.read_bytes()
     view = as_operator(create_account, enterprise, name, data, certificate_name or _certificate_name(data, certificate),
@@ -145,7 +145,7 @@ def accounts_add_certificate(
     certificate_name: CertificateName = None,
 ) -> None:
     """Add a certificate to an account (rollover); prints the account as JSON."""
-    from ..services.accounts import add_certificate
+    from ..services.access.accounts import add_certificate
 
     data = certificate.read_bytes()
     view = as_operator(add_certificate, client_id, data, certificate_name or _certificate_name(data, certificate))
@@ -158,7 +158,7 @@ def accounts_set_scopes(
     scope: Annotated[list[str], typer.Option("--scope", help="A permission (repeatable, at least one).")],
 ) -> None:
     """Replace an account's permissions; prints the account as JSON."""
-    from ..services.accounts import change_scopes
+    from ..services.access.accounts import change_scopes
 
     view = as_operator(change_scopes, client_id, scope)
     print(json.dumps(view.as_json(), indent=2))
@@ -171,7 +171,7 @@ def accounts_list(
     wide: WideOpt = False,
 ) -> None:
     """List web-service accounts, revoked ones included (--wide: the scopes' full names, certificates)."""
-    from ..services.accounts import list_accounts
+    from ..services.access.accounts import list_accounts
 
     views = as_operator(list_accounts, enterprise)
     if output is ListFormat.json:
@@ -193,7 +193,7 @@ def accounts_revoke(
     client_id: Annotated[str, typer.Argument(help="The account's client id, self_service_expeditor_<N>.")],
 ) -> None:
     """Revoke an account at once, with its certificates and its access tokens."""
-    from ..services.accounts import revoke_account
+    from ..services.access.accounts import revoke_account
 
     view = as_operator(revoke_account, client_id)
     out.print(f"account {view.client_id} of {view.enterprise} ({view.name}) revoked, with its "

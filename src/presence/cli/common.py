@@ -20,8 +20,8 @@ from ..db import migrate
 from ..db.engine import Database
 from ..domain.visibility import Caller
 from ..logs import configure_logging
-from ..services.context import Registry
 from ..services.errors import ServiceError
+from ..services.runtime import Runtime
 
 app = typer.Typer(help="presence: the presence registration registry.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -115,15 +115,15 @@ def open_database(require_schema: bool = True) -> Database:
     return db
 
 
-def make_registry(db: Database) -> Registry:
-    return Registry(db=db, clock=SystemClock(), environment=get_settings().environment)
+def make_runtime(db: Database) -> Runtime:
+    return Runtime(db=db, clock=SystemClock(), environment=get_settings().environment)
 
 
-def as_operator(service, *args, registry: Registry | None = None, code: int = 1, **options):
-    """`service(registry, the operator, *args, **options)` on the database of the settings (or `registry`): what
+def as_operator(service, *args, runtime: Runtime | None = None, code: int = 1, **options):
+    """`service(runtime, the operator, *args, **options)` on the database of the settings (or `runtime`): what
     it answers, or its refusal (`ServiceError`) as one line on stderr and exit code `code`."""
-    registry = registry or make_registry(open_database())
+    runtime = runtime or make_runtime(open_database())
     try:
-        return service(registry, Caller.operator(), *args, **options)
+        return service(runtime, Caller.operator(), *args, **options)
     except ServiceError as error:
         raise fail(str(error), code) from None

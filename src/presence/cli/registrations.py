@@ -13,14 +13,14 @@ from typing import Annotated
 import typer
 
 from ..clock import SystemClock, belgian_today
-from .common import Column, WideOpt, app, as_operator, fail, make_registry, open_database, out, print_table
+from .common import Column, WideOpt, app, as_operator, fail, make_runtime, open_database, out, print_table
 
 
 def _criteria(date_from, date_to, inss, enterprise, workplace, status, remark):
     from ..domain.remarks import RemarkCode
     from ..domain.statuses import SoapStatus
     from ..services.errors import InvalidRequest
-    from ..services.search_criteria import search_criteria
+    from ..services.registrations.search_criteria import search_criteria
 
     try:
         start = date.fromisoformat(date_from) if date_from else belgian_today(SystemClock())
@@ -87,7 +87,7 @@ def search(
 ) -> None:
     """Search registrations, as the back office sees them."""
     from ..domain.identifiers import mask_inss
-    from ..services.consulting import Page, search_presences
+    from ..services.registrations.consulting import Page, search_presences
 
     criteria = _criteria(date_from, date_to, inss, enterprise, workplace, status, remark)
     result = as_operator(search_presences, criteria, Page(first, limit), code=2)
@@ -117,10 +117,10 @@ def export(
                                                 dir_okay=False)] = None,
 ) -> None:
     """Export every matching registration as CSV (no 500 cap: the operator's bulk export)."""
-    from ..services.consulting import MAX_RESULTS, Page, search_presences
+    from ..services.registrations.consulting import MAX_RESULTS, Page, search_presences
 
     criteria = _criteria(date_from, date_to, inss, enterprise, workplace, status, remark)
-    registry = make_registry(open_database())
+    runtime = make_runtime(open_database())
     try:
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     except OSError as error:
@@ -130,7 +130,7 @@ def export(
         writer.writeheader()
         first, written = 0, 0
         while True:
-            result = as_operator(search_presences, criteria, Page(first, MAX_RESULTS), registry=registry, code=2)
+            result = as_operator(search_presences, criteria, Page(first, MAX_RESULTS), runtime=runtime, code=2)
             writer.writerows(_export_row(p) for p in result.items)
             written += len(result.items)
             first += MAX_RESULTS

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..config import get_settings
-from .common import app, fail, first_line, make_registry, open_database, out
+from .common import app, fail, first_line, make_runtime, open_database, out
 
 
 @app.command()
@@ -29,17 +29,17 @@ def serve(
     if missing:
         raise fail(f"the production environment needs these settings: {'; '.join(missing)}", 2)
     db = open_database()
-    registry = make_registry(db)
+    runtime = make_runtime(db)
     try:
         server.check_port(host, port)
     except OSError as error:
         raise fail(f"cannot listen on {host}:{port}: {error.strerror or first_line(error)}", 2) from None
     # One plain line, never wrapped: scripts and people look for it.
     print(f"presence registry listening on http://{host}:{port} (database {db.describe()}, "
-          f"{registry.environment} environment, {workers} process(es)"
+          f"{runtime.environment} environment, {workers} process(es)"
           f"{', each with a check worker' if worker else ''})", flush=True)
     if workers == 1:
-        server.run(create_app(registry, check_worker=worker), host=host, port=port)
+        server.run(create_app(runtime, check_worker=worker), host=host, port=port)
         return
     db.dispose()
     os.environ[CHECK_WORKER_VARIABLE] = "1" if worker else "0"
@@ -55,7 +55,7 @@ def run_worker(
     from ..services.background import make_worker
 
     db = open_database()
-    worker = make_worker(make_registry(db), lease=timedelta(seconds=get_settings().job_lease_seconds))
+    worker = make_worker(make_runtime(db), lease=timedelta(seconds=get_settings().job_lease_seconds))
     if until_idle:
         handled = worker.run_until_idle()
         out.print(f"{handled} job(s) handled; none ready now")

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..clock import SystemClock, belgian_today
-from .common import Column, app, err, fail, make_registry, open_database, out, print_table
+from .common import Column, app, err, fail, make_runtime, open_database, out, print_table
 
 
 class Size(StrEnum):
@@ -97,14 +97,14 @@ def import_source(
 ) -> None:
     """Import a file of an authentic source: every row is checked; one bad row and nothing is imported."""
     from ..domain.visibility import Caller
-    from ..services.revalidation import import_source
+    from ..services.registrations.revalidation import import_source
     from ..sources import importers
 
     db = open_database()
     if source not in importers.SOURCES:
         raise fail(f"unknown source {source!r}: one of {', '.join(importers.SOURCES)}", 2)
     try:
-        report = import_source(make_registry(db), Caller.operator(), source, file)
+        report = import_source(make_runtime(db), Caller.operator(), source, file)
     except importers.ImportRejected as rejected:
         report = rejected.report
         err.print(f"[bold red]{file.name}: nothing imported[/], {len(report.rejected)} row(s) rejected:",

@@ -15,10 +15,10 @@ from ..jobs.models import Job, JobState
 from ..jobs.queue import Claim
 from ..jobs.worker import Worker
 from . import audit
-from .checking import check_registrations
-from .context import Registry
-from .registering import CHECK_JOB
+from .registrations.checking import check_registrations
+from .registrations.registering import CHECK_JOB
 from .retention import prepare_months
+from .runtime import Runtime
 
 
 @dataclass
@@ -51,28 +51,28 @@ def checks_together(jobs: list[Claim]) -> list[Check]:
     return checks
 
 
-def handlers(registry: Registry) -> dict:
+def handlers(runtime: Runtime) -> dict:
     """The batch handlers: every kind of job is done many at a time."""
     def check(session, jobs: list[Claim]) -> None:
-        now = registry.clock.now()
+        now = runtime.clock.now()
         for c in checks_together(jobs):
             check_registrations(session, list(c.job_of), c.trigger, now, c.job_of, c.days)
 
     return {CHECK_JOB: check}
 
 
-def make_worker(registry: Registry, **options) -> Worker:
+def make_worker(runtime: Runtime, **options) -> Worker:
     """The worker, which also keeps the coming months' partitions ready (`retention.prepare_months`)."""
-    return Worker(registry.db, {}, registry.clock, batch_handlers=handlers(registry),
-                  chore=lambda: prepare_months(registry), **options)
+    return Worker(runtime.db, {}, runtime.clock, batch_handlers=handlers(runtime),
+                  chore=lambda: prepare_months(runtime), **options)
 
 
 # --- the queue, for its operator --------------------------------------------------------------------------
 
-def queue_summary(registry: Registry, states=queue.WATCHED) -> queue.Summary:
+def queue_summary(runtime: Runtime, states=queue.WATCHED) -> queue.Summary:
     """Jobs by state (among `states`), and how long the oldest ready job has waited (the check lag)."""
-    with registry.db.reading() as session:
-        return queue.summary(session, registry.clock.now(), states)
+    with runtime.db.reading() as session:
+        return queue.summary(session, runtime.clock.now(), states)
 
 
 @dataclass(frozen=True)
@@ -83,18 +83,18 @@ class DeadJob:
     last_error: str | None  # personal numbers masked (`jobs.worker`)
 
 
-def dead_jobs(registry: Registry, limit: int = 20) -> list[DeadJob]:
+def dead_jobs(runtime: Runtime, limit: int = 20) -> list[DeadJob]:
     """The oldest dead letters, with why they died."""
-    with registry.db.reading() as session:
+    with runtime.db.reading() as session:
         rows = session.execute(select(Job.id, Job.kind, Job.attempts, Job.last_error)
                                .where(Job.state == JobState.DEAD).order_by(Job.id).limit(limit)).all()
     return [DeadJob(*row) for row in rows]
 
 
-def retry_dead_jobs(registry: Registry, caller: Caller, *, channel: str = Channel.OPERATOR) -> int:
+def retry_dead_jobs(runtime: Runtime, caller: Caller, *, channel: str = Channel.OPERATOR) -> int:
     """Give every dead job a fresh set of attempts (after fixing what killed them), audited: how many."""
-    now = registry.clock.now()
-    with registry.db.writing() as session:
+    now = runtime.clock.now()
+    with runtime.db.writing() as session:
         revived = queue.revive_dead(session, now)
         if revived:
             audit.record(session, caller, channel, "job.retried", "job", revived, now, {"jobs": len(revived)})

@@ -20,8 +20,9 @@ from ..domain.channels import Channel
 from ..domain.timing import RETENTION_YEARS
 from ..domain.visibility import Caller
 from ..jobs.models import Job, JobState
-from . import access_tokens, audit, replays
-from .context import Registry
+from . import audit
+from .access import access_tokens, replays
+from .runtime import Runtime
 
 DONE_JOBS_KEPT = timedelta(days=30)  # *ours*: long enough to investigate a complaint about a check
 CHUNK = 5_000  # registrations deleted per transaction, so a purge never holds a long lock
@@ -46,14 +47,14 @@ def retention_cutoff(today: date, years: int = RETENTION_YEARS) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
-def purge_expired(registry: Registry, caller: Caller, dry_run: bool = False) -> PurgeReport:
-    now = registry.clock.now()
-    cutoff = retention_cutoff(belgian_today(registry.clock))
+def purge_expired(runtime: Runtime, caller: Caller, dry_run: bool = False) -> PurgeReport:
+    now = runtime.clock.now()
+    cutoff = retention_cutoff(belgian_today(runtime.clock))
     expired = Registration.registration_date < cutoff
     old_events = AuditEvent.occurred_at < start_of_belgian_day(cutoff)
     old_jobs = (Job.state == JobState.DONE) & (Job.finished_at < now - DONE_JOBS_KEPT)
     if dry_run:
-        with registry.db.reading() as session:
+        with runtime.db.reading() as session:
             def count(model, condition) -> int:
                 return session.scalar(select(func.count()).select_from(model).where(condition))
 
@@ -61,18 +62,18 @@ def purge_expired(registry: Registry, caller: Caller, dry_run: bool = False) -> 
                                count(Job, old_jobs), count(ReceivedMessage, ReceivedMessage.expires_at < now),
                                count(UsedAssertion, UsedAssertion.expires_at < now),
                                count(AccessToken, AccessToken.expires_at < now))
-    prepare_months(registry)
-    dropped = registry.db.drop_months_before(partitions.month_of(cutoff))
+    prepare_months(runtime)
+    dropped = runtime.db.drop_months_before(partitions.month_of(cutoff))
     purged = sum(month.registrations for month in dropped)
     while True:
-        with registry.db.writing() as session:
+        with runtime.db.writing() as session:
             ids = list(session.scalars(select(Registration.id).where(expired).limit(CHUNK)))
             if not ids:
                 break
             # Validations and revisions go with their registration (ON DELETE CASCADE).
             session.execute(delete(Registration).where(Registration.id.in_(ids)))
             purged += len(ids)
-    with registry.db.writing() as session:
+    with runtime.db.writing() as session:
         events = session.execute(delete(AuditEvent).where(old_events)).rowcount
         jobs = session.execute(delete(Job).where(old_jobs)).rowcount
         messages = replays.prune(session, now)
@@ -83,8 +84,8 @@ def purge_expired(registry: Registry, caller: Caller, dry_run: bool = False) -> 
     return PurgeReport(cutoff, purged, events, jobs, messages, assertions, tokens, tuple(d.month for d in dropped))
 
 
-def prepare_months(registry: Registry) -> None:
+def prepare_months(runtime: Runtime) -> None:
     """Make the partitions of this month and the next ones ready before anything is registered in them (the
     worker does it hourly, the purge too)."""
-    today = belgian_today(registry.clock)
-    registry.db.ensure_months(partitions.coming_months(today))
+    today = belgian_today(runtime.clock)
+    runtime.db.ensure_months(partitions.coming_months(today))

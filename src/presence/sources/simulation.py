@@ -33,6 +33,7 @@ from stdnum.pt import nif as pt_nif
 from ..db.batching import chunked
 from ..db.bulk import bulk_insert
 from ..db.engine import Database
+from ..domain.places import Place
 from ..domain.sectors import Sector, subject_to_registration
 from .models import (
     Contract,
@@ -97,22 +98,6 @@ class CleaningScenario:
     enterprise_number: str
     workplace: str
     clockings: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a declared workplace is: its address and its position (WGS84)."""
-
-    street: str
-    house_number: str
-    post_code: str
-    municipality: str
-    latitude: float
-    longitude: float
-
-    @property
-    def address(self) -> str:
-        return f"{self.street} {self.house_number}, {self.post_code} {self.municipality}"
 
 
 @dataclass

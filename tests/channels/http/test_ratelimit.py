@@ -81,36 +81,36 @@ def test_failures_hold_back_their_address_then_all_that_failed_when_too_many_fai
 
 
 @pytest.fixture
-def limited_server(registry):
-    with serving(create_app(registry, limits=Limits(token=Limit(SLOW, 2), api=Limit(SLOW, 3)))) as url:
+def limited_server(runtime):
+    with serving(create_app(runtime, limits=Limits(token=Limit(SLOW, 2), api=Limit(SLOW, 3)))) as url:
         yield url
 
 
-def test_the_token_endpoint_limits_each_client(limited_server, registry, clock):
-    client = make_client(limited_server, registry, clock)
+def test_the_token_endpoint_limits_each_client(limited_server, runtime, clock):
+    client = make_client(limited_server, runtime, clock)
     assert [client.request().status_code for _ in range(2)] == [200, 200]
     refused = client.request()
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 100
     assert refused.json()["error"] == "temporarily_unavailable" and "access_token" not in refused.json()
     assert refused.headers["cache-control"] == "no-store"
-    other = make_client(limited_server, registry, clock, enterprise=CLIENT, scope=[scopes.REST_PROFESSIONAL])
+    other = make_client(limited_server, runtime, clock, enterprise=CLIENT, scope=[scopes.REST_PROFESSIONAL])
     assert other.request().status_code == 200
 
 
-def test_the_api_limits_each_client_id(limited_server, registry, clock):
+def test_the_api_limits_each_client_id(limited_server, runtime, clock):
     def api(client):
         token = client.request().json()["access_token"]
         return lambda: httpx.get(limited_server + BASE + "/refData/activities", timeout=30,
                                  headers={"Authorization": f"Bearer {token}"})
 
-    employer = api(make_client(limited_server, registry, clock))
+    employer = api(make_client(limited_server, runtime, clock))
     # Unauthenticated requests are not counted against anyone.
     assert httpx.get(limited_server + BASE + "/refData/activities", timeout=30).status_code == 401
     assert [employer().status_code for _ in range(3)] == [200, 200, 200]
     refused = employer()
     body = assert_problem(refused, 429, "urn:problem-type:belgif:tooManyRequests")
     assert int(refused.headers["retry-after"]) > 100 and "retry after" in body["detail"]
-    other = api(make_client(limited_server, registry, clock, enterprise=CLIENT, scope=[scopes.REST_PROFESSIONAL]))
+    other = api(make_client(limited_server, runtime, clock, enterprise=CLIENT, scope=[scopes.REST_PROFESSIONAL]))
     assert other().status_code == 200
 
 
@@ -120,13 +120,13 @@ def from_address(address: str) -> httpx.Client:
     return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=30)
 
 
-def test_requests_naming_a_client_id_never_lock_out_its_owner(registry, clock):
+def test_requests_naming_a_client_id_never_lock_out_its_owner(runtime, clock):
     """An attacker names the owner's client id (client_id, or iss of an unsigned or badly signed assertion)
     25 times: the attacker's address is held back; the owner's next requests get their tokens."""
     limits = Limits(token=Limit(SLOW, 2), api=Limit(SLOW, 3), token_failures=Limit(SLOW, 5),
                     token_failures_overall=Limit(SLOW, 1_000))
-    with serving(create_app(registry, limits=limits)) as url:
-        owner = make_client(url, registry, clock)
+    with serving(create_app(runtime, limits=limits)) as url:
+        owner = make_client(url, runtime, clock)
         stranger_key, _ = make_certificate()
         forged = [owner.form(client_id=owner.client_id, client_assertion="not.a.jwt"),
                   owner.form(client_assertion=owner.assertion().rsplit(".", 1)[0] + "."),  # signature removed
@@ -138,11 +138,11 @@ def test_requests_naming_a_client_id_never_lock_out_its_owner(registry, clock):
         assert owner.request().status_code == 429  # its own limit still counts its own valid requests
 
 
-def test_a_flood_from_many_addresses_is_held_back_as_a_whole(registry, clock):
+def test_a_flood_from_many_addresses_is_held_back_as_a_whole(runtime, clock):
     limits = Limits(token=Limit(SLOW, 5), api=Limit(SLOW, 3), token_failures=Limit(SLOW, 3),
                     token_failures_overall=Limit(SLOW, 4))
-    with serving(create_app(registry, limits=limits)) as url:
-        owner = make_client(url, registry, clock)
+    with serving(create_app(runtime, limits=limits)) as url:
+        owner = make_client(url, runtime, clock)
         bad = owner.form(client_assertion="not.a.jwt")
         attackers = [from_address(f"127.0.0.{n}") for n in range(2, 6)]
         try:
@@ -155,13 +155,13 @@ def test_a_flood_from_many_addresses_is_held_back_as_a_whole(registry, clock):
         assert owner.request().status_code == 200  # an address that never failed
 
 
-def test_asking_for_a_scope_it_does_not_hold_never_holds_back_a_client(registry, clock):
+def test_asking_for_a_scope_it_does_not_hold_never_holds_back_a_client(runtime, clock):
     """A misconfigured client asks again and again for a scope its account lacks: refused each time, but its
     address is not held back for it."""
     limits = Limits(token=Limit(0, 0), api=Limit(0, 0), token_failures=Limit(SLOW, 3),
                     token_failures_overall=Limit(SLOW, 3))
-    with serving(create_app(registry, limits=limits)) as url:
-        client = make_client(url, registry, clock, scope=[scopes.REST_PROFESSIONAL])
+    with serving(create_app(runtime, limits=limits)) as url:
+        client = make_client(url, runtime, clock, scope=[scopes.REST_PROFESSIONAL])
         refused = [client.request(client.form(scope=scopes.REST_ENTERPRISE)) for _ in range(10)]
         assert {(answer.status_code, answer.json()["error"]) for answer in refused} == {(400, "invalid_scope")}
         assert client.request().status_code == 200

@@ -163,17 +163,17 @@ def test_the_root_says_what_the_server_is_and_links_its_documents(server):
         assert f'id="{anchor}"' in readme, section
 
 
-def test_health_shows_the_check_lag(server, registry, clock):
+def test_health_shows_the_check_lag(server, runtime, clock):
     """How long the oldest job ready to run has waited: what a probe alerts on when the checks fall behind."""
     from datetime import timedelta
 
     from ...helpers import employee_today, register_one, run_checks
 
     assert httpx.get(server + "/health").json()["jobs"]["oldest_ready_seconds"] is None
-    register_one(registry, employee_today())
+    register_one(runtime, employee_today())
     clock.advance(timedelta(seconds=42))
     jobs = httpx.get(server + "/health").json()["jobs"]
     assert jobs["ready"] == 1 and jobs["oldest_ready_seconds"] == 42.0
-    run_checks(registry)
+    run_checks(runtime)
     jobs = httpx.get(server + "/health").json()["jobs"]
     assert jobs["ready"] == 0 and jobs["oldest_ready_seconds"] is None

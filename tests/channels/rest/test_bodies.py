@@ -42,7 +42,7 @@ def test_a_body_announced_too_large_is_refused_before_it_is_read(api, path):  # 
     assert refused["type"] == "urn:problem-type:presence:payloadTooLarge" and "200 items" in refused["detail"]
 
 
-def test_a_streamed_body_is_cut_off_at_the_cap(api, registry, clock):  # noqa: F811
+def test_a_streamed_body_is_cut_off_at_the_cap(api, runtime, clock):  # noqa: F811
     """Chunked, without a length: refused once the bytes read pass 1 MiB, and nothing is stored."""
     items = json.dumps({"items": [item(clock)] * 200}).encode()
     padding = b" " * 65536
@@ -58,7 +58,7 @@ def test_a_streamed_body_is_cut_off_at_the_cap(api, registry, clock):  # noqa: F
     assert answer.status_code == 413, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert answer.json()["type"] == "urn:problem-type:presence:payloadTooLarge"
-    assert count(registry.db, Registration) == 0
+    assert count(runtime.db, Registration) == 0
 
 
 def test_200_items_with_every_optional_field_fit_comfortably(api, clock):  # noqa: F811
@@ -75,7 +75,7 @@ def test_200_items_with_every_optional_field_fit_comfortably(api, clock):  # noq
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None,
                                           "application/xml"])
-def test_a_body_that_is_not_json_is_415_naming_json(api, clock, registry, content_type):  # noqa: F811
+def test_a_body_that_is_not_json_is_415_naming_json(api, clock, runtime, content_type):  # noqa: F811
     headers = dict(api.headers)
     if content_type:
         headers["Content-Type"] = content_type
@@ -85,7 +85,7 @@ def test_a_body_that_is_not_json_is_415_naming_json(api, clock, registry, conten
     body = answer.json()
     assert body["type"] == "urn:problem-type:presence:unsupportedMediaType"
     assert "application/json" in body["detail"]
-    assert count(registry.db, Registration) == 0
+    assert count(runtime.db, Registration) == 0
 
 
 def test_json_with_a_charset_or_a_json_suffix_is_json(api, clock):  # noqa: F811

@@ -16,8 +16,8 @@ from presence.channels.http.ratelimit import Limits
 from presence.clock import BRUSSELS, SystemClock
 from presence.domain import scopes
 from presence.domain.visibility import Caller
-from presence.services.accounts import create_account, revoke_account
-from presence.services.context import Registry
+from presence.services.access.accounts import create_account, revoke_account
+from presence.services.runtime import Runtime
 from presence.testing.wssecurity import make_certificate, pem
 
 from ...helpers import CLEANING_SITE, EMPLOYER, WORKER, run_checks
@@ -28,14 +28,14 @@ from .test_routes import BASE
 @pytest.fixture
 def live(demo_db):
     """The registry on the real clock: the client stamps its assertions and presences with the real time."""
-    registry = Registry(db=demo_db, clock=SystemClock())
-    with serving(create_app(registry, limits=Limits.none())) as url:
-        yield registry, url
+    runtime = Runtime(db=demo_db, clock=SystemClock())
+    with serving(create_app(runtime, limits=Limits.none())) as url:
+        yield runtime, url
 
 
-def ciao(registry, url, scope=scopes.REST_ENTERPRISE):
+def ciao(runtime, url, scope=scopes.REST_ENTERPRISE):
     key, cert = make_certificate("rsa", not_before=datetime.now(UTC) - timedelta(days=1))
-    account = create_account(registry, Caller.operator(), EMPLOYER, "time clocks", pem(cert), "ciao", [scope])
+    account = create_account(runtime, Caller.operator(), EMPLOYER, "time clocks", pem(cert), "ciao", [scope])
     private_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
     return CiaoClient(account.client_id, private_key, base_url=url + BASE, token_url=url + TOKEN_PATH), account
@@ -50,8 +50,8 @@ def submission(at: datetime, type_: str = "in") -> PresenceSubmission:
 
 
 def test_an_existing_client_registers_reads_and_searches_unchanged(live):
-    registry, url = live
-    client, _account = ciao(registry, url)
+    runtime, url = live
+    client, _account = ciao(runtime, url)
     assert client.test_connection()
     remarks = {remark.code: remark for remark in client.get_remarks()}
     assert set(remarks["CAW_14"].labels) == {"fr", "nl", "de", "en"}
@@ -63,7 +63,7 @@ def test_an_existing_client_registers_reads_and_searches_unchanged(live):
     assert created.ok and created.created.validity == "pending" and created.created.type == "in"
     assert not too_late.ok and too_late.errors[0].error_code and too_late.errors[0].error_description
 
-    run_checks(registry)
+    run_checks(runtime)
     presence = client.get_registration(created.created.id)
     assert presence.masked_ssin == WORKER[:2] + "*" * 9
     assert presence.contractual_relationship_reference == CLEANING_SITE
@@ -81,11 +81,11 @@ def test_an_existing_client_registers_reads_and_searches_unchanged(live):
 
 
 def test_a_revoked_account_is_refused_to_the_client(live):
-    registry, url = live
-    client, account = ciao(registry, url, scopes.REST_PROFESSIONAL)
+    runtime, url = live
+    client, account = ciao(runtime, url, scopes.REST_PROFESSIONAL)
     assert client.get_remarks()
     with pytest.raises(CiaoAuthError):  # consultation scope only: registering is forbidden
         client.register_in_bulk([submission(datetime.now(UTC))])
-    revoke_account(registry, Caller.operator(), account.client_id)
+    revoke_account(runtime, Caller.operator(), account.client_id)
     with pytest.raises(CiaoAuthError):
         client.get_remarks()  # the token it held died with the account, and no new one is given

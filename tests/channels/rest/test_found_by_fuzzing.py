@@ -20,8 +20,8 @@ DAY = {"startDate": "2026-03-03T00:00:00+01:00", "endDate": "2026-03-03T23:59:59
 
 
 @pytest.fixture
-def api(server, registry, clock) -> Api:
-    return Api(server, token(server, registry, clock, scopes.REST_ENTERPRISE))
+def api(server, runtime, clock) -> Api:
+    return Api(server, token(server, runtime, clock, scopes.REST_ENTERPRISE))
 
 
 def raw(api: Api, path: str, text: str) -> httpx.Response:
@@ -38,19 +38,19 @@ def refused(answer: httpx.Response, name: str, echoed: bool = True) -> dict:
 
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
-def test_a_number_that_is_not_finite_is_refused_by_name(api, registry, clock, number):
+def test_a_number_that_is_not_finite_is_refused_by_name(api, runtime, clock, number):
     """Was a 500 on both engines: pydantic refused it, and the answer echoing NaN could not be written as JSON."""
-    before = count(registry.db, Registration)
+    before = count(runtime.db, Registration)
     text = json.dumps({"items": [item(clock)]}).replace("4.3517", number)
     refused(raw(api, "/presenceRegistrations/registerInBulk", text), "items[0].placeOfWork.coordinates.longitude",
             echoed=False)
-    assert count(registry.db, Registration) == before
+    assert count(runtime.db, Registration) == before
 
 
-def test_numbers_are_json_numbers_and_date_times_json_strings(api, registry, clock):
+def test_numbers_are_json_numbers_and_date_times_json_strings(api, runtime, clock):
     """Were accepted (and registered): `true` or `"4.35"` as a coordinate, seconds since 1970 as a date-time —
     which the document, number and date-time string, does not allow."""
-    before = count(registry.db, Registration)
+    before = count(runtime.db, Registration)
     for coordinates, name in (({"longitude": 4.35, "latitude": True}, "latitude"),
                               ({"longitude": "4.35", "latitude": 50.85}, "longitude")):
         refused(api.post("/presenceRegistrations/registerInBulk", {"items": [
@@ -60,7 +60,7 @@ def test_numbers_are_json_numbers_and_date_times_json_strings(api, registry, clo
             "items[0].registrationDate")
     refused(api.post("/presenceRegistrations/search", {"criteria": {"registrationDate": {
         "startDate": 0, "endDate": DAY["endDate"]}}}), "criteria.registrationDate.startDate")
-    assert count(registry.db, Registration) == before
+    assert count(runtime.db, Registration) == before
 
 
 @pytest.mark.parametrize("changes, name", [
@@ -68,41 +68,41 @@ def test_numbers_are_json_numbers_and_date_times_json_strings(api, registry, clo
     ({"placeOfWork": {"address": {"postCode": "1000", "municipalityName": "Bruxelles", "streetName": "Rue\x00",
                                   "houseNumber": "12"}}}, "items[0].placeOfWork.address.streetName"),
 ])
-def test_text_with_a_nul_character_is_refused_by_name(api, registry, clock, changes, name):
+def test_text_with_a_nul_character_is_refused_by_name(api, runtime, clock, changes, name):
     """Was a 500 on PostgreSQL (a text column cannot hold NUL) once the rest of the item was right."""
-    before = count(registry.db, Registration)
+    before = count(runtime.db, Registration)
     refused(api.post("/presenceRegistrations/registerInBulk", {"items": [item(clock, **changes)]}), name)
-    assert count(registry.db, Registration) == before
+    assert count(runtime.db, Registration) == before
     refused(api.post("/presenceRegistrations/search", {"criteria": {
         "registrationDate": DAY, "contractualRelationshipReference": CLEANING_SITE[:5] + "\x00"}}),
         "criteria.contractualRelationshipReference")
 
 
-def test_a_lone_surrogate_is_refused_by_name_and_not_echoed(api, registry, clock):
+def test_a_lone_surrogate_is_refused_by_name_and_not_echoed(api, runtime, clock):
     """Was a 500 on both engines: `"\\udcff"` is valid JSON but no Unicode text; neither stored nor echoed."""
-    before = count(registry.db, Registration)
+    before = count(runtime.db, Registration)
     body = json.dumps({"items": [item(clock)]})
     for old, name in (('"clock-42"', "items[0].customReference"), ('"in"', "items[0].type")):
         refused(raw(api, "/presenceRegistrations/registerInBulk", body.replace(old, '"\\udcff"')), name,
                 echoed=False)
-    assert count(registry.db, Registration) == before
+    assert count(runtime.db, Registration) == before
     refused(raw(api, "/presenceRegistrations/search", json.dumps({"criteria": {
         "registrationDate": DAY, "activity": "OFFICE"}}).replace('"OFFICE"', '"\\udcff"')),
         "criteria.activity", echoed=False)
     refused(raw(api, "/presenceRegistrations/1/cancel", '{"reason": "\\udcff"}'), "reason", echoed=False)
 
 
-def test_instants_centuries_away_are_no_server_error(api, registry, clock):
+def test_instants_centuries_away_are_no_server_error(api, runtime, clock):
     """Were a 500 on both engines (converting them to UTC or Belgian time overflowed). A registration then is
     refused per item like any outside the real-time window; a search for a period reaching them just searches."""
-    before = count(registry.db, Registration)
+    before = count(runtime.db, Registration)
     answer = api.post("/presenceRegistrations/registerInBulk", {"items": [
         item(clock, registrationDate="9999-12-31T23:59:59-14:00"),
         item(clock, registrationDate="0001-01-01T00:00:00+14:00")]})
     assert answer.status_code == 200, answer.text
     for result in answer.json()["items"]:
         assert [e["errorCode"] for e in result["notCreatedPresenceRegistration"]["errorList"]] == ["16"]
-    assert count(registry.db, Registration) == before
+    assert count(runtime.db, Registration) == before
     for period in ({"startDate": "0001-01-01T00:00:00+14:00", "endDate": "9999-12-31T23:59:59-14:00"},
                    {"startDate": DAY["startDate"], "endDate": "9999-12-31T23:59:59+00:00"}):
         answer = api.post("/presenceRegistrations/search", {"criteria": {"registrationDate": period}})

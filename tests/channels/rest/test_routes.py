@@ -33,21 +33,21 @@ class Api:
                           **options)
 
 
-def token(server, registry, clock, scope, enterprise=EMPLOYER, key_type="rsa", **options) -> str:
-    answer = make_client(server, registry, clock, key_type, scope=[scope], enterprise=enterprise, **options).request()
+def token(server, runtime, clock, scope, enterprise=EMPLOYER, key_type="rsa", **options) -> str:
+    answer = make_client(server, runtime, clock, key_type, scope=[scope], enterprise=enterprise, **options).request()
     assert answer.status_code == 200, answer.text
     return answer.json()["access_token"]
 
 
 @pytest.fixture
-def api(server, registry, clock) -> Api:
-    return Api(server, token(server, registry, clock, scopes.REST_ENTERPRISE))
+def api(server, runtime, clock) -> Api:
+    return Api(server, token(server, runtime, clock, scopes.REST_ENTERPRISE))
 
 
 @pytest.fixture
-def professional(server, registry, clock) -> Api:
+def professional(server, runtime, clock) -> Api:
     """Consultation only (an enterprise has one account: another enterprise's)."""
-    return Api(server, token(server, registry, clock, scopes.REST_PROFESSIONAL, CLIENT))
+    return Api(server, token(server, runtime, clock, scopes.REST_PROFESSIONAL, CLIENT))
 
 
 def item(clock, type_="in", ago=timedelta(0), **changes) -> dict:
@@ -82,7 +82,7 @@ def assert_problem(answer, status, type_) -> dict:
 
 # --- register, get, search, cancel ------------------------------------------------------------------------
 
-def test_register_an_in_and_an_out_then_get_them_with_their_shift(api, registry, clock):
+def test_register_an_in_and_an_out_then_get_them_with_their_shift(api, runtime, clock):
     results = register(api, item(clock, "IN", ago=timedelta(minutes=8)),
                        item(clock, "out", placeOfWork={"address": {
                            "postCode": "1000", "municipalityName": "Bruxelles", "streetName": "Rue Haute",
@@ -100,7 +100,7 @@ def test_register_an_in_and_an_out_then_get_them_with_their_shift(api, registry,
     assert first["contractualRelationshipReference"] == CLEANING_SITE
     assert int(second["id"]) > int(first["id"])
 
-    run_checks(registry)
+    run_checks(runtime)
     answer = api.get(f"/presenceRegistrations/{second['id']}")
     assert answer.status_code == 200, answer.text
     presence = answer.json()
@@ -113,9 +113,9 @@ def test_register_an_in_and_an_out_then_get_them_with_their_shift(api, registry,
                                  "breaks": [], "workedDuration": "PT8M", "open": False, "forgottenOut": False}
 
 
-def test_an_out_without_in_gets_its_remark_with_labels(api, registry, clock):
+def test_an_out_without_in_gets_its_remark_with_labels(api, runtime, clock):
     [result] = register(api, item(clock, "out"))
-    run_checks(registry)
+    run_checks(runtime)
     presence = api.get(f"/presenceRegistrations/{result['createdPresenceRegistration']['id']}").json()
     [remark] = [r for r in presence["remarks"] if r["code"] == "CAW_18"]
     assert remark["labels"]["en"] == "Check-out without check-in" and remark["labels"]["fr"]
@@ -188,8 +188,8 @@ def test_cancel(api, professional, clock):
 
 
 @pytest.mark.parametrize("curve", ["p-384", "p-521"])
-def test_a_time_clock_with_an_ec_key_registers_consults_and_cancels(server, registry, clock, curve):
-    ec_api = Api(server, token(server, registry, clock, scopes.REST_ENTERPRISE, key_type="ec", curve=curve))
+def test_a_time_clock_with_an_ec_key_registers_consults_and_cancels(server, runtime, clock, curve):
+    ec_api = Api(server, token(server, runtime, clock, scopes.REST_ENTERPRISE, key_type="ec", curve=curve))
     [result] = register(ec_api, item(clock))
     presence_id = result["createdPresenceRegistration"]["id"]
     assert ec_api.get(f"/presenceRegistrations/{presence_id}").json()["id"] == presence_id
@@ -201,9 +201,9 @@ def test_a_time_clock_with_an_ec_key_registers_consults_and_cancels(server, regi
     assert cancelled.status_code == 200 and cancelled.json()["status"]["code"] == "cancelled"
 
 
-def test_a_foreign_employer_s_account_registers_and_consults_its_posted_worker(server, registry, clock):
+def test_a_foreign_employer_s_account_registers_and_consults_its_posted_worker(server, runtime, clock):
     """A foreign enterprise (a VAT number, no KBO/BCE number) gets an account, a token, and registers by REST."""
-    foreign = Api(server, token(server, registry, clock, scopes.REST_ENTERPRISE, enterprise=FOREIGN_EMPLOYER))
+    foreign = Api(server, token(server, runtime, clock, scopes.REST_ENTERPRISE, enterprise=FOREIGN_EMPLOYER))
     [result] = register(foreign, item(clock, ssin=POSTED_WORKER, employer={"foreignVatNumber": FOREIGN_EMPLOYER}))
     created = result["createdPresenceRegistration"]
     assert created["employer"] == {"foreignVatNumber": FOREIGN_EMPLOYER}
@@ -381,7 +381,7 @@ def test_search_by_plain_dates_covers_whole_belgian_days(api, clock):
 
 # --- what another enterprise sees -------------------------------------------------------------------------
 
-def test_an_out_registered_by_another_enterprise_shows_it_neither_the_shift_nor_the_name(api, server, registry,
+def test_an_out_registered_by_another_enterprise_shows_it_neither_the_shift_nor_the_name(api, server, runtime,
                                                                                         clock):
     """EMPLOYER's worker checks in on EMPLOYER's workplace; STRANGER, with no role there and no link to him,
     registers an out for him. STRANGER's answers show its own out alone, and no name; those linked to the worker
@@ -389,11 +389,11 @@ def test_an_out_registered_by_another_enterprise_shows_it_neither_the_shift_nor_
     [ours] = register(api, item(clock, "in", ago=timedelta(minutes=9)))
     check_in = ours["createdPresenceRegistration"]["registrationDate"]
     assert check_in == "2026-03-03T09:21:00+01:00"
-    stranger = Api(server, token(server, registry, clock, scopes.REST_ENTERPRISE, PUBLIC_OTHER_ENTERPRISE))
+    stranger = Api(server, token(server, runtime, clock, scopes.REST_ENTERPRISE, PUBLIC_OTHER_ENTERPRISE))
     [theirs] = register(stranger, item(clock, "out", employer={"enterpriseNumber": PUBLIC_OTHER_ENTERPRISE}))
     out = theirs["createdPresenceRegistration"]
     assert "worker" not in out
-    run_checks(registry)
+    run_checks(runtime)
 
     day = {"startDate": "2026-03-03T00:00:00+01:00", "endDate": "2026-03-03T23:59:59+01:00"}
     got = stranger.get(f"/presenceRegistrations/{out['id']}")
@@ -405,7 +405,7 @@ def test_an_out_registered_by_another_enterprise_shows_it_neither_the_shift_nor_
         assert "worker" not in presence
         assert check_in not in answer.text and "PT9M" not in answer.text
 
-    cleaning_client = Api(server, token(server, registry, clock, scopes.REST_PROFESSIONAL, PUBLIC_CLEANING_CLIENT))
+    cleaning_client = Api(server, token(server, runtime, clock, scopes.REST_PROFESSIONAL, PUBLIC_CLEANING_CLIENT))
     for reader in (api, cleaning_client):
         presence = reader.get(f"/presenceRegistrations/{out['id']}").json()
         assert presence["worker"] == {"givenName": "Jan", "familyName": "Janssens"}

@@ -58,16 +58,16 @@ def fuzz(operation, mode, statuses: Counter) -> None:
 
 
 @pytest.mark.parametrize("caller", sorted(CALLERS))
-def test_the_service_keeps_its_openapi_document(server, registry, clock, caller):
+def test_the_service_keeps_its_openapi_document(server, runtime, clock, caller):
     # A shift (in, break, in, out) with its remarks and validity, so that answers carry whole presences: the
     # generated ids are small numbers, and these are the first registrations of the demo dataset.
-    registrar = Api(server, token(server, registry, clock, scopes.REST_ENTERPRISE))
+    registrar = Api(server, token(server, runtime, clock, scopes.REST_ENTERPRISE))
     register(registrar, *(item(clock, kind, ago=timedelta(minutes=minutes))
                           for kind, minutes in (("in", 9), ("out", 6), ("in", 3), ("out", 0))))
-    run_checks(registry)
+    run_checks(runtime)
     scope, enterprise = CALLERS[caller]
     headers = registrar.headers if scope == scopes.REST_ENTERPRISE else \
-        {"Authorization": f"Bearer {token(server, registry, clock, scope, enterprise)}"}
+        {"Authorization": f"Bearer {token(server, runtime, clock, scope, enterprise)}"}
     config = schemathesis.Config.from_dict({
         # The token is sent with every request; schemathesis generates no other (nor a missing) Authorization.
         "headers": headers,

@@ -12,7 +12,7 @@ from lxml import etree
 from presence.auth.xml_namespaces import PROTOCOL, SOAP_ENV, TYPES
 from presence.channels.soap import codec, schemas
 from presence.domain.visibility import Caller
-from presence.services.certificates import register_certificate
+from presence.services.access.certificates import register_certificate
 from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
 from ...conftest import TODAY
@@ -22,10 +22,10 @@ ENDPOINT = "/PresenceRegistration/v1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
-def post_signed(server, registry, clock, envelope: str) -> etree._Element:
+def post_signed(server, runtime, clock, envelope: str) -> etree._Element:
     """The signed envelope's answer: the Body's content, checked against our XSDs."""
     key, cert = make_certificate(not_before=clock.now() - timedelta(days=1))
-    register_certificate(registry, Caller.operator(), EMPLOYER, pem(cert), "codec tests")
+    register_certificate(runtime, Caller.operator(), EMPLOYER, pem(cert), "codec tests")
     signed = sign_envelope(envelope.encode(), key, cert, created=clock.now())
     response = httpx.post(server + ENDPOINT, content=signed, headers={"Content-Type": "text/xml; charset=utf-8"},
                           timeout=30)
@@ -35,7 +35,7 @@ def post_signed(server, registry, clock, envelope: str) -> etree._Element:
     return content
 
 
-def test_echoes_keep_the_clients_text_and_markup(server, registry, clock):
+def test_echoes_keep_the_clients_text_and_markup(server, runtime, clock):
     """Pretty printed, the types under another prefix, a reference needing escapes, an xsi:type attribute."""
     envelope = f"""<e:Envelope xmlns:e="{SOAP_ENV}" xmlns:x="{TYPES}" xmlns:xsi="{XSI}">
   <e:Body>
@@ -56,7 +56,7 @@ def test_echoes_keep_the_clients_text_and_markup(server, registry, clock):
     </RegisterPresencesRequest>
   </e:Body>
 </e:Envelope>"""
-    accepted, refused = post_signed(server, registry, clock, envelope)
+    accepted, refused = post_signed(server, runtime, clock, envelope)
     submitted = accepted.find(f"{{{TYPES}}}PresenceRegistration/{{{TYPES}}}PresenceRegistrationSubmitted")
     assert [etree.QName(child).localname for child in submitted] == [
         "RegistrationDate", "INSS", "CompanyID", "WorkPlaceId", "ClientPresenceRegistrationReference"]

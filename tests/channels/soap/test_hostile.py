@@ -65,7 +65,7 @@ CORPUS = [
 
 
 @pytest.mark.parametrize("name, body, code", CORPUS, ids=[c[0] for c in CORPUS])
-def test_hostile_and_malformed_requests(server, registry, name, body, code):
+def test_hostile_and_malformed_requests(server, runtime, name, body, code):
     response = httpx.post(server + ENDPOINT, content=body, headers={"Content-Type": "text/xml; charset=utf-8"},
                           timeout=30)
     assert response.status_code == 500
@@ -77,7 +77,7 @@ def test_hostile_and_malformed_requests(server, registry, name, body, code):
     ticket = error.get("Id")
     assert ticket and len(ticket) == 32
     assert b"root:" not in response.content  # nothing of /etc/passwd
-    with registry.db.reading() as session:
+    with runtime.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Registration)) == 0
 
 
@@ -112,19 +112,19 @@ def test_nesting_is_capped_at_32_levels():
     ("RegistrationDate", "12345-01-01"), ("RegistrationDate", "-2026-03-03"),
     ("RegistrationPeriodStartDate", "10000-01-01"), ("CreationStartDate", "0001-01-01T00:00:00+14:00"),
 ])
-def test_dates_the_xsd_admits_but_no_registry_holds_are_a_content_fault(server, registry, element, value):
+def test_dates_the_xsd_admits_but_no_registry_holds_are_a_content_fault(server, runtime, element, value):
     """Were a service error (SOA-00001, "retry as is") with a traceback in the log: a registration's is a content
     fault, a search's an error in its answer, each naming the element."""
     from datetime import timedelta
 
     from presence.domain.visibility import Caller
-    from presence.services.certificates import register_certificate
+    from presence.services.access.certificates import register_certificate
     from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
     from ...conftest import NOW
 
     key, cert = make_certificate(not_before=NOW - timedelta(days=1))
-    register_certificate(registry, Caller.operator(), "0448181966", pem(cert), "badges")
+    register_certificate(runtime, Caller.operator(), "0448181966", pem(cert), "badges")
     if element == "RegistrationDate":
         body = register(item(date=value))
     else:
@@ -149,5 +149,5 @@ def test_dates_the_xsd_admits_but_no_registry_holds_are_a_content_fault(server, 
         assert response.status_code == 200, response.text
         message = answer.findtext(f".//{{{TYPES}}}ErrorDescription")
     assert f"{element}: a date" in message and "9999" in message
-    with registry.db.reading() as session:
+    with runtime.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Registration)) == 0

@@ -14,7 +14,7 @@ from presence.auth import wssecurity
 from presence.auth.xml_namespaces import ERRORS, PROTOCOL, SOAP_ENV, TYPES
 from presence.domain.visibility import Caller
 from presence.logs import MaskingFormatter, PersonalNumberFilter
-from presence.services.certificates import register_certificate
+from presence.services.access.certificates import register_certificate
 from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
 from ...conftest import NOW
@@ -88,15 +88,15 @@ def test_an_element_that_is_no_operation_is_not_named_back(server, caplog, opera
     assert WORKER not in fault and WORKER not in log
 
 
-def test_an_altered_header_block_is_not_named_back(registry):
+def test_an_altered_header_block_is_not_named_back(runtime):
     """The client names its header blocks: a digest mismatch names only the standard ones."""
     key, cert = make_certificate(not_before=NOW - timedelta(days=1))
-    register_certificate(registry, Caller.operator(), EMPLOYER, pem(cert), "badges")
+    register_certificate(runtime, Caller.operator(), EMPLOYER, pem(cert), "badges")
     block = f"{{urn:be}}x{WORKER}"
     raw = envelope().replace(b"<soapenv:Body>", f'<soapenv:Header><b:x{WORKER} xmlns:b="urn:be">1</b:x{WORKER}>'
                                                  "</soapenv:Header><soapenv:Body>".encode())
     tree = etree.fromstring(sign_envelope(raw, key, cert, created=NOW, sign=(block, "timestamp", "body")))
     tree.find(f".//{block}").text = "2"
     with pytest.raises(wssecurity.NotAuthenticated) as refused:
-        wssecurity.authenticate(tree, registry.db, NOW)
+        wssecurity.authenticate(tree, runtime.db, NOW)
     assert refused.value.reason == "a signed header block was altered after signing (digest mismatch)"

@@ -19,10 +19,11 @@ from presence.channels.http.ratelimit import Limits
 from presence.db.engine import Database
 from presence.db.models import ReceivedMessage, Registration
 from presence.domain.visibility import Caller
-from presence.services import registering, replays
-from presence.services.certificates import register_certificate
-from presence.services.context import Registry
+from presence.services.access import replays
+from presence.services.access.certificates import register_certificate
+from presence.services.registrations import registering
 from presence.services.retention import purge_expired
+from presence.services.runtime import Runtime
 from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
 from ...conftest import NOW, TODAY
@@ -63,8 +64,8 @@ def signed(operation: str = "register", kind: str = "rsa", **options) -> bytes:
     return sign_envelope(envelope(operation), key, cert, created=NOW, **options)
 
 
-def register_client(registry, kind: str = "rsa") -> None:
-    register_certificate(registry, Caller.operator(), EMPLOYER, pem(certificate(kind)[1]), f"{kind} client")
+def register_client(runtime, kind: str = "rsa") -> None:
+    register_certificate(runtime, Caller.operator(), EMPLOYER, pem(certificate(kind)[1]), f"{kind} client")
 
 
 def send(server: str, raw: bytes) -> tuple[int, str | None, str | None]:
@@ -79,30 +80,30 @@ def send(server: str, raw: bytes) -> tuple[int, str | None, str | None]:
 REPLAYED = (500, "SOA-01001", "Not authenticated: message already received")
 
 
-def test_a_replayed_registration_is_refused_and_stored_once(server, registry):
-    register_client(registry)
+def test_a_replayed_registration_is_refused_and_stored_once(server, runtime):
+    register_client(runtime)
     message = signed()
     assert send(server, message) == (200, None, None)
     assert send(server, message) == REPLAYED
-    assert count(registry.db, Registration) == 1
+    assert count(runtime.db, Registration) == 1
 
 
-def test_a_replayed_consultation_gets_no_answer(server, registry):
-    register_client(registry)
+def test_a_replayed_consultation_gets_no_answer(server, runtime):
+    register_client(runtime)
     message = signed("search")
     assert send(server, message) == (200, None, None)
     assert send(server, message) == REPLAYED
 
 
-def test_simultaneous_sends_to_two_processes_register_once(registry, clock):
+def test_simultaneous_sends_to_two_processes_register_once(runtime, clock):
     """Two serving processes (each its own Database, as `presence serve --workers 2`), three threads sending the
     same envelope to each at the same moment: one registration, five refusals."""
-    register_client(registry)
+    register_client(runtime)
     message = signed()
-    other = Database(registry.db.url)
+    other = Database(runtime.db.url)
     try:
-        with serving(create_app(registry, limits=Limits.none())) as first, \
-                serving(create_app(Registry(db=other, clock=clock), limits=Limits.none())) as second:
+        with serving(create_app(runtime, limits=Limits.none())) as first, \
+                serving(create_app(Runtime(db=other, clock=clock), limits=Limits.none())) as second:
             start = threading.Barrier(6)
             answers = []
 
@@ -118,25 +119,25 @@ def test_simultaneous_sends_to_two_processes_register_once(registry, clock):
     finally:
         other.dispose()
     assert sorted(answers, key=str) == [(200, None, None)] + [REPLAYED] * 5
-    assert count(registry.db, Registration) == 1
+    assert count(runtime.db, Registration) == 1
 
 
-def test_a_request_that_fails_authentication_is_not_recorded(server, registry):
+def test_a_request_that_fails_authentication_is_not_recorded(server, runtime):
     """Neither a message from a certificate not (yet) registered nor a tampered copy uses up the message."""
     message = signed()
     tampered = message.replace(CONSTRUCTION_SITE.encode(), b"1Y1003SQ5VSSZ")
     assert send(server, message)[1:] == ("SOA-01001", "Not authenticated: certificate not registered")
-    register_client(registry)
+    register_client(runtime)
     assert send(server, tampered)[1:] == ("SOA-01001", "Not authenticated: the Body was altered after signing "
                                                        "(digest mismatch)")
-    assert count(registry.db, ReceivedMessage) == 0
+    assert count(runtime.db, ReceivedMessage) == 0
     assert send(server, message) == (200, None, None)
-    assert count(registry.db, Registration) == 1
+    assert count(runtime.db, Registration) == 1
 
 
-def test_a_message_that_failed_with_a_server_error_may_be_sent_again(server, registry, monkeypatch):
+def test_a_message_that_failed_with_a_server_error_may_be_sent_again(server, runtime, monkeypatch):
     """SOA-00001 says the message may be retried as it is: its record was rolled back with the registration."""
-    register_client(registry)
+    register_client(runtime)
     message = signed()
     store = registering.insert_registrations
     failures = []
@@ -149,15 +150,15 @@ def test_a_message_that_failed_with_a_server_error_may_be_sent_again(server, reg
 
     monkeypatch.setattr(registering, "insert_registrations", fail_once)
     assert send(server, message)[:2] == (500, "SOA-00001")
-    assert count(registry.db, Registration) == 0 and count(registry.db, ReceivedMessage) == 0
+    assert count(runtime.db, Registration) == 0 and count(runtime.db, ReceivedMessage) == 0
     assert send(server, message) == (200, None, None)
     assert send(server, message) == REPLAYED
-    assert count(registry.db, Registration) == 1
+    assert count(runtime.db, Registration) == 1
 
 
-def test_an_ecdsa_signature_with_the_other_s_is_the_same_message(server, registry):
+def test_an_ecdsa_signature_with_the_other_s_is_the_same_message(server, runtime):
     """(r, s) and (r, n - s) both verify: a replay re-encoding the signature is still a replay."""
-    register_client(registry, "ec")
+    register_client(runtime, "ec")
     message = signed(kind="ec", signature_method="ecdsa-sha384")
     tree = etree.fromstring(message)
     value = tree.find(f".//{{{DS}}}SignatureValue")
@@ -167,11 +168,11 @@ def test_an_ecdsa_signature_with_the_other_s_is_the_same_message(server, registr
     variant = etree.tostring(tree)
     assert variant != message
 
-    original = wssecurity.authenticate(etree.fromstring(message), registry.db, NOW)
-    assert wssecurity.authenticate(etree.fromstring(variant), registry.db, NOW).message == original.message
+    original = wssecurity.authenticate(etree.fromstring(message), runtime.db, NOW)
+    assert wssecurity.authenticate(etree.fromstring(variant), runtime.db, NOW).message == original.message
     assert send(server, message) == (200, None, None)
     assert send(server, variant) == REPLAYED
-    assert count(registry.db, Registration) == 1
+    assert count(runtime.db, Registration) == 1
 
 
 @pytest.mark.parametrize(("expires", "kept"), [
@@ -179,18 +180,18 @@ def test_an_ecdsa_signature_with_the_other_s_is_the_same_message(server, registr
     (None, timedelta(minutes=20)),  # no Expires: Created + the 15-minute age, + the skew
     (timedelta(days=1), timedelta(minutes=20)),  # a far Expires: never past the age limit, + the skew
 ])
-def test_a_message_is_remembered_while_a_replay_could_pass_the_freshness_check(registry, clock, expires, kept):
-    register_client(registry)
+def test_a_message_is_remembered_while_a_replay_could_pass_the_freshness_check(runtime, clock, expires, kept):
+    register_client(runtime)
     options = {"with_expires": False} if expires is None else {"expires": NOW + expires}
-    message = wssecurity.authenticate(etree.fromstring(signed(**options)), registry.db, NOW).message
+    message = wssecurity.authenticate(etree.fromstring(signed(**options)), runtime.db, NOW).message
     assert message.keep_until == NOW + kept
 
-    replays.record_alone(registry.db, message, NOW)
-    with registry.db.writing() as session:
+    replays.record_alone(runtime.db, message, NOW)
+    with runtime.db.writing() as session:
         assert replays.prune(session, NOW + kept) == 0
     with pytest.raises(replays.AlreadyReceived):
-        replays.record_alone(registry.db, message, NOW)
+        replays.record_alone(runtime.db, message, NOW)
     clock.advance(kept + timedelta(seconds=1))
-    assert purge_expired(registry, Caller.operator(), dry_run=True).received_messages == 1
-    assert purge_expired(registry, Caller.operator()).received_messages == 1
-    assert count(registry.db, ReceivedMessage) == 0
+    assert purge_expired(runtime, Caller.operator(), dry_run=True).received_messages == 1
+    assert purge_expired(runtime, Caller.operator()).received_messages == 1
+    assert count(runtime.db, ReceivedMessage) == 0

@@ -17,7 +17,7 @@ from presence.domain.channels import Channel
 from presence.domain.remarks import SOAP_REMARKS
 from presence.domain.sectors import Sector
 from presence.domain.statuses import SoapStatus
-from presence.services.consulting import SortKey
+from presence.services.registrations.consulting import SortKey
 
 etree = pytest.importorskip("lxml.etree", reason="lxml comes with zeep, a test dependency")
 

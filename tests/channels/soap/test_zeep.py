@@ -14,7 +14,7 @@ from zeep.plugins import HistoryPlugin
 from presence.auth.xml_namespaces import ERRORS, SOAP_ENV
 from presence.channels.soap import schemas
 from presence.domain.visibility import Caller
-from presence.services.certificates import register_certificate
+from presence.services.access.certificates import register_certificate
 from presence.sources import simulation
 from presence.testing.wssecurity import make_certificate, pem
 
@@ -38,10 +38,10 @@ class Checked(HistoryPlugin):
         return super().ingress(envelope, http_headers, operation)
 
 
-def client_for(server, registry, clock, enterprise=EMPLOYER, signature_method="rsa-sha256", digest="sha256",
+def client_for(server, runtime, clock, enterprise=EMPLOYER, signature_method="rsa-sha256", digest="sha256",
                sign=True):
     key, cert = make_certificate(not_before=clock.now() - timedelta(days=1))
-    register_certificate(registry, Caller.operator(), enterprise, pem(cert), f"badges of {enterprise}")
+    register_certificate(runtime, Caller.operator(), enterprise, pem(cert), f"badges of {enterprise}")
     plugins = [Checked()]
     if sign:
         plugins.insert(0, WSSecuritySigner(key, cert, signature_method, digest, clock=clock.now))
@@ -49,8 +49,8 @@ def client_for(server, registry, clock, enterprise=EMPLOYER, signature_method="r
 
 
 @pytest.fixture
-def service(server, registry, clock):
-    return client_for(server, registry, clock)
+def service(server, runtime, clock):
+    return client_for(server, runtime, clock)
 
 
 def fault_code(error: ZeepFault) -> str:
@@ -97,11 +97,11 @@ def test_every_register_error_code(service):
     assert echo.INSS == "05011512379" and echo.CompanyID == 448181966
 
 
-def test_cancel_and_every_cancel_error_code(server, registry, clock, service):
+def test_cancel_and_every_cancel_error_code(server, runtime, clock, service):
     [mine, other] = [a.PresenceRegistration.PresenceRegistrationId for a in service.registerPresences(
         PresenceRegistrationRequest=[item(INSS=WORKER, CompanyID=448181966)] * 2)]
-    stranger = client_for(server, registry, clock, enterprise="0428759497")
-    client = client_for(server, registry, clock, enterprise=CLIENT)
+    stranger = client_for(server, runtime, clock, enterprise="0428759497")
+    client = client_for(server, runtime, clock, enterprise=CLIENT)
     answers = service.cancelPresences(CancelPresenceRequest=[
         {"PresenceRegistrationId": mine, "CancellationReason": "HOLIDAY"},
         {"PresenceRegistrationId": mine, "CancellationReason": "HOLIDAY"},  # 8
@@ -124,7 +124,7 @@ def test_cancel_and_every_cancel_error_code(server, registry, clock, service):
     assert late.PresenceRegistrationError.ErrorList.Error[0].ErrorCode == "9"
 
 
-def test_a_remark_appears_in_get_after_the_checks(service, registry):
+def test_a_remark_appears_in_get_after_the_checks(service, runtime):
     scenario = next(s for s in simulation.scenarios(TODAY) if s.expected_remark == "CAW_01")
     [answer] = service.registerPresences(PresenceRegistrationRequest=[
         item(INSS=scenario.inss, CompanyID=int(scenario.enterprise_number), WorkPlaceId=scenario.workplace)])
@@ -133,7 +133,7 @@ def test_a_remark_appears_in_get_after_the_checks(service, registry):
                                                                               registration_id})
     assert before.GetPresenceRegistrationType.PresenceRegistrationType.LastValidation.Status == \
         "SUCCESSFULLY REGISTERED"
-    run_checks(registry)
+    run_checks(runtime)
     after = service.getPresenceRegistration(GetPresenceRegistrationRequest={"PresenceRegistrationId":
                                                                              registration_id})
     assert after.GetPresenceRegistrationRequest.PresenceRegistrationId == registration_id
@@ -149,10 +149,10 @@ def test_a_remark_appears_in_get_after_the_checks(service, registry):
     assert nothing.GetPresenceRegistrationType is None  # present but empty: nothing the caller may see
 
 
-def test_search_with_criteria_pagination_and_sorting(service, registry):
+def test_search_with_criteria_pagination_and_sorting(service, runtime):
     service.registerPresences(PresenceRegistrationRequest=[item(INSS=WORKER, CompanyID=448181966)] * 3 + [
         item(LimosaId=POSTED, RegistrationDate=TOMORROW)])
-    run_checks(registry)
+    run_checks(runtime)
     today_and_tomorrow = {"RegistrationPeriod": [{"RegistrationPeriodStartDate": TODAY,
                                                   "RegistrationPeriodEndDate": TOMORROW}]}
     answer = service.searchPresences(SearchPresenceRequest={
@@ -188,14 +188,14 @@ def test_answers_hold_at_most_500(service):
     assert len(answer.PresenceRegistrationList.PresenceRegistration) == 500
 
 
-def test_rsa_sha1_signatures_are_accepted(server, registry, clock):
-    service = client_for(server, registry, clock, signature_method="rsa-sha1", digest="sha1")
+def test_rsa_sha1_signatures_are_accepted(server, runtime, clock):
+    service = client_for(server, runtime, clock, signature_method="rsa-sha1", digest="sha1")
     [answer] = service.registerPresences(PresenceRegistrationRequest=[item(INSS=WORKER, CompanyID=448181966)])
     assert answer.PresenceRegistration.PresenceRegistrationId
 
 
-def test_unsigned_requests_are_refused(server, registry, clock):
-    service = client_for(server, registry, clock, sign=False)
+def test_unsigned_requests_are_refused(server, runtime, clock):
+    service = client_for(server, runtime, clock, sign=False)
     with pytest.raises(ZeepFault) as refused:
         service.registerPresences(PresenceRegistrationRequest=[item(INSS=WORKER, CompanyID=448181966)])
     assert fault_code(refused.value) == "SOA-01001"
@@ -214,10 +214,10 @@ def test_the_wsdl_points_at_this_server(server):
 
 # --- a bearer token of the REST channel's OAuth server ----------------------------------------------------
 
-def _token(server, registry, clock, scope) -> str:
+def _token(server, runtime, clock, scope) -> str:
     from ..rest.test_token_endpoint import make_client
 
-    oauth = make_client(server, registry, clock, scope=scope)
+    oauth = make_client(server, runtime, clock, scope=scope)
     response = oauth.request()
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
@@ -233,18 +233,18 @@ def _bearer_client(server, token):
                        plugins=[Checked()]).service
 
 
-def test_a_bearer_token_with_the_soap_scope_is_accepted(server, registry, clock):
+def test_a_bearer_token_with_the_soap_scope_is_accepted(server, runtime, clock):
     from presence.domain.scopes import SOAP
 
-    service = _bearer_client(server, _token(server, registry, clock, [SOAP]))
+    service = _bearer_client(server, _token(server, runtime, clock, [SOAP]))
     [answer] = service.registerPresences(PresenceRegistrationRequest=[item(INSS=WORKER, CompanyID=448181966)])
     assert answer.PresenceRegistration.Sender.SenderId.startswith("self_service_expeditor_")
 
 
-def test_a_bearer_token_without_the_soap_scope_is_not_authorised(server, registry, clock):
+def test_a_bearer_token_without_the_soap_scope_is_not_authorised(server, runtime, clock):
     from presence.domain.scopes import REST_ENTERPRISE
 
-    service = _bearer_client(server, _token(server, registry, clock, [REST_ENTERPRISE]))
+    service = _bearer_client(server, _token(server, runtime, clock, [REST_ENTERPRISE]))
     with pytest.raises(ZeepFault) as refused:
         service.registerPresences(PresenceRegistrationRequest=[item(INSS=WORKER, CompanyID=448181966)])
     assert fault_code(refused.value) == "SOA-01002"
@@ -257,12 +257,12 @@ def test_an_unknown_bearer_token_is_not_authenticated(server):
     assert fault_code(refused.value) == "SOA-01001"
 
 
-def test_an_accounts_certificate_needs_the_soap_scope(server, registry, clock):
+def test_an_accounts_certificate_needs_the_soap_scope(server, runtime, clock):
     from presence.domain.scopes import REST_ENTERPRISE
-    from presence.services.accounts import create_account
+    from presence.services.access.accounts import create_account
 
     key, cert = make_certificate(not_before=clock.now() - timedelta(days=1))
-    create_account(registry, Caller.operator(), EMPLOYER, "cleaning app", pem(cert), "app key", [REST_ENTERPRISE])
+    create_account(runtime, Caller.operator(), EMPLOYER, "cleaning app", pem(cert), "app key", [REST_ENTERPRISE])
     service = zeep.Client(f"{server}/PresenceRegistration/v1?wsdl",
                           plugins=[WSSecuritySigner(key, cert, clock=clock.now), Checked()]).service
     with pytest.raises(ZeepFault) as refused:

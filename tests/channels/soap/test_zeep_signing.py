@@ -20,8 +20,8 @@ from presence.channels.http.ratelimit import Limits
 from presence.clock import SystemClock
 from presence.db.models import Registration
 from presence.domain.visibility import Caller
-from presence.services.certificates import register_certificate
-from presence.services.context import Registry
+from presence.services.access.certificates import register_certificate
+from presence.services.runtime import Runtime
 from presence.testing.wssecurity import make_certificate, pem, sign_envelope
 
 from ...helpers import CONSTRUCTION_SITE, EMPLOYER, WORKER
@@ -53,16 +53,16 @@ def zeep_blocks() -> list[str]:
 
 @pytest.fixture
 def live(demo_db):
-    """A registry on the demo dataset that keeps real time, served over HTTP: (registry, base URL)."""
-    registry = Registry(db=demo_db, clock=SystemClock())
-    with serving(create_app(registry, limits=Limits.none())) as url:
-        yield registry, url
+    """A registry on the demo dataset that keeps real time, served over HTTP: (runtime, base URL)."""
+    runtime = Runtime(db=demo_db, clock=SystemClock())
+    with serving(create_app(runtime, limits=Limits.none())) as url:
+        yield runtime, url
 
 
-def certificate_files(registry, directory: Path, key_type: str) -> None:
+def certificate_files(runtime, directory: Path, key_type: str) -> None:
     """client-key.pem and client-cert.pem in `directory`, the certificate registered for EMPLOYER."""
     key, cert = make_certificate(key_type, not_before=datetime.now(UTC) - timedelta(days=1))
-    register_certificate(registry, Caller.operator(), EMPLOYER, pem(cert), "README client")
+    register_certificate(runtime, Caller.operator(), EMPLOYER, pem(cert), "README client")
     (directory / "client-key.pem").write_bytes(key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     (directory / "client-cert.pem").write_bytes(pem(cert))
@@ -70,8 +70,8 @@ def certificate_files(registry, directory: Path, key_type: str) -> None:
 
 @pytest.mark.parametrize("key_type", ["rsa", "ec"])
 def test_the_readme_client_registers_a_presence(live, key_type, tmp_path, monkeypatch, capsys):
-    registry, url = live
-    certificate_files(registry, tmp_path, key_type)
+    runtime, url = live
+    certificate_files(runtime, tmp_path, key_type)
     monkeypatch.chdir(tmp_path)
     client = zeep_blocks()[0]
     assert client.count(DEV_SERVER) == 1
@@ -79,15 +79,15 @@ def test_the_readme_client_registers_a_presence(live, key_type, tmp_path, monkey
 
     printed = capsys.readouterr().out.split()
     assert printed[1:] == ["SUCCESSFULLY", "REGISTERED"], printed
-    with registry.db.reading() as session:
+    with runtime.db.reading() as session:
         registration = session.get(Registration, int(printed[0]))
         assert registration is not None and registration.channel == "WS"
 
 
 def test_the_readme_binary_signature_with_a_timestamp(live, tmp_path):
     pytest.importorskip("xmlsec", reason="zeep's BinarySignature needs xmlsec, not a test dependency")
-    registry, url = live
-    certificate_files(registry, tmp_path, "rsa")
+    runtime, url = live
+    certificate_files(runtime, tmp_path, "rsa")
     namespace = {"__name__": "__main__"}
     exec(compile(zeep_blocks()[1], "README.md", "exec"), namespace)
     signer = namespace["BinarySignatureWithTimestamp"](str(tmp_path / "client-key.pem"),
@@ -125,9 +125,9 @@ class BodyOnly(Plugin):
     (True, "signature does not cover the Timestamp"),
 ])
 def test_a_request_without_a_signed_timestamp_is_told_what_to_add(live, timestamp, reason):
-    registry, url = live
+    runtime, url = live
     key, cert = make_certificate(not_before=datetime.now(UTC) - timedelta(days=1))
-    register_certificate(registry, Caller.operator(), EMPLOYER, pem(cert), "body only")
+    register_certificate(runtime, Caller.operator(), EMPLOYER, pem(cert), "body only")
     service = zeep.Client(f"{url}/PresenceRegistration/v1?wsdl", plugins=[BodyOnly(key, cert, timestamp)]).service
     with pytest.raises(ZeepFault) as refused:
         service.registerPresences(PresenceRegistrationRequest=[ITEM])
@@ -143,8 +143,8 @@ def test_zeeps_stock_binary_signature_is_told_to_add_a_timestamp(live, tmp_path)
         def verify(self, envelope):  # else zeep hides the fault behind SignatureVerificationFailed
             return envelope
 
-    registry, url = live
-    certificate_files(registry, tmp_path, "rsa")
+    runtime, url = live
+    certificate_files(runtime, tmp_path, "rsa")
     signer = AnswersNotVerified(str(tmp_path / "client-key.pem"), str(tmp_path / "client-cert.pem"))
     service = zeep.Client(f"{url}/PresenceRegistration/v1?wsdl", wsse=signer).service
     with pytest.raises(ZeepFault) as refused:

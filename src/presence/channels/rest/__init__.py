@@ -31,9 +31,9 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...domain.errors import BatchSizeError
-from ...services import access_tokens
-from ...services.context import Registry
+from ...services.access import access_tokens
 from ...services.errors import InvalidRequest, NotAllowed
+from ...services.runtime import Runtime
 from ..http import requests
 from ..http.bodies import BodyLimit
 from ..http.ratelimit import Limit, RateLimiter
@@ -53,9 +53,9 @@ class BearerGate:
     anything reads its body, so that a flood of large bodies without a token costs next to nothing. The token's
     `Grant` goes on to the routes in the request's state (`dependencies.GRANT`); they judge its scopes."""
 
-    def __init__(self, app: ASGIApp, registry: Registry) -> None:
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
         self.app = app
-        self.registry = registry
+        self.runtime = runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].removeprefix(scope.get("root_path", "")) in OPEN_PATHS:
@@ -66,10 +66,10 @@ class BearerGate:
         try:
             if scheme.lower() != "bearer" or not token:
                 raise access_tokens.NotAuthenticated("a bearer access token is required")
-            now = self.registry.clock.now()
+            now = self.runtime.clock.now()
             # Without I/O when this process verified the token a moment ago; else the database, in a thread.
-            grant = access_tokens.remembered_grant(self.registry.db, token, now) or \
-                await run_in_threadpool(access_tokens.verify_bearer, self.registry.db, token, now)
+            grant = access_tokens.remembered_grant(self.runtime.db, token, now) or \
+                await run_in_threadpool(access_tokens.verify_bearer, self.runtime.db, token, now)
         except access_tokens.NotAuthenticated as refused:
             await problems.response(problems.invalid_token(refused.reason))(scope, receive, send)
             return
@@ -108,12 +108,12 @@ class UnexpectedErrors:
                     scope, receive, send)
 
 
-def application(registry: Registry, limiter: RateLimiter | None = None) -> FastAPI:
+def application(runtime: Runtime, limiter: RateLimiter | None = None) -> FastAPI:
     """`limiter`: requests per client id (the token's), counted once it is authenticated."""
     app = FastAPI(title="presenceRegistration", version="1.0.0", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json",
                   description="Check In and Out at Work (cleaning): register, consult and cancel presences.")
-    app.state.registry = registry  # for the operations' dependencies (`dependencies.RegistryDep`)
+    app.state.runtime = runtime  # for the operations' dependencies (`dependencies.RuntimeDep`)
     app.state.limiter = limiter or RateLimiter(Limit(0, 0))
     app.include_router(routes.router)
     app.include_router(places.router)
@@ -155,14 +155,14 @@ def application(registry: Registry, limiter: RateLimiter | None = None) -> FastA
     # Outermost last: unexpected errors, then the token, then the body's size.
     app.add_middleware(BodyLimit, limit=MAX_BODY, refuse=lambda limit: problems.response(
         problems.payload_too_large(limit)))
-    app.add_middleware(BearerGate, registry=registry)
+    app.add_middleware(BearerGate, runtime=runtime)
     app.add_middleware(UnexpectedErrors)
     app.openapi = lambda: document(app)
     return app
 
 
-def mount(app: FastAPI, registry: Registry, limiter: RateLimiter | None = None) -> None:
-    app.mount(BASE, application(registry, limiter))
+def mount(app: FastAPI, runtime: Runtime, limiter: RateLimiter | None = None) -> None:
+    app.mount(BASE, application(runtime, limiter))
     # Starlette's mount pattern (`.*`) stops at a newline: a path parameter holding an encoded newline would
     # fall through to the outer application's plain 404 instead of this service's problem answer.
     mounted = app.router.routes[-1]

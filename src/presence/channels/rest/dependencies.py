@@ -1,4 +1,4 @@
-"""What the REST operations are given, as typed dependencies: the registry, and the caller of the verified token
+"""What the REST operations are given, as typed dependencies: the runtime, and the caller of the verified token
 acting with the scopes the operation accepts (rate-limited per client id). Also how their answers are documented.
 
 (No `from __future__ import annotations`: FastAPI resolves these annotations.)"""
@@ -10,8 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ...domain.scopes import REST_ENTERPRISE, REST_SCOPES
 from ...domain.visibility import Caller
-from ...services import access_tokens
-from ...services.context import Registry
+from ...services.access import access_tokens
+from ...services.runtime import Runtime
 from . import problems
 
 GRANT = "presence.grant"  # the request state's key for the verified token (`BearerGate`)
@@ -21,11 +21,11 @@ BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="opaque
 _Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
-async def _registry(request: Request) -> Registry:
-    return request.app.state.registry
+async def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
 
 
-RegistryDep = Annotated[Registry, Depends(_registry)]
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
 def _acting(request: Request, scopes) -> Caller:

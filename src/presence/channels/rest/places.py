@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from ...domain.sectors import Sector
-from ...services.places import DEFAULT_RADIUS_M, MAX_PLACES, MAX_RADIUS_M, NearbyWorkplace, places_near
-from .dependencies import Consultant, RegistryDep, problem_responses
+from ...services.declarations.places import DEFAULT_RADIUS_M, MAX_PLACES, MAX_RADIUS_M, NearbyWorkplace, places_near
+from .dependencies import Consultant, RuntimeDep, problem_responses
 from .schemas import AddressOut, CoordinatesOut, Out
 
 
@@ -52,11 +52,12 @@ class Addresses(Out):
 
 
 def _place(workplace: NearbyWorkplace) -> NearbyPlaceOfWork:
+    place = workplace.place
     return NearbyPlaceOfWork(
         contractual_relationship_reference=workplace.number,
-        address=AddressOut(post_code=workplace.post_code, municipality_name=workplace.municipality,
-                           street_name=workplace.street, house_number=workplace.house_number),
-        coordinates=CoordinatesOut(longitude=workplace.longitude, latitude=workplace.latitude),
+        address=AddressOut(post_code=place.post_code, municipality_name=place.municipality,
+                           street_name=place.street, house_number=place.house_number),
+        coordinates=CoordinatesOut(longitude=place.longitude, latitude=place.latitude),
         distance=round(workplace.distance_m), start_date=workplace.starts_on, end_date=workplace.ends_on)
 
 
@@ -66,11 +67,11 @@ router = APIRouter()
 @router.get("/placesOfWork/addresses", operation_id="getAddressesForCoordinates", response_model=Addresses,
             response_model_exclude_none=True, responses=problem_responses(400, 401, 403), tags=["placesOfWork"],
             summary="The declared workplaces and the locality around the GPS coordinates of a place of work")
-def addresses(caller: Consultant, registry: RegistryDep,
+def addresses(caller: Consultant, runtime: RuntimeDep,
               longitude: Annotated[float, Query(ge=-180, le=180, description="WGS84")],
               latitude: Annotated[float, Query(ge=-90, le=90, description="WGS84")],
               radius: Annotated[int, Query(ge=1, le=MAX_RADIUS_M, description="metres")] = DEFAULT_RADIUS_M):
-    found = places_near(registry, caller, latitude, longitude, radius, sectors=[Sector.CLEANING])
+    found = places_near(runtime, caller, latitude, longitude, radius, sectors=[Sector.CLEANING])
     locality = None
     if found.locality is not None:
         town = found.locality.municipality

@@ -12,8 +12,8 @@ from ...domain.activities import ACTIVITIES
 from ...domain.errors import ItemError
 from ...domain.remarks import CATALOGUE, RemarkCode
 from ...domain.shifts import Shift
-from ...services.registering import Accepted, Refused
-from ...services.views import PresenceView
+from ...services.registrations.registering import Accepted, Refused
+from ...services.registrations.views import PresenceView
 from . import schemas
 
 # ItemError.field (the services' names) → the REST field names (`issues[].name`).

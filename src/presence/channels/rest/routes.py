@@ -19,12 +19,20 @@ from ...domain.remarks import CATALOGUE, RemarkCode
 from ...domain.sectors import Regime
 from ...domain.statuses import Lifecycle, Validity
 from ...domain.visibility import Caller
-from ...services.cancelling import Cancelled, CancelRequest, cancel_presences
-from ...services.consulting import Page, SearchCriteria, Sort, SortKey, get_presence, search_presences, shifts_of
-from ...services.registering import register_presences
-from ...services.search_criteria import search_criteria
+from ...services.registrations.cancelling import Cancelled, CancelRequest, cancel_presences
+from ...services.registrations.consulting import (
+    Page,
+    SearchCriteria,
+    Sort,
+    SortKey,
+    get_presence,
+    search_presences,
+    shifts_of,
+)
+from ...services.registrations.registering import register_presences
+from ...services.registrations.search_criteria import search_criteria
 from . import problems, render, schemas
-from .dependencies import Consultant, Enterprise, RegistryDep, problem_responses
+from .dependencies import Consultant, Enterprise, RuntimeDep, problem_responses
 
 ID_PATTERN = r"^[0-9]{1,15}$"
 PRESENCE_ID = Path(pattern=ID_PATTERN, description="The registration's receipt number",
@@ -82,14 +90,14 @@ router = APIRouter(route_class=_Route)
              response_model=schemas.RegisterInBulkResponse, response_model_exclude_none=True,
              responses=problem_responses(400, 401, 403, 413, 415), tags=["presenceRegistrations"],
              summary="Register 1 to 200 check-ins or check-outs; one result per item, in the same order")
-async def register_in_bulk(body: schemas.RegisterInBulkRequest, caller: Enterprise, registry: RegistryDep):
+async def register_in_bulk(body: schemas.RegisterInBulkRequest, caller: Enterprise, runtime: RuntimeDep):
     # The most frequent request: one hop to the threadpool for the registration and the answer (a sync
     # dependency and a sync route would take two).
-    return await run_in_threadpool(_register, registry, body, caller)
+    return await run_in_threadpool(_register, runtime, body, caller)
 
 
-def _register(registry, body: schemas.RegisterInBulkRequest, caller: Caller):
-    outcomes = register_presences(registry, caller, Channel.REST, Regime.CLOCKING,
+def _register(runtime, body: schemas.RegisterInBulkRequest, caller: Caller):
+    outcomes = register_presences(runtime, caller, Channel.REST, Regime.CLOCKING,
                                   [submission(item) for item in body.items])
     return render.json_response(render.registered(outcomes))
 
@@ -98,24 +106,24 @@ def _register(registry, body: schemas.RegisterInBulkRequest, caller: Caller):
             response_model=schemas.Presence, response_model_exclude_none=True,
             responses=problem_responses(400, 401, 403, 404), tags=["presenceRegistrations"],
             summary="One registration with its status, validity, remarks and shift")
-def get_one(id: Annotated[str, PRESENCE_ID], caller: Consultant, registry: RegistryDep):
-    view = get_presence(registry, caller, int(id))
+def get_one(id: Annotated[str, PRESENCE_ID], caller: Consultant, runtime: RuntimeDep):
+    view = get_presence(runtime, caller, int(id))
     if view is None:
         raise problems.not_found("no such presence registration among those you may consult")
-    return render.presence(view, shifts_of(registry, caller, [view]).get(view.id))
+    return render.presence(view, shifts_of(runtime, caller, [view]).get(view.id))
 
 
 @router.post("/presenceRegistrations/search", operation_id="searchPresenceRegistrations",
              response_model=schemas.SearchPage, response_model_exclude_none=True,
              responses=problem_responses(400, 401, 403, 413, 415), tags=["presenceRegistrations"],
              summary="Paged search within the registrations the caller may consult")
-def search(request: Request, body: schemas.SearchRequest, caller: Consultant, registry: RegistryDep,
+def search(request: Request, body: schemas.SearchRequest, caller: Consultant, runtime: RuntimeDep,
            page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
            page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)] = 50):
     sort = Sort(SORT_KEYS[body.sort.field], body.sort.order == "desc") if body.sort else Sort()
-    result = search_presences(registry, caller, criteria(body.criteria), Page((page - 1) * page_size, page_size),
+    result = search_presences(runtime, caller, criteria(body.criteria), Page((page - 1) * page_size, page_size),
                               sort)
-    shifts = shifts_of(registry, caller, result.items)
+    shifts = shifts_of(runtime, caller, result.items)
     total_pages = math.ceil(result.total / page_size)
     next_url = str(request.url.include_query_params(page=page + 1, pageSize=page_size)) \
         if page < total_pages else None
@@ -129,8 +137,8 @@ def search(request: Request, body: schemas.SearchRequest, caller: Consultant, re
              tags=["presenceRegistrations"],
              summary="Cancel a registration (until the end of the day after its date)")
 def cancel(id: Annotated[str, PRESENCE_ID], body: schemas.CancelRequest, caller: Enterprise,
-           registry: RegistryDep):
-    [outcome] = cancel_presences(registry, caller, Channel.REST, [CancelRequest(id, body.reason)])
+           runtime: RuntimeDep):
+    [outcome] = cancel_presences(runtime, caller, Channel.REST, [CancelRequest(id, body.reason)])
     if isinstance(outcome, Cancelled):
         return render.presence(outcome.presence)
     [error] = outcome.errors

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from ...auth import client_assertions
 from ...auth.client_assertions import OAuthError
 from ...config import get_settings
-from ...services.context import Registry
+from ...services.runtime import Runtime
 from ..http import bodies, requests
 from ..http.ratelimit import FailureLimiter, Limit, RateLimiter
 
@@ -78,7 +78,7 @@ async def _read_form(request: Request) -> dict[str, list[str]]:
     return params
 
 
-def router(registry: Registry, limiter: RateLimiter | None = None,
+def router(runtime: Runtime, limiter: RateLimiter | None = None,
            failures: FailureLimiter | None = None) -> APIRouter:
     """`limiter`: token requests per client id, counted once its assertion verified. `failures`: failed requests
     per source address (and all together), which hold back the addresses that send them."""
@@ -88,12 +88,12 @@ def router(registry: Registry, limiter: RateLimiter | None = None,
 
     def authenticate_and_issue(params: dict[str, list[str]], audiences: tuple[str, str],
                                authorization: str | None) -> dict:
-        client = client_assertions.authenticate_client(registry, params, audiences, authorization=authorization)
+        client = client_assertions.authenticate_client(runtime, params, audiences, authorization=authorization)
         requests.identify(client.client_id)
         wait = limiter.retry_after(client.client_id)
         if wait is not None:
             raise TooManyRequests(f"too many token requests from this client; retry after {wait} s", wait)
-        return client_assertions.answer(client_assertions.issue_token(registry, client))
+        return client_assertions.answer(client_assertions.issue_token(runtime, client))
 
     @routes.post(client_assertions.TOKEN_PATH, include_in_schema=False)
     async def token(request: Request) -> JSONResponse:

@@ -20,14 +20,15 @@ from ...domain.remarks import CATALOGUE, SOAP_REMARKS
 from ...domain.sectors import Regime, Sector
 from ...domain.statuses import SoapStatus, Validity
 from ...domain.visibility import Caller
-from ...services import cancelling, consulting, registering, replays
-from ...services.cancelling import Cancelled, CancelRequest
-from ...services.consulting import Page, SearchCriteria, Sort, SortKey
-from ...services.context import Registry
+from ...services.access import replays
 from ...services.errors import InvalidRequest
-from ...services.registering import Accepted
-from ...services.search_criteria import search_criteria
-from ...services.views import PresenceView
+from ...services.registrations import cancelling, consulting, registering
+from ...services.registrations.cancelling import Cancelled, CancelRequest
+from ...services.registrations.consulting import Page, SearchCriteria, Sort, SortKey
+from ...services.registrations.registering import Accepted
+from ...services.registrations.search_criteria import search_criteria
+from ...services.registrations.views import PresenceView
+from ...services.runtime import Runtime
 
 SOAP_SECTORS = {int(Sector.CONSTRUCTION), int(Sector.GUARDING), int(Sector.MEAT)}
 
@@ -239,22 +240,22 @@ def _finish(out: list[str], name: str) -> str:
 # `message`: the signed message asking, accepted once (`services.replays`): recorded with what it changes, or
 # before its answer is given when it changes nothing; `AlreadyReceived` when it was before.
 
-def register(registry: Registry, caller: Caller, body: etree._Element,
+def register(runtime: Runtime, caller: Caller, body: etree._Element,
              message: replays.SignedMessage | None = None) -> str:
     items = body.findall(p("PresenceRegistrationRequest"))
     submissions = [_submission(item) for item in items]
-    outcomes = registering.register_presences(registry, caller, Channel.WEB_SERVICE, Regime.DAY, submissions,
+    outcomes = registering.register_presences(runtime, caller, Channel.WEB_SERVICE, Regime.DAY, submissions,
                                               message)
     return _answers("RegisterPresencesResponse", "PresenceRegistrationResponse", items, outcomes, Accepted,
                     "PresenceRegistrationSubmitted", echo=True)
 
 
-def cancel(registry: Registry, caller: Caller, body: etree._Element,
+def cancel(runtime: Runtime, caller: Caller, body: etree._Element,
            message: replays.SignedMessage | None = None) -> str:
     items = body.findall(p("CancelPresenceRequest"))
     requests = [CancelRequest(_text(item, "PresenceRegistrationId") or "", _text(item, "CancellationReason"))
                 for item in items]
-    outcomes = cancelling.cancel_presences(registry, caller, Channel.WEB_SERVICE, requests, message)
+    outcomes = cancelling.cancel_presences(runtime, caller, Channel.WEB_SERVICE, requests, message)
     return _answers("CancelPresencesResponse", "CancelPresenceResponse", items, outcomes, Cancelled,
                     "CancelPresenceRequest", echo=False)
 
@@ -302,7 +303,7 @@ def _criteria(request: etree._Element) -> tuple[SearchCriteria, Page, Sort]:
     return criteria, page, sort
 
 
-def search(registry: Registry, caller: Caller, body: etree._Element,
+def search(runtime: Runtime, caller: Caller, body: etree._Element,
            message: replays.SignedMessage | None = None) -> str:
     request = body.find(p("SearchPresenceRequest"))
     out = _root("SearchPresencesResponse")
@@ -310,7 +311,7 @@ def search(registry: Registry, caller: Caller, body: etree._Element,
     _echo(out, "SearchPresencesRequest", request)
     try:
         criteria, page, sort = _criteria(request)
-        result = consulting.search_presences(registry, caller, criteria, page, sort)
+        result = consulting.search_presences(runtime, caller, criteria, page, sort)
     except InvalidRequest as error:
         code = ErrorCode(error.code) if error.code else ErrorCode.DATE_OUT_OF_WINDOW
         out.append("<prt:PresenceRegistrationError>")
@@ -323,15 +324,15 @@ def search(registry: Registry, caller: Caller, body: etree._Element,
             presence_registration(out, "PresenceRegistration", presence, None)
         out.append("</prt:PresenceRegistrationList>")
     out.append("</pr:SearchPresencesResponseType>")
-    _consulted_once(registry, message)
+    _consulted_once(runtime, message)
     return _finish(out, "SearchPresencesResponse")
 
 
-def get(registry: Registry, caller: Caller, body: etree._Element,
+def get(runtime: Runtime, caller: Caller, body: etree._Element,
         message: replays.SignedMessage | None = None) -> str:
     request = body.find(p("GetPresenceRegistrationRequest"))
     registration_id = int(_text(request, "PresenceRegistrationId"))
-    presence = consulting.get_presence(registry, caller, registration_id)
+    presence = consulting.get_presence(runtime, caller, registration_id)
     out = _root("GetPresenceRegistrationResponse")
     out.append("<pr:GetPresenceRegistrationResponseType>")
     _echo(out, "GetPresenceRegistrationRequest", request)
@@ -339,14 +340,14 @@ def get(registry: Registry, caller: Caller, body: etree._Element,
     if presence is not None:
         presence_registration(out, "PresenceRegistrationType", presence, None)
     out.append("</prt:GetPresenceRegistrationType></pr:GetPresenceRegistrationResponseType>")
-    _consulted_once(registry, message)
+    _consulted_once(runtime, message)
     return _finish(out, "GetPresenceRegistrationResponse")
 
 
-def _consulted_once(registry: Registry, message: replays.SignedMessage | None) -> None:
+def _consulted_once(runtime: Runtime, message: replays.SignedMessage | None) -> None:
     """A consultation's message, recorded once its answer is ready: a replay gets no answer."""
     if message is not None:
-        replays.record_alone(registry.db, message, registry.clock.now())
+        replays.record_alone(runtime.db, message, runtime.clock.now())
 
 
 OPERATIONS = {

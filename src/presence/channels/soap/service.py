@@ -15,10 +15,10 @@ from ...auth import wssecurity
 from ...domain.errors import BatchSizeError
 from ...domain.scopes import SOAP_SCOPES
 from ...domain.visibility import Caller
-from ...services import access_tokens
-from ...services.context import Registry
+from ...services.access import access_tokens
+from ...services.access.replays import AlreadyReceived, SignedMessage
 from ...services.errors import InvalidRequest, NotAllowed
-from ...services.replays import AlreadyReceived, SignedMessage
+from ...services.runtime import Runtime
 from ..http import bodies, requests
 from . import codec, envelope, schemas
 from .faults import Fault, fault_element
@@ -29,17 +29,17 @@ PATH = "/PresenceRegistration/v1"
 XML_TYPE = "text/xml; charset=utf-8"
 
 
-def caller_of(registry: Registry, request: envelope.Request,
+def caller_of(runtime: Runtime, request: envelope.Request,
               authorization: str | None) -> tuple[Caller, SignedMessage | None]:
     """Who sends this request: the bearer of an OAuth token of the REST channel's server holding the SOAP
     scope, or else the signer of the WS-Security header; with the signed message, to be accepted once (none
     for a bearer token: the token is the credential)."""
-    now = registry.clock.now()
+    now = runtime.clock.now()
     scheme, _, token = (authorization or "").partition(" ")
     try:
         if scheme.lower() == "bearer" and token.strip():
-            return access_tokens.authenticate_bearer(registry.db, token.strip(), now, any_of=SOAP_SCOPES), None
-        signed = wssecurity.authenticate(request.envelope, registry.db, now)
+            return access_tokens.authenticate_bearer(runtime.db, token.strip(), now, any_of=SOAP_SCOPES), None
+        signed = wssecurity.authenticate(request.envelope, runtime.db, now)
         return signed.caller, signed.message
     except (wssecurity.NotAuthenticated, access_tokens.NotAuthenticated) as refused:
         raise Fault("SOA-01001", str(refused)) from None
@@ -47,7 +47,7 @@ def caller_of(registry: Registry, request: envelope.Request,
         raise Fault("SOA-01002", "this account may not use the SOAP service") from None
 
 
-def answer(registry: Registry, raw: bytes, soap_action: str | None,
+def answer(runtime: Runtime, raw: bytes, soap_action: str | None,
            authorization: str | None = None) -> tuple[int, bytes]:
     """The HTTP status and body for one request."""
     ticket = requests.current_id() or requests.new_id()  # the request's id, also in its log lines
@@ -56,10 +56,10 @@ def answer(registry: Registry, raw: bytes, soap_action: str | None,
         problem = schemas.first_error(request.body)
         if problem:
             raise Fault("SOA-03006", problem)
-        caller, message = caller_of(registry, request, authorization)
+        caller, message = caller_of(runtime, request, authorization)
         requests.identify(caller.sender_id)
         try:
-            body = codec.OPERATIONS[request.operation](registry, caller, request.body, message)
+            body = codec.OPERATIONS[request.operation](runtime, caller, request.body, message)
         except AlreadyReceived as replayed:
             raise Fault("SOA-01001", str(replayed)) from None
         except NotAllowed as refused:
@@ -72,10 +72,10 @@ def answer(registry: Registry, raw: bytes, soap_action: str | None,
         return 200, envelope.write(body)
     except Fault as fault:
         log.warning("SOAP fault %s, ticket %s: %s", fault.code, ticket, fault.message)
-        return 500, envelope.write(fault_element(fault, ticket, str(registry.environment)))
+        return 500, envelope.write(fault_element(fault, ticket, str(runtime.environment)))
     except Exception:
         log.exception("SOAP service error, ticket %s", ticket)
-        return 500, envelope.write(fault_element(Fault("SOA-00001"), ticket, str(registry.environment)))
+        return 500, envelope.write(fault_element(Fault("SOA-00001"), ticket, str(runtime.environment)))
 
 
 async def _read_capped(request: Request) -> bytes:
@@ -86,13 +86,13 @@ async def _read_capped(request: Request) -> bytes:
         return b" " * (envelope.MAX_BYTES + 1)
 
 
-def router(registry: Registry) -> APIRouter:
+def router(runtime: Runtime) -> APIRouter:
     routes = APIRouter()
 
     @routes.post(PATH, include_in_schema=False)
     async def endpoint(request: Request) -> Response:
         raw = await _read_capped(request)
-        status, body = await run_in_threadpool(answer, registry, raw, request.headers.get("soapaction"),
+        status, body = await run_in_threadpool(answer, runtime, raw, request.headers.get("soapaction"),
                                                request.headers.get("authorization"))
         return Response(body, status_code=status, media_type=XML_TYPE)
 

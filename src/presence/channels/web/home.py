@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from ... import __version__
 from ...auth import client_assertions
-from ...services.context import Registry
+from ...services.runtime import Runtime
 from .. import rest
 from ..soap import service as soap_service
 
@@ -57,7 +57,7 @@ def readme() -> tuple[str, tuple[tuple[int, str], ...]]:
     return document, tuple(headings)
 
 
-def router(registry: Registry) -> APIRouter:
+def router(runtime: Runtime) -> APIRouter:
     routes = APIRouter()
 
     @routes.get("/", include_in_schema=False)
@@ -69,7 +69,7 @@ def router(registry: Registry) -> APIRouter:
             "description": "Presence registration registry: Checkinatwork (construction, meat: SOAP) and Check In "
                            "and Out at Work (cleaning: REST).",
             "version": __version__,
-            "environment": str(registry.environment),
+            "environment": str(runtime.environment),
             "links": {
                 "soap_endpoint": base + soap_service.PATH,
                 "soap_wsdl": f"{base}{soap_service.PATH}?wsdl",

@@ -1,0 +1,1 @@
+"""Who may use the machine channels: web-service accounts, their certificates, OAuth grants, SOAP senders, replays."""

@@ -1,0 +1,1 @@
+"""Work declarations, the workplaces presences are registered for."""

@@ -1,0 +1,1 @@
+"""Presence registrations: registering, checking, consulting, cancelling and correcting them."""
