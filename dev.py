@@ -143,6 +143,29 @@ class ThrowawayPostgres:
         self.directory = None
 
 
+# --- the browser of the browser tests ---------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> str | None:
+    """Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own):
+    installed with apt when missing and this runs as root. None when it is there; else why it is not."""
+    if CHROMIUM.exists():
+        return None
+    apt = shutil.which("apt-get")
+    if os.geteuid() != 0 or not apt:
+        return "chromium is not installed, and installing it needs root and apt-get (apt-get install chromium)"
+    say("installing Debian's chromium for the browser tests (apt-get install chromium)")
+    quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for argv in ([apt, "update", "-q"], [apt, "install", "-y", "-q", "chromium"]):
+        done = subprocess.run(argv, env=quiet, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            return f"{' '.join(argv[1:3])} failed: {' / '.join(tail)}"
+    return None if CHROMIUM.exists() else "apt-get installed chromium, but /usr/bin/chromium is missing"
+
+
 # --- commands ---------------------------------------------------------------------------------------------
 
 def cmd_start(args: list[str]) -> int:
@@ -174,6 +197,13 @@ def cmd_test(args: list[str]) -> int:
                 shout(f"CI: PostgreSQL is required and could not be used: {error}")
                 return 2
             shout(f"PostgreSQL SKIPPED: {error}. Only the SQLite half of the database tests will run.")
+    browser_missing = ensure_chromium()
+    if browser_missing:
+        if ci:
+            shout(f"CI: the browser tests need chromium: {browser_missing}")
+            return 2
+        shout(f"Browser tests SKIPPED: {browser_missing}")
+        env["PRESENCE_TEST_NO_BROWSER"] = browser_missing
     try:
         say("lint: ruff check")
         code = subprocess.run([str(BIN / "ruff"), "check", "src", "tests", "bench", "dev.py"], cwd=ROOT).returncode
@@ -187,6 +217,8 @@ def cmd_test(args: list[str]) -> int:
             cluster.stop()
     if "PRESENCE_TEST_POSTGRES_URL" not in env:
         shout("Reminder: PostgreSQL was SKIPPED in this run.")
+    if browser_missing:
+        shout("Reminder: the browser tests were SKIPPED in this run.")
     return code
 
 

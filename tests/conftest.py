@@ -83,10 +83,14 @@ class Templates:
                 url = _postgres_url(name)
             db = Database(url)
             migrate.upgrade(db)
-            if kind == "demo":
+            if kind in ("demo", "people"):
                 from presence.sources import simulation
 
                 simulation.generate(db, "small", TODAY)
+            if kind == "people":
+                from presence.sources.personas import create_personas
+
+                create_personas(Runtime(db=db, clock=FrozenClock(NOW)))
             if backend == "sqlite":
                 with db.engine.connect() as connection:
                     connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -168,6 +172,13 @@ def second_demo_db(demo_db, templates, tmp_path):
         yield database
 
 
+@pytest.fixture(params=BACKENDS)
+def people_db(request, templates, tmp_path):
+    """The small simulation dataset with the personas and their accounts (`sources.personas`)."""
+    with _database(request.param, templates, tmp_path, "people") as database:
+        yield database
+
+
 @pytest.fixture
 def clock():
     return FrozenClock(NOW)
@@ -176,6 +187,12 @@ def clock():
 @pytest.fixture
 def runtime(demo_db, clock):
     return Runtime(db=demo_db, clock=clock)
+
+
+@pytest.fixture
+def people_runtime(people_db, clock):
+    """The simulation dataset with its personas and their accounts, on the test's clock."""
+    return Runtime(db=people_db, clock=clock)
 
 
 @pytest.fixture

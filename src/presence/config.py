@@ -35,6 +35,23 @@ class Settings(BaseSettings):
     environment: Environment = Environment.SIMULATION
     # Signs people's sessions (the web pages to come); never the same on two registries.
     secret_key: str | None = None
+    # People's sessions in the web pages: they end after this long without a request, and after this long anyway.
+    session_idle_minutes: float = Field(default=30, gt=0)
+    session_hours: float = Field(default=12, gt=0)
+    # Signing people in through an OpenID Connect provider (production: the federal authentication service). Set
+    # the issuer, the client id and a client secret or a private key file (private_key_jwt) to offer it.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_private_key_file: str | None = None
+    oidc_scopes: str = "openid profile egovnrn"
+    oidc_acr_values: str | None = None  # the federal service: urn:be:fedict:iam:fas:Level450
+    oidc_national_number_claim: str = "egovNRN"
+    oidc_given_name_claim: str = "givenName"
+    oidc_family_name_claim: str = "surname"
+    oidc_email_claim: str = "mail"
+    oidc_language_claim: str = "prefLanguage"
+    oidc_display_name: str | None = None  # on the sign-in button; default: "a digital key (itsme, eID)", translated
     # Lease of a claimed job: a worker that dies mid-job loses the job after this many seconds.
     job_lease_seconds: float = 60.0
     # Attempts of a job before it is buried as a dead letter (`presence jobs retry-dead`).

@@ -24,19 +24,6 @@ app.add_typer(accounts_app, name="accounts")
 FINGERPRINT_START = 16  # hex digits of a fingerprint that `certificates list` shows: 64 bits, unique in practice
 
 
-def _certificate_name(data: bytes, file: Path) -> str:
-    """A certificate's default name: its common name, else the file's name."""
-    from cryptography.x509.oid import NameOID
-
-    from ..domain.certificates import InvalidCertificate, load_certificate
-
-    try:
-        common_names = load_certificate(data).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    except (InvalidCertificate, ValueError):
-        common_names = []
-    return str(common_names[0].value) if common_names else file.name
-
-
 @certificates_app.command("add")
 def certificates_add(
     enterprise: Annotated[str, typer.Option(help="The enterprise: KBO/BCE number, or a foreign "
@@ -48,10 +35,10 @@ def certificates_add(
 ) -> None:
     """Register an authentication certificate for an enterprise, outside any account (for the SOAP channel;
     prints JSON). `presence accounts` manages web-service accounts, whose certificates also serve OAuth."""
-    from ..services.access.certificates import register_certificate
+    from ..services.access.certificates import default_name, register_certificate
 
     data = file.read_bytes()
-    name = name or _certificate_name(data, file)
+    name = name or default_name(data, file.name)
     view = as_operator(register_certificate, enterprise, data, name)
     print(json.dumps(view.as_json(), indent=2))
 
@@ -131,9 +118,10 @@ def accounts_create(
     """Create an enterprise's web-service account with its first certificate; prints the account as one JSON
     object, with its OAuth `client_id`."""
     from ..services.access.accounts import create_account
+    from ..services.access.certificates import default_name
 
     data = certificate.read_bytes()
-    view = as_operator(create_account, enterprise, name, data, certificate_name or _certificate_name(data, certificate),
+    view = as_operator(create_account, enterprise, name, data, certificate_name or default_name(data, certificate.name),
                        scope or list(scope_rules.SCOPES))
     print(json.dumps(view.as_json(), indent=2))
 
@@ -146,9 +134,10 @@ def accounts_add_certificate(
 ) -> None:
     """Add a certificate to an account (rollover); prints the account as JSON."""
     from ..services.access.accounts import add_certificate
+    from ..services.access.certificates import default_name
 
     data = certificate.read_bytes()
-    view = as_operator(add_certificate, client_id, data, certificate_name or _certificate_name(data, certificate))
+    view = as_operator(add_certificate, client_id, data, certificate_name or default_name(data, certificate.name))
     print(json.dumps(view.as_json(), indent=2))
 
 

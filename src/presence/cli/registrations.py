@@ -157,7 +157,8 @@ def purge(
     out.print(f"{verb}: {report.registrations} registration(s) dated before {report.cutoff}, "
               f"{report.audit_events} audit event(s), {report.jobs} finished job(s), "
               f"{report.received_messages} received message(s), {report.access_tokens} expired access token(s), "
-              f"{report.used_assertions} used client assertion(s)", highlight=False)
+              f"{report.used_assertions} used client assertion(s), {report.user_sessions} ended web session(s)",
+              highlight=False)
     if report.months_dropped:  # PostgreSQL's monthly partitions, dropped whole
         out.print(f"months dropped whole: {', '.join(month.strftime('%Y-%m') for month in report.months_dropped)}",
                   highlight=False)

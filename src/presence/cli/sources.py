@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..clock import SystemClock, belgian_today
+from ..config import Environment
 from .common import Column, app, err, fail, make_runtime, open_database, out, print_table
 
 
@@ -57,6 +58,13 @@ def demo(
     out.print(table)
     out.print(f"{len(summary.scenarios) + len(summary.cleaning_scenarios)} scenarios (one per remark, and clean "
               "cases); see `presence scenarios`", highlight=False)
+    runtime = make_runtime(db)
+    if runtime.environment is Environment.SIMULATION:
+        from ..sources.personas import create_personas
+
+        created = create_personas(runtime)
+        out.print(f"{len(created)} personas, one per role, with their accounts; see `presence personas`",
+                  highlight=False)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""The registry's own tables: registrations, their validations, corrections, audit events, senders, and the
+"""The registry's own tables: registrations, their validations, corrections, audit events, senders, the
 web-service accounts with their certificates and OAuth tokens."""
 
 from __future__ import annotations
@@ -209,3 +209,79 @@ class AccessToken(Base):
     scopes: Mapped[str] = mapped_column(String(500))  # space-separated: those granted
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class User(Base):
+    """A person who signs in to the web pages (the national register's people are `sources.models.Person`): a
+    worker, an enterprise's staff, an inspector, a back-office agent.
+
+    Built-in accounts (the embedded default and the simulation environment) have a password (Argon2id) and a
+    one-time-code secret (TOTP); people signed in through OpenID Connect may have neither. `national_number`
+    is the INSS or BIS number, the key every role and registration is about.
+    """
+
+    __tablename__ = "web_user"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    national_number: Mapped[str] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)  # lower case
+    language: Mapped[str | None] = mapped_column(String(2))  # fr | nl | de | en: the preferred one
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32; set once the enrolment is confirmed
+    totp_last_step: Mapped[int | None] = mapped_column(BigId)  # the last code's time step: never accepted twice
+    staff: Mapped[str | None] = mapped_column(String(12))  # inspector | back_office: the service's own people
+    # An enrolment link (created without a password): the SHA-256 of its token, valid until then.
+    enrolment_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrolment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    credentials_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for a one-time code when the phone is lost (by its SHA-256)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("web_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(Base):
+    """A signed-in browser: server-side, so that it can be ended at once (sign-out, sign-out everywhere).
+
+    The cookie holds a random token; the table its SHA-256. It ends after `idle` without a request, at
+    `expires_at` whatever happens, or when ended."""
+
+    __tablename__ = "user_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("web_user.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(20))  # password+totp | recovery-code | openid-connect
+    enterprise: Mapped[str | None] = mapped_column(String(20))  # the enterprise acted for; none: for himself
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RoleGrant(Base):
+    """A role a person holds for an enterprise, granted by one of its access managers (`domain.visibility.Role`).
+
+    The main access manager is not granted: he is the enterprise's legal representative in the enterprise
+    register (a founder or mandatary). A grant ends on `ends_on` (included) or when revoked; the row stays."""
+
+    __tablename__ = "role_grant"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    enterprise: Mapped[str] = mapped_column(String(20), index=True)  # KBO/BCE number or foreign VAT number
+    national_number: Mapped[str] = mapped_column(String(11), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    granted_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("web_user.id"))  # none: the operator
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("web_user.id"))

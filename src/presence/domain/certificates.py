@@ -18,6 +18,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from ..i18n import gettext
+
 RSA_KEY_SIZES = (2048, 3072, 4096)
 EC_CURVES = {"secp384r1": "P-384", "secp521r1": "P-521"}
 SIGNATURE_DIGESTS = ("sha256", "sha384", "sha512")
@@ -33,20 +35,21 @@ class InvalidCertificate(ValueError):
 def load_certificate(data: bytes) -> x509.Certificate:
     """One X.509 certificate, PEM (`-----BEGIN CERTIFICATE-----`) or DER."""
     if not data or not data.strip():
-        raise InvalidCertificate("empty file: a PEM or DER X.509 certificate expected")
+        raise InvalidCertificate(gettext("empty file: a PEM or DER X.509 certificate expected"))
     if b"PRIVATE KEY-----" in data:
-        raise InvalidCertificate("the file holds a private key: upload the certificate only, and keep the key secret")
+        raise InvalidCertificate(gettext("the file holds a private key: upload the certificate only, and keep the key "
+                                          "secret"))
     if b"-----BEGIN" in data:
         if data.count(b"-----BEGIN CERTIFICATE-----") > 1:
-            raise InvalidCertificate("several certificates in the file: upload one certificate at a time")
+            raise InvalidCertificate(gettext("several certificates in the file: upload one certificate at a time"))
         try:
             return x509.load_pem_x509_certificate(data)
         except ValueError:
-            raise InvalidCertificate("not a readable PEM X.509 certificate") from None
+            raise InvalidCertificate(gettext("not a readable PEM X.509 certificate")) from None
     try:
         return x509.load_der_x509_certificate(data)
     except ValueError:
-        raise InvalidCertificate("neither a PEM nor a DER X.509 certificate") from None
+        raise InvalidCertificate(gettext("neither a PEM nor a DER X.509 certificate")) from None
 
 
 def fingerprint(cert: x509.Certificate) -> str:
@@ -105,33 +108,34 @@ def check_certificate(cert: x509.Certificate, now: datetime) -> list[str]:
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size not in RSA_KEY_SIZES:
-            reasons.append(f"RSA key of {key.key_size} bits: 2048, 3072 or 4096 required")
+            reasons.append(gettext("RSA key of %(bits)s bits: 2048, 3072 or 4096 required", bits=key.key_size))
     elif isinstance(key, ec.EllipticCurvePublicKey):
         if key.curve.name not in EC_CURVES:
-            reasons.append(f"EC curve {key.curve.name}: P-384 or P-521 required")
+            reasons.append(gettext("EC curve %(curve)s: P-384 or P-521 required", curve=key.curve.name))
     else:
-        reasons.append(f"{key_description(cert)} key: RSA (2048, 3072 or 4096 bits) or EC (P-384 or P-521) required")
+        reasons.append(gettext("%(key)s key: RSA (2048, 3072 or 4096 bits) or EC (P-384 or P-521) required",
+                               key=key_description(cert)))
 
     try:
         digest = cert.signature_hash_algorithm
     except UnsupportedAlgorithm:
         digest = None
     if digest is None or digest.name not in SIGNATURE_DIGESTS:
-        used = _DIGEST_NAMES.get(digest.name, digest.name.upper()) if digest else "an unsupported algorithm"
-        reasons.append(f"signed with {used}: SHA-256, SHA-384 or SHA-512 required")
+        used = _DIGEST_NAMES.get(digest.name, digest.name.upper()) if digest else gettext("an unsupported algorithm")
+        reasons.append(gettext("signed with %(digest)s: SHA-256, SHA-384 or SHA-512 required", digest=used))
 
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
-        reasons.append("no key usage extension: Digital Signature required")
+        reasons.append(gettext("no key usage extension: Digital Signature required"))
     except ValueError:  # duplicate or malformed extensions
-        reasons.append("malformed extensions")
+        reasons.append(gettext("malformed extensions"))
     else:
         if not usage.digital_signature:
-            reasons.append("key usage without Digital Signature")
+            reasons.append(gettext("key usage without Digital Signature"))
 
     if now < cert.not_valid_before_utc:
-        reasons.append(f"not valid before {_instant(cert.not_valid_before_utc)}")
+        reasons.append(gettext("not valid before %(instant)s", instant=_instant(cert.not_valid_before_utc)))
     if now > cert.not_valid_after_utc:
-        reasons.append(f"expired on {_instant(cert.not_valid_after_utc)}")
+        reasons.append(gettext("expired on %(instant)s", instant=_instant(cert.not_valid_after_utc)))
     return reasons

@@ -17,6 +17,11 @@ from stdnum.eu import vat as eu_vat
 from stdnum.iso7064 import mod_97_10
 
 
+def N_(reason: str) -> str:
+    """Marks a reason for the catalogues (`presence.i18n`): channels that speak a language translate it."""
+    return reason
+
+
 class InvalidIdentifier(ValueError):
     """A number that is not acceptable. `str()` explains why without quoting the number."""
 
@@ -26,14 +31,14 @@ class InvalidIdentifier(ValueError):
         self.reason = reason
 
 
-def _reason(error: stdnum_errors.ValidationError, component: str = "a part of the number is impossible") -> str:
+def _reason(error: stdnum_errors.ValidationError, component: str = N_("a part of the number is impossible")) -> str:
     if isinstance(error, stdnum_errors.InvalidLength):
-        return "wrong length"
+        return N_("wrong length")
     if isinstance(error, stdnum_errors.InvalidChecksum):
-        return "wrong check digits"
+        return N_("wrong check digits")
     if isinstance(error, stdnum_errors.InvalidComponent):
         return component
-    return "wrong format"
+    return N_("wrong format")
 
 
 class PersonNumberKind(StrEnum):
@@ -56,7 +61,7 @@ def parse_inss(value: str | int) -> str:
             # Report the error of the register the month digits point to.
             month = int(compact[2:4]) if len(compact) == 11 and compact.isdigit() else 0
             raise InvalidIdentifier("INSS", _reason(bis_error if month > 12 else nn_error,
-                                                    "impossible date of birth or serial number")) from None
+                                                    N_("impossible date of birth or serial number"))) from None
 
 
 def person_number_kind(inss: str) -> PersonNumberKind:
@@ -75,7 +80,7 @@ def parse_enterprise_number(value: str | int) -> str:
     try:
         return be_vat.validate(text)
     except stdnum_errors.ValidationError as error:
-        raise InvalidIdentifier("enterprise number", _reason(error, "wrong format: starts with 0 or 1")) from None
+        raise InvalidIdentifier("enterprise number", _reason(error, N_("wrong format: starts with 0 or 1"))) from None
 
 
 _FOREIGN_VAT = re.compile(r"^[A-Z]{2}[A-Z0-9+*]{2,14}$")
@@ -90,9 +95,9 @@ def parse_foreign_vat(value: str) -> str:
     """
     compact = re.sub(r"[\s.\-/]", "", str(value)).upper()
     if compact.startswith("BE"):
-        raise InvalidIdentifier("foreign VAT number", "a Belgian enterprise is identified by its enterprise number")
+        raise InvalidIdentifier("foreign VAT number", N_("a Belgian enterprise is identified by its enterprise number"))
     if not _FOREIGN_VAT.match(compact):
-        raise InvalidIdentifier("foreign VAT number", "wrong format: country code then the number")
+        raise InvalidIdentifier("foreign VAT number", N_("wrong format: country code then the number"))
     if compact[:2] in _EU_PREFIXES:
         try:
             return eu_vat.validate(compact)
@@ -127,13 +132,13 @@ def parse_limosa_id(value: str | int) -> str:
     """
     compact = re.sub(r"[\s.\-]", "", str(value))
     if not compact.isdigit():
-        raise InvalidIdentifier("Limosa number", "wrong format: digits only")
+        raise InvalidIdentifier("Limosa number", N_("wrong format: digits only"))
     if len(compact) != 17:
-        raise InvalidIdentifier("Limosa number", "wrong length: 17 digits")
+        raise InvalidIdentifier("Limosa number", N_("wrong length: 17 digits"))
     if not _LIMOSA.match(compact):
-        raise InvalidIdentifier("Limosa number", "wrong format: starts with 249")
+        raise InvalidIdentifier("Limosa number", N_("wrong format: starts with 249"))
     if not mod_97_10.is_valid(compact):
-        raise InvalidIdentifier("Limosa number", "wrong check digits")
+        raise InvalidIdentifier("Limosa number", N_("wrong check digits"))
     return compact
 
 
@@ -145,9 +150,9 @@ def parse_work_declaration_number(value: str) -> str:
     """A work-declaration number (the workplace): 13 characters, letters without I and O, and digits."""
     compact = re.sub(r"[\s.\-]", "", str(value)).upper()
     if len(compact) != 13:
-        raise InvalidIdentifier("work-declaration number", "wrong length: 13 characters")
+        raise InvalidIdentifier("work-declaration number", N_("wrong length: 13 characters"))
     if not _WORK_DECLARATION.match(compact):
-        raise InvalidIdentifier("work-declaration number", "wrong format: digits and letters except I and O")
+        raise InvalidIdentifier("work-declaration number", N_("wrong format: digits and letters except I and O"))
     return compact
 
 

@@ -201,3 +201,26 @@ def may_see_name(caller: Caller, day: date, inss: str | None, links: Iterable[Li
         return True
     heads_the_chain = chain is not None and caller.enterprise in (chain.client, chain.declaring_contractor)
     return heads_the_chain and any(chain.holds(employer, day) for employer in employers)
+
+
+# Roles an access manager grants; the main access manager is the enterprise's legal representative, never granted.
+GRANTABLE_ROLES = (Role.ACCESS_MANAGER, Role.TECHNICAL_MANAGER, Role.REGISTRAR, Role.CONSULTANT)
+ACCESS_MANAGING_ROLES = frozenset({Role.MAIN_ACCESS_MANAGER, Role.ACCESS_MANAGER})
+
+
+def may_manage_access(caller: Caller, enterprise: str) -> bool:
+    """Who may see and change who acts for an enterprise: its access managers (the main one included), and
+    the registry's operator."""
+    if caller.kind is CallerKind.OPERATOR:
+        return True
+    return (caller.kind is CallerKind.ENTERPRISE and caller.enterprise == enterprise
+            and bool(caller.roles & ACCESS_MANAGING_ROLES))
+
+
+def may_grant(caller: Caller, enterprise: str, role: Role) -> bool:
+    """The main access manager designates access managers; access managers grant the other roles."""
+    if role not in GRANTABLE_ROLES or not may_manage_access(caller, enterprise):
+        return False
+    if role is Role.ACCESS_MANAGER:
+        return caller.kind is CallerKind.OPERATOR or Role.MAIN_ACCESS_MANAGER in caller.roles
+    return True

@@ -15,13 +15,13 @@ from sqlalchemy import delete, func, select
 
 from ..clock import belgian_today, start_of_belgian_day
 from ..db import partitions
-from ..db.models import AccessToken, AuditEvent, ReceivedMessage, Registration, UsedAssertion
+from ..db.models import AccessToken, AuditEvent, ReceivedMessage, Registration, UsedAssertion, UserSession
 from ..domain.channels import Channel
 from ..domain.timing import RETENTION_YEARS
 from ..domain.visibility import Caller
 from ..jobs.models import Job, JobState
 from . import audit
-from .access import access_tokens, replays
+from .access import access_tokens, replays, sessions
 from .runtime import Runtime
 
 DONE_JOBS_KEPT = timedelta(days=30)  # *ours*: long enough to investigate a complaint about a check
@@ -37,6 +37,7 @@ class PurgeReport:
     received_messages: int  # signed SOAP messages past the time a replay of them could be accepted
     used_assertions: int  # OAuth client assertions past their expiry (their `jti` could not be used again)
     access_tokens: int  # expired
+    user_sessions: int = 0  # people's web sessions that ended or expired
     months_dropped: tuple[date, ...] = ()  # PostgreSQL: the monthly partitions dropped whole
 
 
@@ -61,7 +62,8 @@ def purge_expired(runtime: Runtime, caller: Caller, dry_run: bool = False) -> Pu
             return PurgeReport(cutoff, count(Registration, expired), count(AuditEvent, old_events),
                                count(Job, old_jobs), count(ReceivedMessage, ReceivedMessage.expires_at < now),
                                count(UsedAssertion, UsedAssertion.expires_at < now),
-                               count(AccessToken, AccessToken.expires_at < now))
+                               count(AccessToken, AccessToken.expires_at < now),
+                               count(UserSession, (UserSession.expires_at < now) | UserSession.ended_at.is_not(None)))
     prepare_months(runtime)
     dropped = runtime.db.drop_months_before(partitions.month_of(cutoff))
     purged = sum(month.registrations for month in dropped)
@@ -78,10 +80,12 @@ def purge_expired(runtime: Runtime, caller: Caller, dry_run: bool = False) -> Pu
         jobs = session.execute(delete(Job).where(old_jobs)).rowcount
         messages = replays.prune(session, now)
         assertions, tokens = access_tokens.prune_expired(session, now)
+        ended_sessions = sessions.prune(session, now)
         audit.record(session, caller, Channel.OPERATOR, "registration.purged", "registration", [], now,
                      {"before": cutoff.isoformat(), "registrations": purged, "audit_events": events, "jobs": jobs,
                       "months_dropped": [d.month.isoformat() for d in dropped]})
-    return PurgeReport(cutoff, purged, events, jobs, messages, assertions, tokens, tuple(d.month for d in dropped))
+    return PurgeReport(cutoff, purged, events, jobs, messages, assertions, tokens, ended_sessions,
+                       tuple(d.month for d in dropped))
 
 
 def prepare_months(runtime: Runtime) -> None:

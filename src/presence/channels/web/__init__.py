@@ -1,1 +1,46 @@
-"""The online service's pages (the start page and the README, for now)."""
+"""The online service's pages (server-rendered, Jinja2; README, "The online service"): the start page, signing in,
+one's account, access management, web-service accounts. `mount` adds them to the application with their static
+files and the answers to the refusals every page shares (sign in first, not allowed, expired form)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+
+from ... import i18n
+from ...services.runtime import Runtime
+from . import access, account, sign_in, web_services
+from .pages import HERE, STATIC_PATH, Forbidden, FormExpired, NeedsSignIn, page, redirect, sign_in_url
+
+
+def mount(app: FastAPI, runtime: Runtime) -> None:
+    app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(sign_in.router())
+    app.include_router(account.router())
+    app.include_router(access.router())
+    app.include_router(web_services.router())
+
+    @app.exception_handler(NeedsSignIn)
+    async def needs_sign_in(request: Request, refusal: NeedsSignIn):
+        visitor = refusal.visitor
+        if visitor.signed_in is not None and visitor.signed_in.enrolling:
+            return redirect(visitor, sign_in.ENROL_PATH)
+        back = request.url.path if request.method == "GET" else "/"
+        return redirect(visitor, sign_in_url(back, expired=visitor.session_ended))
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, refusal: Forbidden):
+        with i18n.using(refusal.visitor.language):
+            return page(refusal.visitor, "message.html", 403, title=i18n.gettext("You cannot do this"),
+                        message=refusal.message or i18n.gettext("You have no role that allows it."))
+
+    @app.exception_handler(FormExpired)
+    async def form_expired(request: Request, refusal: FormExpired):
+        visitor = refusal.visitor
+        if visitor.session_ended:
+            return redirect(visitor, sign_in_url("/", expired=True))
+        with i18n.using(visitor.language):
+            return page(visitor, "message.html", 403, title=i18n.gettext("The form has expired"),
+                        message=i18n.gettext("For your safety, the form was not sent: it was opened too long ago "
+                                             "or in another session. Nothing was changed. Go back, reload the "
+                                             "page and try again."))

@@ -9,16 +9,19 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib.metadata import PackageNotFoundError, metadata
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
 from markdown_it import MarkdownIt
 
 from ... import __version__
 from ...auth import client_assertions
+from ...domain.visibility import may_manage_access, may_manage_channels
 from ...services.runtime import Runtime
 from .. import rest
 from ..soap import service as soap_service
+from .pages import Visitor, page, visitor
 
 README_PATH = "/readme"
 # Readable on a phone too: long lines of code and wide tables scroll within themselves, not the page.
@@ -60,8 +63,11 @@ def readme() -> tuple[str, tuple[tuple[int, str], ...]]:
 def router(runtime: Runtime) -> APIRouter:
     routes = APIRouter()
 
-    @routes.get("/", include_in_schema=False)
-    def home(request: Request) -> dict:
+    @routes.get("/", include_in_schema=False, response_model=None)
+    def home(request: Request, visitor: Annotated[Visitor, Depends(visitor)]) -> Response | dict:
+        """A browser gets the start page; software, what this server is and where its documents are."""
+        if "text/html" in request.headers.get("accept", ""):
+            return start_page(visitor, request)
         base = str(request.base_url).rstrip("/")
         _, headings = readme()
         return {
@@ -88,4 +94,13 @@ def router(runtime: Runtime) -> APIRouter:
         return HTMLResponse(readme()[0])
 
     return routes
+
+
+def start_page(visitor: Visitor, request: Request) -> Response:
+    caller, acting = visitor.caller, visitor.enterprise
+    return page(visitor, "start.html", title=None,
+                signed_out=request.query_params.get("signed_out") == "1",
+                may_manage_access=bool(caller and acting and may_manage_access(caller, acting.enterprise)),
+                may_manage_channels=bool(caller and acting and may_manage_channels(caller, acting.enterprise)),
+                wsdl=f"{soap_service.PATH}?wsdl", openapi=f"{rest.BASE}/openapi.json")
 

@@ -29,6 +29,7 @@ from ...db.models import AccessToken, Account, Certificate, Sender
 from ...domain import scopes as scope_rules
 from ...domain.channels import Channel
 from ...domain.visibility import Caller, CallerKind, may_manage_channels
+from ...i18n import gettext
 from .. import audit
 from ..errors import InvalidRequest, NotAllowed, NotFound
 from ..runtime import Runtime
@@ -132,7 +133,7 @@ def create_account(runtime: Runtime, caller: Caller, enterprise: str, name: str,
                                                              Account.revoked_at.is_(None)))
         if exists is not None and number is not None:
             raise _already(number) from None
-        raise InvalidRequest(DUPLICATE, field="certificate") from None
+        raise InvalidRequest(gettext(DUPLICATE), field="certificate") from None
     return view
 
 
@@ -158,7 +159,7 @@ def add_certificate(runtime: Runtime, caller: Caller, client: str, certificate_d
             session.flush()
             return _view(session, account, number)
     except IntegrityError:
-        raise InvalidRequest(DUPLICATE, field="certificate") from None
+        raise InvalidRequest(gettext(DUPLICATE), field="certificate") from None
 
 
 def change_scopes(runtime: Runtime, caller: Caller, client: str, scopes, *,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from ...domain import scopes as scope_rules
 from ...domain.channels import Channel
 from ...domain.identifiers import InvalidIdentifier, parse_any_enterprise
 from ...domain.visibility import Caller, CallerKind, may_manage_channels
+from ...i18n import gettext, lazy
 from .. import audit
 from ..errors import InvalidRequest, NotAllowed, NotFound
 from ..registrations.recent import Recent
@@ -47,13 +49,15 @@ class CertificateView:
     revoked_at: datetime | None
     client_id: str | None  # the account's OAuth client id, from the enterprise's sender number
     account_id: int | None = None  # the web-service account it belongs to (none: a certificate for SOAP alone)
+    key: str = ""  # `RSA 2048`, `EC secp384r1`...
 
     @classmethod
     def from_row(cls, row: Certificate, number: int | None) -> CertificateView:
         return cls(id=row.id, enterprise=row.enterprise, name=row.name, fingerprint=row.fingerprint,
                    subject=row.subject, not_before=row.not_before, not_after=row.not_after,
                    created_at=row.created_at, revoked_at=row.revoked_at,
-                   client_id=client_id(number) if number is not None else None, account_id=row.account_id)
+                   client_id=client_id(number) if number is not None else None, account_id=row.account_id,
+                   key=rules.key_description(rules.load_certificate(row.pem.encode("ascii"))))
 
     def state(self, now: datetime) -> rules.CertificateState:
         return rules.state_at(now, self.revoked_at, self.not_before, self.not_after)
@@ -86,24 +90,34 @@ class CheckedCertificate:
     fingerprint: str
 
 
+def default_name(data: bytes, filename: str) -> str:
+    """An uploaded certificate's name when none is given: its common name, else the file's name."""
+    try:
+        common_names = rules.load_certificate(data).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    except (rules.InvalidCertificate, ValueError):
+        common_names = []
+    return str(common_names[0].value)[:NAME_LENGTH] if common_names else filename[:NAME_LENGTH]
+
+
 def check_upload(data: bytes, name: str, now: datetime) -> CheckedCertificate:
     """Check an upload (PEM or DER) and its name; `InvalidRequest` gives every reason to refuse it at once."""
     name = (name or "").strip()
     if not name:
-        raise InvalidRequest("name: required", field="name")
+        raise InvalidRequest(gettext("name: required"), field="name")
     if len(name) > NAME_LENGTH:
-        raise InvalidRequest(f"name: at most {NAME_LENGTH} characters", field="name")
+        raise InvalidRequest(gettext("name: at most %(count)s characters", count=NAME_LENGTH), field="name")
     try:
         cert = rules.load_certificate(data)
     except rules.InvalidCertificate as error:
-        raise InvalidRequest(f"certificate: {error}", field="certificate") from None
+        raise InvalidRequest(gettext("certificate: %(reason)s", reason=error), field="certificate") from None
     reasons = rules.check_certificate(cert, now)
     if reasons:
-        raise InvalidRequest("certificate refused: " + "; ".join(reasons), field="certificate")
+        raise InvalidRequest(gettext("certificate refused: %(reasons)s", reasons="; ".join(reasons)),
+                             field="certificate")
     return CheckedCertificate(name=name, certificate=cert, fingerprint=rules.fingerprint(cert))
 
 
-DUPLICATE = "certificate already registered"
+DUPLICATE = lazy("certificate already registered")
 
 
 def insert_certificate(session: Session, caller: Caller, channel: str, enterprise: str, checked: CheckedCertificate,
@@ -114,7 +128,7 @@ def insert_certificate(session: Session, caller: Caller, channel: str, enterpris
     it at the same moment (the caller's transaction says so to its caller: see `register_certificate`).
     """
     if session.scalar(select(Certificate.id).where(Certificate.fingerprint == checked.fingerprint)) is not None:
-        raise InvalidRequest(DUPLICATE, field="certificate")
+        raise InvalidRequest(gettext(DUPLICATE), field="certificate")
     cert = checked.certificate
     number = sender_number(session, enterprise, now)
     row = Certificate(enterprise=enterprise, name=checked.name, fingerprint=checked.fingerprint,
@@ -147,7 +161,7 @@ def register_certificate(runtime: Runtime, caller: Caller, enterprise: str, data
         with runtime.db.writing() as session:
             return insert_certificate(session, caller, channel, enterprise, checked, now)
     except IntegrityError:  # registered at the same moment by another request
-        raise InvalidRequest(DUPLICATE, field="certificate") from None
+        raise InvalidRequest(gettext(DUPLICATE), field="certificate") from None
 
 
 def normalise_fingerprint(text: str) -> str:
