@@ -2,6 +2,7 @@ from datetime import date
 
 from presence.domain.checks import Period
 from presence.domain.visibility import (
+    GRANTABLE_ROLES,
     Caller,
     Chain,
     Link,
@@ -10,6 +11,8 @@ from presence.domain.visibility import (
     Visibility,
     consultation_visibility,
     may_cancel,
+    may_grant,
+    may_manage_access,
     may_register,
     may_see_name,
 )
@@ -103,3 +106,18 @@ def test_the_heads_of_the_chain_see_the_name_while_the_chain_holds_his_employer(
     assert not sees(Caller.enterprise_account(CLIENT), by_contractor, chain=declared_later)
     # A subcontractor in the chain does not see the name of another's worker.
     assert not sees(Caller.enterprise_account(SUBCONTRACTOR), [Link(CONTRACTOR, Period(date(2020, 1, 1)))])
+
+
+def test_who_manages_access_and_which_roles_each_grants():
+    enterprise = "0448181966"
+    main = Caller.enterprise_account(enterprise, (Role.MAIN_ACCESS_MANAGER,), user_type="PERSON")
+    manager = Caller.enterprise_account(enterprise, (Role.ACCESS_MANAGER,), user_type="PERSON")
+    registrar = Caller.enterprise_account(enterprise, (Role.REGISTRAR, Role.CONSULTANT), user_type="PERSON")
+    assert may_manage_access(main, enterprise) and may_manage_access(manager, enterprise)
+    assert not may_manage_access(registrar, enterprise) and not may_manage_access(main, "0403019261")
+    assert not may_manage_access(Caller.inspector(), enterprise)
+    assert [role for role in GRANTABLE_ROLES if may_grant(main, enterprise, role)] == list(GRANTABLE_ROLES)
+    assert [role for role in GRANTABLE_ROLES if may_grant(manager, enterprise, role)] == [
+        Role.TECHNICAL_MANAGER, Role.REGISTRAR, Role.CONSULTANT]
+    assert not may_grant(main, enterprise, Role.MAIN_ACCESS_MANAGER)  # the enterprise register says who he is
+    assert may_grant(Caller.operator(), enterprise, Role.ACCESS_MANAGER)

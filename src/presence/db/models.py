@@ -285,3 +285,30 @@ class RoleGrant(Base):
     granted_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("web_user.id"))  # none: the operator
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("web_user.id"))
+
+
+class Passkey(Base):
+    """A passkey (WebAuthn credential) a person signs in with instead of a password and a one-time code: the
+    authenticator checks him (fingerprint, face, PIN) and signs the registry's challenge."""
+
+    __tablename__ = "passkey"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("web_user.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url, as browsers send it
+    public_key: Mapped[str] = mapped_column(Text)  # COSE, base64url
+    sign_count: Mapped[int] = mapped_column(BigId, default=0)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebAuthnChallenge(Base):
+    """A challenge given to a browser for a passkey ceremony: good once, for a few minutes."""
+
+    __tablename__ = "webauthn_challenge"
+
+    challenge: Mapped[str] = mapped_column(String(100), primary_key=True)  # base64url
+    purpose: Mapped[str] = mapped_column(String(12))  # register | sign-in
+    user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("web_user.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

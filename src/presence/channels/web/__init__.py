@@ -9,13 +9,15 @@ from fastapi.staticfiles import StaticFiles
 
 from ... import i18n
 from ...services.runtime import Runtime
-from . import access, account, sign_in, web_services
+from . import access, account, passkeys, sign_in, sign_in_limits, web_services
 from .pages import HERE, STATIC_PATH, Forbidden, FormExpired, NeedsSignIn, page, redirect, sign_in_url
 
 
 def mount(app: FastAPI, runtime: Runtime) -> None:
     app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="static")
-    app.include_router(sign_in.router())
+    limits = sign_in_limits.SignInLimits()  # one budget for every way of signing in
+    app.include_router(sign_in.router(limits))
+    app.include_router(passkeys.router(limits))
     app.include_router(account.router())
     app.include_router(access.router())
     app.include_router(web_services.router())

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ... import i18n
 from ...domain.identifiers import mask_inss
-from ...services.access import sessions, users
+from ...services.access import passkeys, sessions, users
 from ...services.errors import InvalidRequest
 from .pages import Forbidden, Visitor, form_of, page, person, redirect, signed_out, visitor
 
@@ -20,6 +20,8 @@ DONE = {  # what the page confirms after a change
     "password": i18n.lazy("Your password is changed."),
     "acting": i18n.lazy("You now act for the enterprise you chose."),
     "myself": i18n.lazy("You now act for yourself."),
+    "passkey-added": i18n.lazy("The passkey is added: next time, sign in with it."),
+    "passkey-removed": i18n.lazy("The passkey is removed."),
 }
 
 
@@ -28,6 +30,7 @@ def _account_page(visitor: Visitor, errors: dict | None = None, done: str | None
     session, _ = person(visitor)
     user = users.user_by_id(visitor.runtime, session.user_id)
     return page(visitor, "account.html", status, title=i18n.gettext("Your account"), user=user,
+                passkeys=passkeys.passkeys_of(visitor.runtime, session.user_id),
                 masked_number=mask_inss(user.national_number), errors=errors or {},
                 done=i18n.gettext(DONE[done]) if done in DONE else None)
 

@@ -36,7 +36,7 @@ SIGN_IN_PATH = "/sign-in"
 # A strict policy: nothing inline, nothing from elsewhere; the QR codes are inline SVG markup (not images).
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                               "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -139,7 +139,8 @@ def static_url(name: str) -> str:
     return f"{STATIC_PATH}/{name}?v={_static_digest(name)}"
 
 
-def _finish(response: Response, visitor: Visitor) -> Response:
+def finished(response: Response, visitor: Visitor) -> Response:
+    """Any answer to the visitor: with the cookies the request set, and the pages' security headers."""
     for name, value in visitor.set_cookies.items():
         response.set_cookie(name, value, httponly=True, secure=visitor.secure, samesite="lax", path="/")
     for name, value in SECURITY_HEADERS.items():
@@ -155,12 +156,12 @@ def page(visitor: Visitor, template: str, status: int = 200, **context) -> HTMLR
             visitor=visitor, lang=visitor.language, request=visitor.request,
             simulation=visitor.runtime.environment is Deployment.SIMULATION,
             path=visitor.request.url.path, **context)
-    return _finish(HTMLResponse(html, status_code=status), visitor)
+    return finished(HTMLResponse(html, status_code=status), visitor)
 
 
 def redirect(visitor: Visitor, to: str) -> Response:
     """After a form: see `to` (POST, then GET)."""
-    return _finish(RedirectResponse(to, status_code=303), visitor)
+    return finished(RedirectResponse(to, status_code=303), visitor)
 
 
 def forget_cookie(response: Response, visitor: Visitor, base: str) -> Response:

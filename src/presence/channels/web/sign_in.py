@@ -39,11 +39,11 @@ ENROL_PATH = "/sign-in/one-time-codes"
 OPENID_PATH = "/sign-in/openid"
 
 
-def _address(visitor: Visitor) -> str:
+def address_of(visitor: Visitor) -> str:
     return visitor.request.client.host if visitor.request.client else "unknown"
 
 
-def _start_session(visitor: Visitor, authenticated: users.Authenticated, next_path: str) -> Response:
+def start_session(visitor: Visitor, authenticated: users.Authenticated, next_path: str) -> Response:
     token = sessions.open_session(visitor.runtime, authenticated.user, authenticated.method)
     visitor.set_cookies[cookie_name("presence-session", visitor.secure)] = token
     # The language he chose with the switch before signing in, or at his first sign-in the one he used, becomes
@@ -80,7 +80,7 @@ def router(limits: sign_in_limits.SignInLimits | None = None) -> APIRouter:
             errors["password"] = i18n.gettext("Enter your password.")
         if errors:
             return _sign_in_page(visitor, errors, values, next_path, 400)
-        address = _address(visitor)
+        address = address_of(visitor)
         user_key = await run_in_threadpool(users.user_key, visitor.runtime, identifier)
         device = sign_in_limits.known_device(visitor.request.cookies.get(cookie_name(DEVICE_COOKIE, visitor.secure)),
                                              user_key)
@@ -99,7 +99,7 @@ def router(limits: sign_in_limits.SignInLimits | None = None) -> APIRouter:
         if authenticated.method is not SignedInWith.ENROLMENT:
             visitor.set_cookies[cookie_name(DEVICE_COOKIE, visitor.secure)] = \
                 sign_in_limits.device_cookie(authenticated.user.id)
-        return await run_in_threadpool(_start_session, visitor, authenticated, next_path)
+        return await run_in_threadpool(start_session, visitor, authenticated, next_path)
 
     @routes.get(OPENID_PATH)
     def sign_in_with_openid(visitor: VisitorDep, next: str = "/") -> Response:
@@ -127,7 +127,7 @@ def router(limits: sign_in_limits.SignInLimits | None = None) -> APIRouter:
                                                         identity.email, identity.language)
         except (openid_connect.OpenIdError, InvalidRequest) as failure:
             return _sign_in_page(visitor, {"": str(failure)}, {}, next_path, 400)
-        return forget_cookie(_start_session(visitor, authenticated, next_path), visitor, OPENID_COOKIE)
+        return forget_cookie(start_session(visitor, authenticated, next_path), visitor, OPENID_COOKIE)
 
     @routes.post("/sign-out")
     async def sign_out(visitor: VisitorDep) -> Response:
@@ -195,7 +195,7 @@ def router(limits: sign_in_limits.SignInLimits | None = None) -> APIRouter:
         if errors:
             return page(visitor, "first_password.html", 400, title=i18n.gettext("Choose your password"),
                         errors=errors, user=user, token=token)
-        return await run_in_threadpool(_start_session, visitor, users.Authenticated(user, SignedInWith.ENROLMENT), "/")
+        return await run_in_threadpool(start_session, visitor, users.Authenticated(user, SignedInWith.ENROLMENT), "/")
 
     @routes.get("/language/{code}")
     def switch_language(visitor: VisitorDep, code: str, next: str = "/") -> Response:

@@ -48,6 +48,7 @@ class SignedInWith(StrEnum):
     RECOVERY_CODE = "password+recovery"
     ENROLMENT = "password"  # the password alone: only to enrol a one-time-code app
     OPENID_CONNECT = "openid-connect"
+    PASSKEY = "passkey"  # the authenticator verified the person: both factors at once
 
 
 @dataclass(frozen=True)
