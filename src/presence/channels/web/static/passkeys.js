@@ -38,40 +38,35 @@
     area.focus();
   }
 
-  document.querySelectorAll("[data-passkey-sign-in]").forEach((box) => {
-    box.hidden = false;
-    box.querySelector("button").addEventListener("click", async () => {
-      const csrf = box.dataset.csrf;
-      try {
-        const options = await post(box.dataset.optionsUrl, { csrf: csrf });
-        options.challenge = toBytes(options.challenge);
-        (options.allowCredentials || []).forEach((c) => { c.id = toBytes(c.id); });
-        const credential = await navigator.credentials.get({ publicKey: options });
-        const done = await post(box.dataset.url, { csrf: csrf, next: box.dataset.next,
-                                                   credential: credentialJSON(credential) });
-        window.location.assign(done.redirect);
-      } catch (error) {
-        fail(box, error.name === "NotAllowedError" ? box.dataset.cancelled : error.message);
-      }
+  // Shows the box's button; a click runs `ceremony(csrf)`, which answers where to go next.
+  function offer(selector, ceremony) {
+    document.querySelectorAll(selector).forEach((box) => {
+      box.hidden = false;
+      box.querySelector("button").addEventListener("click", async () => {
+        try {
+          window.location.assign((await ceremony(box, box.dataset.csrf)).redirect);
+        } catch (error) {
+          fail(box, error.name === "NotAllowedError" ? box.dataset.cancelled : error.message);
+        }
+      });
     });
+  }
+
+  offer("[data-passkey-sign-in]", async (box, csrf) => {
+    const options = await post(box.dataset.optionsUrl, { csrf: csrf });
+    options.challenge = toBytes(options.challenge);
+    (options.allowCredentials || []).forEach((c) => { c.id = toBytes(c.id); });
+    const credential = await navigator.credentials.get({ publicKey: options });
+    return post(box.dataset.url, { csrf: csrf, next: box.dataset.next, credential: credentialJSON(credential) });
   });
 
-  document.querySelectorAll("[data-passkey-add]").forEach((box) => {
-    box.hidden = false;
-    box.querySelector("button").addEventListener("click", async () => {
-      const csrf = box.dataset.csrf;
-      try {
-        const options = await post(box.dataset.optionsUrl, { csrf: csrf });
-        options.challenge = toBytes(options.challenge);
-        options.user.id = toBytes(options.user.id);
-        (options.excludeCredentials || []).forEach((c) => { c.id = toBytes(c.id); });
-        const credential = await navigator.credentials.create({ publicKey: options });
-        const name = box.querySelector("input[name=passkey_name]").value;
-        const done = await post(box.dataset.url, { csrf: csrf, name: name, credential: credentialJSON(credential) });
-        window.location.assign(done.redirect);
-      } catch (error) {
-        fail(box, error.name === "NotAllowedError" ? box.dataset.cancelled : error.message);
-      }
-    });
+  offer("[data-passkey-add]", async (box, csrf) => {
+    const options = await post(box.dataset.optionsUrl, { csrf: csrf });
+    options.challenge = toBytes(options.challenge);
+    options.user.id = toBytes(options.user.id);
+    (options.excludeCredentials || []).forEach((c) => { c.id = toBytes(c.id); });
+    const credential = await navigator.credentials.create({ publicKey: options });
+    const name = box.querySelector("input[name=passkey_name]").value;
+    return post(box.dataset.url, { csrf: csrf, name: name, credential: credentialJSON(credential) });
   });
 })();
