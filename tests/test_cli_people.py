@@ -8,8 +8,12 @@ import os
 import subprocess
 
 import pyotp
+import pytest
 
-from presence.sources.personas import PERSONAS
+from presence.config import Environment
+from presence.services.errors import NotAllowed
+from presence.services.runtime import Runtime
+from presence.sources.personas import PERSONAS, create_personas
 
 from .test_cli import PRESENCE, assert_fits_80, run, run_80
 
@@ -69,3 +73,8 @@ def test_users_add_and_access_grant_for_operators_and_scripts(db):
     grant_id = granted.stdout.split("(grant ")[1].split(")")[0]
     assert "revoked" in run(db.url, "access", "revoke", "--enterprise", "0448181966", "--grant", grant_id).stdout
     assert "Ann Smet" not in run(db.url, "access", "list", "--enterprise", "0448181966").stdout
+
+
+def test_personas_are_never_created_in_production(demo_db, clock):
+    with pytest.raises(NotAllowed):
+        create_personas(Runtime(db=demo_db, clock=clock, environment=Environment.PRODUCTION))

@@ -19,11 +19,13 @@ from datetime import date, datetime
 import pyotp
 from sqlalchemy import select
 
+from ..config import Environment
 from ..db.models import User
 from ..domain.channels import Channel
 from ..domain.visibility import Caller, Role
 from ..services.access import roles, users
 from ..services.access.users import Staff
+from ..services.errors import NotAllowed
 from ..services.runtime import Runtime
 from .models import Contract, Enterprise, Mandate, Person
 from .simulation import (
@@ -119,7 +121,9 @@ def persona(key: str) -> Persona:
 
 def create_personas(runtime: Runtime) -> list[Persona]:
     """Add the personas to a database holding the simulation dataset: their facts, accounts and roles. Those
-    that exist already are left as they are."""
+    that exist already are left as they are. Never in production: their passwords are public."""
+    if runtime.environment is not Environment.SIMULATION:
+        raise NotAllowed("personas exist only in the simulation environment (their passwords are public)")
     stamp = runtime.clock.now()
     operator = Caller.operator()
     with runtime.db.writing() as session:

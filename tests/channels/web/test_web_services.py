@@ -11,7 +11,10 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from presence.db.models import AuditEvent
+from presence.domain.visibility import Caller
+from presence.services.access.roles import grant_role
 from presence.sources.personas import persona
+from presence.sources.simulation import PUBLIC_FOREIGN_EMPLOYER
 from presence.testing.wssecurity import der, make_certificate, pem
 
 from .browser import act_for, error_summary, look, sign_in
@@ -135,3 +138,21 @@ def test_only_a_technical_manager_manages_the_web_services(page, people_runtime,
                             "buffer": pem(make_certificate()[1])}})
         assert refused.status == 403
     look(page, "web-services-refused-role")
+
+
+def test_a_foreign_enterprise_gets_its_web_service_account_too(page, people_runtime, clock):
+    """Beispiel Bau GmbH, a posting employer known by its German VAT number: the operator makes the roofer its
+    technical manager, who then creates its account in the browser."""
+    clock.set(datetime.now(UTC))
+    grant_role(people_runtime, Caller.operator(), PUBLIC_FOREIGN_EMPLOYER, persona("roofer").national_number,
+               "technical_manager")
+    sign_in(page, persona("roofer"), clock)
+    act_for(page, PUBLIC_FOREIGN_EMPLOYER)
+    assert "for Beispiel Bau GmbH" in page.locator("header").inner_text()
+    page.goto(PAGE)
+    page.get_by_label("Name of the account").fill("Baustellenuhr")
+    page.get_by_label("Checkinatwork (SOAP, construction and meat): register, cancel and consult").check()
+    upload(page, "uhr.pem", pem(make_certificate("ec", curve="secp521r1")[1]))
+    page.get_by_role("button", name="Create the account").click()
+    assert page.locator("#client-id").inner_text().startswith("self_service_expeditor_")
+    assert "ES512" in page.locator("#token-example").inner_text()
