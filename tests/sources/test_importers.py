@@ -250,16 +250,18 @@ def test_json_numbers_for_identifiers(db, tmp_path, clock):
         assert (row.dimona_id, row.inss, row.employer) == ("5", "00012556777", "0448181966")
 
 
-@pytest.mark.parametrize("amount,sector,given,expected", [
-    ("499999.99", "construction", "", False),
-    ("500000", "1", "", True),
-    ("1000", "meat", "", True),
-    ("1000", "3", "", True),
-    ("100", "cleaning", "", True),
-    ("900000", "construction", "false", False),  # the declaration says so
+@pytest.mark.parametrize("amount,sector,starts_on,given,expected", [
+    ("499999.99", "construction", "2020-05-04", "", False),
+    ("500000", "1", "2020-05-04", "", True),
+    ("500000", "1", "2016-02-29", "", False),  # works started before March 2016: €800,000
+    ("800000", "1", "2016-02-29", "", True),
+    ("1000", "meat", "2020-05-04", "", True),
+    ("1000", "3", "2020-05-04", "", True),
+    ("100", "cleaning", "2024-01-01", "", True),
+    ("900000", "construction", "2020-05-04", "false", False),  # the declaration says so
 ])
-def test_subject_to_registration(db, tmp_path, clock, amount, sector, given, expected):
-    row = dict(ROWS["declarations"][0], amount_eur=amount, sector=sector)
+def test_subject_to_registration(db, tmp_path, clock, amount, sector, starts_on, given, expected):
+    row = dict(ROWS["declarations"][0], amount_eur=amount, sector=sector, starts_on=starts_on)
     row["subject_to_registration"] = given
     load(db, "declarations", tmp_path, clock, rows=[row])
     with db.reading() as session:

@@ -21,14 +21,3 @@ class Regime(StrEnum):
 
 def regime_of(sector: Sector) -> Regime:
     return Regime.CLOCKING if sector is Sector.CLEANING else Regime.DAY
-
-
-# Construction workplaces are subject to registration when all declared contracts together reach this
-# amount (excl. VAT); meat and cleaning workplaces always are.
-CONSTRUCTION_THRESHOLD_EUR = 500_000
-
-
-def subject_to_registration(sector: Sector, total_amount_eur: float) -> bool:
-    if sector is Sector.CONSTRUCTION:
-        return total_amount_eur >= CONSTRUCTION_THRESHOLD_EUR
-    return True

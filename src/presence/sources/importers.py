@@ -35,6 +35,7 @@ from sqlalchemy import Table, select
 from ..db.batching import chunked
 from ..db.bulk import upsert
 from ..db.engine import Database
+from ..domain.declarations import subject_to_registration
 from ..domain.identifiers import (
     InvalidIdentifier,
     parse_any_enterprise,
@@ -45,7 +46,7 @@ from ..domain.identifiers import (
     parse_work_declaration_number,
 )
 from ..domain.registration import BELGIUM_LATITUDE, BELGIUM_LONGITUDE
-from ..domain.sectors import Sector, subject_to_registration
+from ..domain.sectors import Sector
 from ..logs import mask_personal_numbers
 from .models import (
     Contract,
@@ -221,7 +222,8 @@ class DeclarationRow(_Period):
         if (self.latitude is None) != (self.longitude is None):
             raise ValueError("latitude, longitude: give both or neither")
         if self.subject_to_registration is None:
-            self.subject_to_registration = subject_to_registration(Sector(self.sector), self.amount_eur)
+            self.subject_to_registration = subject_to_registration(Sector(self.sector), self.amount_eur,
+                                                                   self.starts_on)
         return self
 
 

@@ -33,8 +33,9 @@ from stdnum.pt import nif as pt_nif
 from ..db.batching import chunked
 from ..db.bulk import bulk_insert
 from ..db.engine import Database
+from ..domain.declarations import subject_to_registration
 from ..domain.places import Place
-from ..domain.sectors import Sector, subject_to_registration
+from ..domain.sectors import Sector
 from .models import (
     Contract,
     DimonaPeriod,
@@ -377,7 +378,7 @@ class _Rows:
             "post_code": where.post_code, "municipality": where.municipality, "latitude": where.latitude,
             "longitude": where.longitude, "amount_eur": amount, "starts_on": starts_on,
             "ends_on": ends_on,
-            "subject_to_registration": (subject_to_registration(sector, amount) if subject is None
+            "subject_to_registration": (subject_to_registration(sector, amount, starts_on) if subject is None
                                         else subject),
             "updated_at": self.stamp})
 
@@ -773,7 +774,7 @@ def _bulk_declarations(metas: list[_EnterpriseMeta], size: Size, today: date, st
             "latitude": round(latitude + rng.uniform(-0.01, 0.01), 6) if has_point else None,
             "longitude": round(longitude + rng.uniform(-0.01, 0.01), 6) if has_point else None,
             "amount_eur": amount, "starts_on": starts_on, "ends_on": ends_on,
-            "subject_to_registration": subject_to_registration(sector, amount), "updated_at": stamp,
+            "subject_to_registration": subject_to_registration(sector, amount, starts_on), "updated_at": stamp,
         }
         contracts = [{"declaration_number": number, "enterprise": metas[contractor].number, "parent": None,
                       "level": 0, "starts_on": starts_on, "ends_on": ends_on, "amount_eur": amount}]

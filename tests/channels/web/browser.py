@@ -11,11 +11,13 @@ from presence.sources.personas import Persona
 from .conftest import AXE, DESKTOP, PHONE
 
 SERIOUS = ("serious", "critical")
+SMALLEST_PHONE = {"width": 360, "height": 740}  # every page must be usable this narrow
 # The outermost elements that stick out on the right, to say what makes a page scroll sideways.
 WIDER_THAN_THE_SCREEN = """() => {
   const edge = document.documentElement.clientWidth + 1;
   return [...document.querySelectorAll('body *')]
-    .filter(e => e.getBoundingClientRect().right > edge)
+    .filter(e => e.getBoundingClientRect().right > edge || e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0
+                 && getComputedStyle(e).overflowX === "visible")
     .filter(e => !e.parentElement || e.parentElement.getBoundingClientRect().right <= edge)
     .slice(0, 5)
     .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : ''));
@@ -58,10 +60,15 @@ def assert_accessible(page) -> None:
 
 
 def look(page, name: str) -> None:
-    """Check the page with axe-core at phone and desktop sizes; with PRESENCE_SCREENSHOTS set, keep both
-    screenshots there (`<name>-phone.png`, `<name>-desktop.png`) to be looked at."""
+    """Check the page with axe-core at phone and desktop sizes, and that it never scrolls sideways, down to a
+    360-pixel phone; with PRESENCE_SCREENSHOTS set, keep both screenshots there (`<name>-phone.png`,
+    `<name>-desktop.png`) to be looked at."""
     folder = os.environ.get("PRESENCE_SCREENSHOTS")
     before = page.viewport_size
+    page.set_viewport_size(SMALLEST_PHONE)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= SMALLEST_PHONE["width"], (f"{page.url} scrolls sideways at 360 px ({width} px wide): "
+                                              f"{page.evaluate(WIDER_THAN_THE_SCREEN)}")
     for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(size)
         assert_accessible(page)
