@@ -118,6 +118,6 @@ def test_who_manages_access_and_which_roles_each_grants():
     assert not may_manage_access(Caller.inspector(), enterprise)
     assert [role for role in GRANTABLE_ROLES if may_grant(main, enterprise, role)] == list(GRANTABLE_ROLES)
     assert [role for role in GRANTABLE_ROLES if may_grant(manager, enterprise, role)] == [
-        Role.TECHNICAL_MANAGER, Role.REGISTRAR, Role.CONSULTANT]
+        Role.TECHNICAL_MANAGER, Role.DECLARANT, Role.REGISTRAR, Role.CONSULTANT]
     assert not may_grant(main, enterprise, Role.MAIN_ACCESS_MANAGER)  # the enterprise register says who he is
     assert may_grant(Caller.operator(), enterprise, Role.ACCESS_MANAGER)

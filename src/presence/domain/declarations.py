@@ -85,7 +85,7 @@ def N_(reason: str) -> str:
 def chain_problems(contractor: str, starts_on: date, ends_on: date | None, links: Iterable[Link]) -> list[Problem]:
     """Every reason the chain of subcontractors is not consistent: each has a principal already in the chain
     (the declaring contractor or a subcontractor), no enterprise twice, no cycle, and a period inside its
-    principal's."""
+    principal's (a subcontract without an end ends with its principal's)."""
     problems: list[Problem] = []
     links = list(links)
     periods: dict[str, tuple[date, date | None]] = {contractor: (starts_on, ends_on)}
@@ -112,7 +112,8 @@ def chain_problems(contractor: str, starts_on: date, ends_on: date | None, links
             problems.append(Problem(f"{where}.principal", N_("the chain goes round in a circle")))
             continue
         start, end = periods[link.principal]
-        if link.starts_on < start or (end is not None and (link.ends_on is None or link.ends_on > end)):
+        # No end of its own: it ends with its principal's subcontract.
+        if link.starts_on < start or (end is not None and link.ends_on is not None and link.ends_on > end):
             problems.append(Problem(f"{where}.starts_on", N_("the period is not inside the principal's")))
     return problems
 

@@ -30,6 +30,7 @@ class Role(StrEnum):
     TECHNICAL_MANAGER = "technical_manager"
     REGISTRAR = "registrar"  # registers (and cancels) for the enterprise, its staff, its subcontractors'
     CONSULTANT = "consultant"  # consults only
+    DECLARANT = "declarant"  # makes and changes the enterprise's work declarations, declares its subcontractors
 
 
 # Access managers and technical managers manage who may do what and the channels; they see registrations only
@@ -204,7 +205,7 @@ def may_see_name(caller: Caller, day: date, inss: str | None, links: Iterable[Li
 
 
 # Roles an access manager grants; the main access manager is the enterprise's legal representative, never granted.
-GRANTABLE_ROLES = (Role.ACCESS_MANAGER, Role.TECHNICAL_MANAGER, Role.REGISTRAR, Role.CONSULTANT)
+GRANTABLE_ROLES = (Role.ACCESS_MANAGER, Role.TECHNICAL_MANAGER, Role.DECLARANT, Role.REGISTRAR, Role.CONSULTANT)
 ACCESS_MANAGING_ROLES = frozenset({Role.MAIN_ACCESS_MANAGER, Role.ACCESS_MANAGER})
 
 
@@ -224,3 +225,21 @@ def may_grant(caller: Caller, enterprise: str, role: Role) -> bool:
     if role is Role.ACCESS_MANAGER:
         return caller.kind is CallerKind.OPERATOR or Role.MAIN_ACCESS_MANAGER in caller.roles
     return True
+
+
+def may_declare(caller: Caller, enterprise: str) -> bool:
+    """Who makes and changes an enterprise's work declarations, and declares subcontractors under it: its people
+    with the declarant role, and the registry's operator."""
+    if caller.kind is CallerKind.OPERATOR:
+        return True
+    return (caller.kind is CallerKind.ENTERPRISE and caller.enterprise == enterprise
+            and Role.DECLARANT in caller.roles)
+
+
+def may_see_declaration(caller: Caller, client: str, declaring_contractor: str, chain: Iterable[str]) -> bool:
+    """A work declaration is seen by its declaring contractor, its client, the subcontractors of its chain (each
+    its own branch, `chain`: the enterprises under it), inspectors and the service's staff."""
+    if caller.kind in (CallerKind.INSPECTOR, CallerKind.BACK_OFFICE, CallerKind.OPERATOR):
+        return True
+    return caller.kind is CallerKind.ENTERPRISE and (
+        caller.enterprise in (client, declaring_contractor) or caller.enterprise in set(chain))

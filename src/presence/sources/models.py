@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Numeric, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db.base import Base, BigId, UTCDateTime
+from ..db.base import Base, BigId, Json, UTCDateTime
 
 
 class Person(Base):
@@ -123,6 +123,15 @@ class WorkDeclaration(Base):
     ends_on: Mapped[date | None] = mapped_column(Date)
     subject_to_registration: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Declared here (`services.declarations.declaring`) rather than imported: what the online declaration adds.
+    origin: Mapped[str] = mapped_column(String(8), default="import", server_default="import")  # import | online
+    description: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(String(200))  # the declaring contractor's contact person
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    actors: Mapped[list | None] = mapped_column(Json)  # architects, safety coordinators: [{role, name, enterprise}]
+    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a cancelled declaration is as none
 
     contracts: Mapped[list[Contract]] = relationship(
         back_populates="declaration", cascade="all, delete-orphan", order_by="Contract.level"
@@ -149,8 +158,23 @@ class Contract(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     amount_eur: Mapped[float | None] = mapped_column(Numeric(14, 2))
+    activities: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (
         UniqueConstraint("declaration_number", "enterprise", "starts_on"),
         Index("ix_contract_enterprise", "enterprise"),
     )
+
+
+class DeclarationRevision(Base):
+    """A change to a work declaration made here: who, when, what (append-only; the declaration's history)."""
+
+    __tablename__ = "declaration_revision"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    declaration_number: Mapped[str] = mapped_column(String(13), index=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))  # user:<id>, or operator
+    actor_enterprise: Mapped[str | None] = mapped_column(String(20))
+    change: Mapped[str] = mapped_column(String(30))  # declared | changed | subcontractor_added | ...
+    details: Mapped[dict] = mapped_column(Json)  # what changed: {field: [before, after]} or the subcontractor

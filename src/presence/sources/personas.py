@@ -103,8 +103,9 @@ PERSONAS = (
             ((PUBLIC_ENTERPRISE, Role.REGISTRAR),), language="nl"),
     Persona("technician", "technical manager of Exemplum Construct SA", "Julie", "Leroy", _persona_inss(5),
             ((PUBLIC_ENTERPRISE, Role.TECHNICAL_MANAGER),), language="fr"),
-    Persona("contractor", "declaring contractor (registrar of Scenario Hoofdaannemer NV)", "Tom", "Mertens",
-            _persona_inss(6), ((SCENARIO_BUILDER, Role.REGISTRAR),), language="nl"),
+    Persona("contractor", "declaring contractor (declarant and registrar of Scenario Hoofdaannemer NV)", "Tom",
+            "Mertens", _persona_inss(6), ((SCENARIO_BUILDER, Role.DECLARANT), (SCENARIO_BUILDER, Role.REGISTRAR)),
+            language="nl"),
     Persona("client", "client (consultant of Kantoren Exemplum BV, client of cleaning workplace "
             f"{PUBLIC_CLEANING_WORKPLACE})", "An", "Willems", _persona_inss(7),
             ((PUBLIC_CLEANING_CLIENT, Role.CONSULTANT),), language="nl"),

@@ -21,6 +21,7 @@ from presence.services.registrations import checking
 from presence.services.registrations.consulting import get_presence
 from presence.services.registrations.revalidation import import_source
 from presence.sources import simulation
+from presence.sources.importers import DeclarationRow
 from presence.sources.models import WorkDeclaration
 
 from ...conftest import TODAY
@@ -133,8 +134,7 @@ def test_an_extended_declaration_validates_again(runtime, tmp_path):
     run_checks(runtime)
     with runtime.db.reading() as session:
         declaration = session.get(WorkDeclaration, s.workplace)
-        row = {column: getattr(declaration, column) for column in WorkDeclaration.__table__.columns.keys()
-               if column != "updated_at"}
+        row = {column: getattr(declaration, column) for column in DeclarationRow.model_fields}  # the source's format
     row["ends_on"] = TODAY + timedelta(days=90)
     extended = tmp_path / "declarations.json"
     extended.write_text(json.dumps([row], default=str))

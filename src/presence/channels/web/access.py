@@ -24,6 +24,8 @@ ROLE_DESCRIPTIONS = {
     Role.TECHNICAL_MANAGER: i18n.lazy("Manages the web-service accounts and their certificates."),
     Role.REGISTRAR: i18n.lazy("Registers and cancels presences for the enterprise, and consults them."),
     Role.CONSULTANT: i18n.lazy("Consults the enterprise's registrations, changes nothing."),
+    Role.DECLARANT: i18n.lazy("Makes and changes the enterprise's work declarations and declares its "
+                              "subcontractors."),
 }
 DONE = {"granted": i18n.lazy("The role is granted."), "revoked": i18n.lazy("The role is revoked.")}
 

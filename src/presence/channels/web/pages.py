@@ -48,6 +48,7 @@ ROLE_NAMES = {  # translated where shown
     Role.TECHNICAL_MANAGER: i18n.lazy("Technical manager"),
     Role.REGISTRAR: i18n.lazy("Registrar"),
     Role.CONSULTANT: i18n.lazy("Consultant"),
+    Role.DECLARANT: i18n.lazy("Declarant of works"),
 }
 
 

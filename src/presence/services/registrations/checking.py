@@ -158,7 +158,7 @@ def _gather(session: Session, registrations: list, now: datetime, context: list
     declarations = {d.number: d for d in select_in(
         session, select(WorkDeclaration.number, WorkDeclaration.sector, WorkDeclaration.starts_on,
                         WorkDeclaration.ends_on, WorkDeclaration.subject_to_registration,
-                        WorkDeclaration.declaring_contractor),
+                        WorkDeclaration.declaring_contractor).where(WorkDeclaration.cancelled_at.is_(None)),
         WorkDeclaration.number, workplaces)}
     contracts: dict[str, dict[str, list[Period]]] = defaultdict(lambda: defaultdict(list))
     for c in select_in(session, select(Contract.declaration_number, Contract.enterprise, Contract.starts_on,

@@ -1,0 +1,340 @@
+"""Work declarations made here: declared by the declaring contractor's people with the declarant role, their
+subcontractors declared as a tree (a subcontractor declares its own under itself), changed and cancelled. They
+share one model with the imported ones (`sources.models.WorkDeclaration`, `Contract`).
+
+Every change is a revision of the declaration's history and an audit event, and queues the checks of the
+registrations of its workplace, as an import of the source does: a subcontractor added after a registration was
+refused CAW_12 makes it valid on its next check.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...domain import declarations as rules
+from ...domain.channels import Channel
+from ...domain.identifiers import InvalidIdentifier, parse_any_enterprise
+from ...domain.sectors import Sector
+from ...domain.visibility import Caller, may_declare, may_see_declaration
+from ...i18n import gettext
+from ...sources.importers import AffectedKeys
+from ...sources.models import Contract, DeclarationRevision, Enterprise, WorkDeclaration
+from .. import audit
+from ..errors import InvalidRequest, NotAllowed, NotFound
+from ..registrations.revalidation import queue_checks
+from ..runtime import Runtime
+
+ACTOR_ROLES = ("architect", "design_coordinator", "execution_coordinator")
+MAX_SUBCONTRACTORS = 500
+
+
+@dataclass(frozen=True)
+class Subcontractor:
+    enterprise: str  # KBO/BCE number or foreign VAT number
+    principal: str  # its direct principal: the declaring contractor or another subcontractor
+    starts_on: date
+    ends_on: date | None = None
+    activities: str = ""
+    amount_eur: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str  # architect | design_coordinator | execution_coordinator
+    name: str
+    enterprise: str | None = None
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What a declarant fills in."""
+
+    sector: Sector
+    client: str
+    client_name: str
+    street: str
+    house_number: str
+    post_code: str
+    municipality: str
+    starts_on: date
+    ends_on: date | None
+    amount_eur: Decimal
+    description: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    actors: tuple[Actor, ...] = ()
+    subcontractors: tuple[Subcontractor, ...] = field(default_factory=tuple)
+
+
+class DeclarationRefused(InvalidRequest):
+    """Every problem of a declaration at once: `problems` maps each field to its message (translated)."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{where}: {why}" for where, why in problems.items()), field=next(iter(problems)))
+        self.problems = problems
+
+
+def _enterprise(value: str, where: str, problems: dict[str, str]) -> str:
+    try:
+        return parse_any_enterprise(value)
+    except InvalidIdentifier as error:
+        problems[where] = gettext("Enterprise number: %(reason)s.", reason=gettext(error.reason))
+        return (value or "").strip()
+
+
+def _amount(value, where: str, problems: dict[str, str]) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value).replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        problems[where] = gettext("Enter an amount in euros, for example 620000 or 620000.50.")
+        return None
+    if amount < 0 or amount >= Decimal("1e12") or amount != amount.quantize(Decimal("0.01")):
+        problems[where] = gettext("Enter an amount in euros, not negative, with at most 2 decimals.")
+    return amount
+
+
+def _checked(data: Declaration, contractor: str) -> tuple[Declaration, list[rules.Link]]:
+    """The declaration with its identifiers normalised, or `DeclarationRefused` with every problem."""
+    problems: dict[str, str] = {}
+    client = _enterprise(data.client, "client", problems)
+    if not data.client_name.strip():
+        problems["client_name"] = gettext("Enter the client's name.")
+    for name in ("street", "house_number"):
+        if not getattr(data, name).strip():
+            problems[name] = gettext("Enter the workplace's address.")
+    if not re.fullmatch(r"[1-9]\d{3}", data.post_code.strip()):
+        problems["post_code"] = gettext("Enter a Belgian post code of 4 digits.")
+    if data.ends_on is not None and data.ends_on < data.starts_on:
+        problems["ends_on"] = gettext("The end is before the start.")
+    amount = _amount(data.amount_eur, "amount", problems)
+    if amount is None and "amount" not in problems:
+        problems["amount"] = gettext("Enter the contract's amount excl. VAT.")
+    for index, actor in enumerate(data.actors):
+        if actor.role not in ACTOR_ROLES or not actor.name.strip():
+            problems[f"actors.{index}"] = gettext("Give each actor a role and a name.")
+    if (data.latitude is None) != (data.longitude is None):
+        problems["latitude"] = gettext("Give the position's latitude and longitude, or neither.")
+    if len(data.subcontractors) > MAX_SUBCONTRACTORS:
+        problems["subcontractors"] = gettext("At most %(count)s subcontractors.", count=MAX_SUBCONTRACTORS)
+    links = []
+    for index, sub in enumerate(data.subcontractors[:MAX_SUBCONTRACTORS]):
+        where = f"subcontractors.{index}"
+        links.append(rules.Link(_enterprise(sub.enterprise, f"{where}.enterprise", problems),
+                                _enterprise(sub.principal, f"{where}.principal", problems),
+                                sub.starts_on, sub.ends_on, _amount(sub.amount_eur, f"{where}.amount", problems)))
+    for problem in rules.chain_problems(contractor, data.starts_on, data.ends_on, links):
+        problems.setdefault(problem.field, gettext(problem.reason))
+    if problems:
+        raise DeclarationRefused(problems)
+    subcontractors = tuple(Subcontractor(link.enterprise, link.principal, link.starts_on, link.ends_on,
+                                         sub.activities.strip()[:300], link.amount_eur)
+                           for link, sub in zip(links, data.subcontractors, strict=True))
+    return replace(data, client=client, amount_eur=amount, post_code=data.post_code.strip(),
+                   subcontractors=subcontractors), links
+
+
+def _levels(contractor: str, links: list[rules.Link]) -> dict[str, int]:
+    """Each enterprise's depth in the tree (the declaring contractor: 0)."""
+    principals = {link.enterprise: link.principal for link in links}
+    levels = {contractor: 0}
+
+    def level(enterprise: str) -> int:
+        if enterprise not in levels:
+            levels[enterprise] = level(principals[enterprise]) + 1
+        return levels[enterprise]
+
+    for enterprise in principals:
+        level(enterprise)
+    return levels
+
+
+def _actor(caller: Caller) -> str:
+    return caller.sender_id or str(caller.kind)
+
+
+def _revise(session: Session, caller: Caller, number: str, change: str, details: dict, now: datetime) -> None:
+    session.add(DeclarationRevision(declaration_number=number, changed_at=now, actor=_actor(caller),
+                                    actor_enterprise=caller.enterprise, change=change, details=details))
+    audit.record(session, caller, Channel.ONLINE, f"declaration.{change}", "work_declaration", [number], now, details)
+
+
+def _recheck(session: Session, number: str, now: datetime) -> int:
+    return queue_checks(session, "declaration", AffectedKeys(workplaces={number}), now)
+
+
+def declare(runtime: Runtime, caller: Caller, data: Declaration, *, contractor: str | None = None) -> str:
+    """Declare works for the caller's enterprise (the operator names `contractor`): the new declaration's number.
+    Refused with `DeclarationRefused` (every problem at once) or `NotAllowed`; nothing is stored then."""
+    contractor = contractor if contractor is not None else caller.enterprise
+    if contractor is None or not may_declare(caller, contractor):
+        raise NotAllowed(gettext("Only the declarants of an enterprise declare its works."))
+    checked, links = _checked(data, contractor)
+    levels = _levels(contractor, links)
+    now = runtime.clock.now()
+    with runtime.db.writing() as session:
+        number = rules.new_number()
+        while session.get(WorkDeclaration, number) is not None:  # one chance in 10^20: draw again
+            number = rules.new_number()
+        session.add(WorkDeclaration(
+            number=number, sector=int(checked.sector), client=checked.client, client_name=checked.client_name.strip(),
+            declaring_contractor=contractor, street=checked.street.strip(), house_number=checked.house_number.strip(),
+            post_code=checked.post_code, municipality=checked.municipality.strip(), latitude=checked.latitude,
+            longitude=checked.longitude, amount_eur=checked.amount_eur, starts_on=checked.starts_on,
+            ends_on=checked.ends_on,
+            subject_to_registration=rules.subject_to_registration(checked.sector, checked.amount_eur,
+                                                                  checked.starts_on),
+            updated_at=now, origin="online", description=checked.description.strip() or None,
+            contact_name=checked.contact_name.strip() or None, contact_email=checked.contact_email.strip() or None,
+            contact_phone=checked.contact_phone.strip() or None,
+            actors=[actor.__dict__ for actor in checked.actors] or None, declared_at=now, cancelled_at=None))
+        session.add(Contract(declaration_number=number, enterprise=contractor, parent=None, level=0,
+                             starts_on=checked.starts_on, ends_on=checked.ends_on, amount_eur=checked.amount_eur))
+        for sub in checked.subcontractors:
+            session.add(Contract(declaration_number=number, enterprise=sub.enterprise, parent=sub.principal,
+                                 level=levels[sub.enterprise], starts_on=sub.starts_on, ends_on=sub.ends_on,
+                                 amount_eur=sub.amount_eur, activities=sub.activities or None))
+        _revise(session, caller, number, "declared", {"sector": int(checked.sector), "amount": str(checked.amount_eur),
+                                                      "subcontractors": len(checked.subcontractors)}, now)
+        _recheck(session, number, now)
+    return number
+
+
+def _declaration(session: Session, number: str) -> WorkDeclaration:
+    found = session.get(WorkDeclaration, (number or "").strip().upper())
+    if found is None or found.cancelled_at is not None:
+        raise NotFound(gettext("No work declaration has this number."))
+    return found
+
+
+def add_subcontractor(runtime: Runtime, caller: Caller, number: str, sub: Subcontractor) -> None:
+    """Declare a subcontractor in a declaration's chain: the declaring contractor anywhere in its tree, a
+    subcontractor under itself (as the law asks him to tell his principal)."""
+    now = runtime.clock.now()
+    with runtime.db.writing() as session:
+        declaration = _declaration(session, number)
+        contracts = session.scalars(select(Contract).where(Contract.declaration_number == declaration.number)).all()
+        in_chain = {contract.enterprise for contract in contracts}
+        principal = (sub.principal or "").strip()
+        if not (may_declare(caller, declaration.declaring_contractor)
+                or (caller.enterprise in in_chain and caller.enterprise == principal
+                    and may_declare(caller, caller.enterprise))):
+            raise NotAllowed(gettext("Only the declaring contractor, or a subcontractor under itself, declares "
+                                     "subcontractors."))
+        existing = [rules.Link(c.enterprise, c.parent, c.starts_on, c.ends_on) for c in contracts if c.level > 0]
+        data = Declaration(Sector(declaration.sector), declaration.client, declaration.client_name,
+                           declaration.street, declaration.house_number, declaration.post_code,
+                           declaration.municipality, declaration.starts_on, declaration.ends_on,
+                           Decimal(str(declaration.amount_eur)),
+                           subcontractors=tuple(Subcontractor(link.enterprise, link.principal, link.starts_on,
+                                                              link.ends_on) for link in existing) + (sub,))
+        try:
+            checked, links = _checked(data, declaration.declaring_contractor)
+        except DeclarationRefused as refused:  # only the new one's problems are the caller's
+            mine = f"subcontractors.{len(existing)}."
+            raise DeclarationRefused({key.removeprefix(mine): why for key, why in refused.problems.items()
+                                      if key.startswith(mine)} or refused.problems) from None
+        new = checked.subcontractors[-1]
+        session.add(Contract(declaration_number=declaration.number, enterprise=new.enterprise, parent=new.principal,
+                             level=_levels(declaration.declaring_contractor, links)[new.enterprise],
+                             starts_on=new.starts_on, ends_on=new.ends_on, amount_eur=new.amount_eur,
+                             activities=new.activities or None))
+        declaration.updated_at = now
+        _revise(session, caller, declaration.number, "subcontractor_added",
+                {"enterprise": new.enterprise, "principal": new.principal, "starts_on": new.starts_on.isoformat(),
+                 "ends_on": new.ends_on.isoformat() if new.ends_on else None}, now)
+        _recheck(session, declaration.number, now)
+
+
+def cancel_declaration(runtime: Runtime, caller: Caller, number: str) -> None:
+    """Cancel a declaration: its workplace is then as undeclared for the checks (CAW_10)."""
+    now = runtime.clock.now()
+    with runtime.db.writing() as session:
+        declaration = _declaration(session, number)
+        if not may_declare(caller, declaration.declaring_contractor):
+            raise NotAllowed(gettext("Only the declarants of the declaring contractor cancel its declarations."))
+        declaration.cancelled_at = declaration.updated_at = now
+        _revise(session, caller, declaration.number, "cancelled", {}, now)
+        _recheck(session, declaration.number, now)
+
+
+@dataclass(frozen=True)
+class Revision:
+    changed_at: datetime
+    change: str
+    actor: str
+    details: dict
+
+
+@dataclass(frozen=True)
+class DeclarationView:
+    number: str
+    sector: Sector
+    client: str
+    client_name: str
+    declaring_contractor: str
+    declaring_contractor_name: str
+    address: str
+    starts_on: date
+    ends_on: date | None
+    amount_eur: Decimal
+    subject_to_registration: bool
+    origin: str
+    cancelled: bool
+    subcontractors: tuple[Subcontractor, ...]
+    revisions: tuple[Revision, ...]
+
+
+def declaration_of(runtime: Runtime, caller: Caller, number: str) -> DeclarationView:
+    """A declaration as the caller may see it: its whole chain for the declaring contractor, the client and
+    inspectors; a subcontractor sees its own branch."""
+    with runtime.db.reading() as session:
+        found = session.get(WorkDeclaration, (number or "").strip().upper())
+        if found is None:
+            raise NotFound(gettext("No work declaration has this number."))
+        contracts = session.scalars(select(Contract).where(Contract.declaration_number == found.number)
+                                    .order_by(Contract.level, Contract.id)).all()
+        chain = [c.enterprise for c in contracts if c.level > 0]
+        if not may_see_declaration(caller, found.client, found.declaring_contractor, chain):
+            raise NotFound(gettext("No work declaration has this number."))  # as if it did not exist
+        branch = _branch(caller, found, contracts)
+        name = session.scalar(select(Enterprise.name).where(Enterprise.number == found.declaring_contractor))
+        revisions = session.scalars(select(DeclarationRevision).where(
+            DeclarationRevision.declaration_number == found.number).order_by(DeclarationRevision.id)).all()
+        return DeclarationView(
+            found.number, Sector(found.sector), found.client, found.client_name, found.declaring_contractor,
+            name or found.declaring_contractor,
+            f"{found.street} {found.house_number}, {found.post_code} {found.municipality}", found.starts_on,
+            found.ends_on, Decimal(str(found.amount_eur)), found.subject_to_registration, found.origin,
+            found.cancelled_at is not None,
+            tuple(Subcontractor(c.enterprise, c.parent, c.starts_on, c.ends_on, c.activities or "",
+                                Decimal(str(c.amount_eur)) if c.amount_eur is not None else None)
+                  for c in contracts if c.level > 0 and c.enterprise in branch),
+            tuple(Revision(r.changed_at, r.change, r.actor, r.details) for r in revisions))
+
+
+def _branch(caller: Caller, declaration: WorkDeclaration, contracts) -> set[str]:
+    """The subcontractors the caller may see: all, or, for a subcontractor, itself and those under it."""
+    everyone = {c.enterprise for c in contracts}
+    if caller.enterprise in (None, declaration.client, declaration.declaring_contractor):
+        return everyone
+    children: dict[str, list[str]] = {}
+    for contract in contracts:
+        children.setdefault(contract.parent or "", []).append(contract.enterprise)
+    seen, todo = set(), [caller.enterprise]
+    while todo:
+        enterprise = todo.pop()
+        if enterprise not in seen:
+            seen.add(enterprise)
+            todo.extend(children.get(enterprise, ()))
+    return seen
