@@ -143,27 +143,37 @@ class ThrowawayPostgres:
         self.directory = None
 
 
-# --- the browser of the browser tests ---------------------------------------------------------------------
+# --- the system packages of the tests ----------------------------------------------------------------------
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own), and
+# what WeasyPrint draws the posters with (Pango and a font); each found by a file it installs.
+SYSTEM_PACKAGES = {
+    "chromium": CHROMIUM,
+    "libpango-1.0-0": Path("/usr/share/doc/libpango-1.0-0"),
+    "libpangoft2-1.0-0": Path("/usr/share/doc/libpangoft2-1.0-0"),
+    "fonts-dejavu-core": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+}
 
 
-def ensure_chromium() -> str | None:
-    """Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own):
-    installed with apt when missing and this runs as root. None when it is there; else why it is not."""
-    if CHROMIUM.exists():
+def ensure_system_packages() -> str | None:
+    """Install with apt what the tests need and the machine lacks (as root). None when all is there; else why
+    not."""
+    missing = [package for package, marker in SYSTEM_PACKAGES.items() if not marker.exists()]
+    if not missing:
         return None
     apt = shutil.which("apt-get")
     if os.geteuid() != 0 or not apt:
-        return "chromium is not installed, and installing it needs root and apt-get (apt-get install chromium)"
-    say("installing Debian's chromium for the browser tests (apt-get install chromium)")
+        return f"{', '.join(missing)} not installed, and installing needs root and apt-get"
+    say(f"installing Debian's {', '.join(missing)} for the tests (apt-get install)")
     quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for argv in ([apt, "update", "-q"], [apt, "install", "-y", "-q", "chromium"]):
+    for argv in ([apt, "update", "-q"], [apt, "install", "-y", "-q", *missing]):
         done = subprocess.run(argv, env=quiet, capture_output=True, text=True)
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
             return f"{' '.join(argv[1:3])} failed: {' / '.join(tail)}"
-    return None if CHROMIUM.exists() else "apt-get installed chromium, but /usr/bin/chromium is missing"
+    still = [package for package, marker in SYSTEM_PACKAGES.items() if not marker.exists()]
+    return f"apt-get ran, but {', '.join(still)} is still missing" if still else None
 
 
 # --- commands ---------------------------------------------------------------------------------------------
@@ -197,12 +207,12 @@ def cmd_test(args: list[str]) -> int:
                 shout(f"CI: PostgreSQL is required and could not be used: {error}")
                 return 2
             shout(f"PostgreSQL SKIPPED: {error}. Only the SQLite half of the database tests will run.")
-    browser_missing = ensure_chromium()
+    browser_missing = ensure_system_packages()
     if browser_missing:
         if ci:
-            shout(f"CI: the browser tests need chromium: {browser_missing}")
+            shout(f"CI: the browser and poster tests need system packages: {browser_missing}")
             return 2
-        shout(f"Browser tests SKIPPED: {browser_missing}")
+        shout(f"Browser and poster tests SKIPPED: {browser_missing}")
         env["PRESENCE_TEST_NO_BROWSER"] = browser_missing
     try:
         say("lint: ruff check")
@@ -218,7 +228,7 @@ def cmd_test(args: list[str]) -> int:
     if "PRESENCE_TEST_POSTGRES_URL" not in env:
         shout("Reminder: PostgreSQL was SKIPPED in this run.")
     if browser_missing:
-        shout("Reminder: the browser tests were SKIPPED in this run.")
+        shout("Reminder: the browser and poster tests were SKIPPED in this run.")
     return code
 
 

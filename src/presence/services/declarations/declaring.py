@@ -323,6 +323,33 @@ def declaration_of(runtime: Runtime, caller: Caller, number: str) -> Declaration
             tuple(Revision(r.changed_at, r.change, r.actor, r.details) for r in revisions))
 
 
+@dataclass(frozen=True)
+class Workplace:
+    """What the poster of a declared workplace shows to anyone on site (`/w/<number>`)."""
+
+    number: str
+    sector: Sector
+    address: str
+    client_name: str
+    declaring_contractor_name: str
+    starts_on: date
+    ends_on: date | None
+    subject_to_registration: bool
+
+
+def workplace(runtime: Runtime, number: str) -> Workplace | None:
+    """The workplace of a declaration in force, or None (unknown, or cancelled)."""
+    with runtime.db.reading() as session:
+        found = session.get(WorkDeclaration, (number or "").strip().upper()[:13])
+        if found is None or found.cancelled_at is not None:
+            return None
+        name = session.scalar(select(Enterprise.name).where(Enterprise.number == found.declaring_contractor))
+        return Workplace(found.number, Sector(found.sector),
+                         f"{found.street} {found.house_number}, {found.post_code} {found.municipality}",
+                         found.client_name, name or found.declaring_contractor, found.starts_on, found.ends_on,
+                         found.subject_to_registration)
+
+
 def _branch(caller: Caller, declaration: WorkDeclaration, contracts) -> set[str]:
     """The subcontractors the caller may see: all, or, for a subcontractor, itself and those under it."""
     everyone = {c.enterprise for c in contracts}
