@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ... import i18n
 from ...services.runtime import Runtime
-from . import access, account, passkeys, sign_in, sign_in_limits, web_services, workplaces
+from . import access, account, declarations, passkeys, sign_in, sign_in_limits, web_services, workplaces
 from .pages import HERE, STATIC_PATH, Forbidden, FormExpired, NeedsSignIn, page, redirect, sign_in_url
 
 
@@ -22,6 +22,7 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(access.router())
     app.include_router(web_services.router())
     app.include_router(workplaces.router())
+    app.include_router(declarations.router())
 
     @app.exception_handler(NeedsSignIn)
     async def needs_sign_in(request: Request, refusal: NeedsSignIn):

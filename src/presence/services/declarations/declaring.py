@@ -14,14 +14,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ...domain import declarations as rules
 from ...domain.channels import Channel
 from ...domain.identifiers import InvalidIdentifier, parse_any_enterprise
 from ...domain.sectors import Sector
-from ...domain.visibility import Caller, may_declare, may_see_declaration
+from ...domain.visibility import Caller, CallerKind, may_declare, may_see_declaration
 from ...i18n import gettext
 from ...sources.importers import AffectedKeys
 from ...sources.models import Contract, DeclarationRevision, Enterprise, WorkDeclaration
@@ -365,3 +365,51 @@ def _branch(caller: Caller, declaration: WorkDeclaration, contracts) -> set[str]
             seen.add(enterprise)
             todo.extend(children.get(enterprise, ()))
     return seen
+
+
+@dataclass(frozen=True)
+class Listed:
+    number: str
+    sector: Sector
+    address: str
+    client_name: str
+    starts_on: date
+    ends_on: date | None
+    amount_eur: Decimal
+    subject_to_registration: bool
+    as_what: str  # declaring_contractor | client | subcontractor | inspector
+
+
+def declarations_of(runtime: Runtime, caller: Caller, text: str = "", limit: int = 200) -> list[Listed]:
+    """The declarations in force the caller sees, newest first; `text` narrows them to a number or a word of the
+    address or the client's name."""
+    query = select(WorkDeclaration).where(WorkDeclaration.cancelled_at.is_(None))
+    if caller.kind not in (CallerKind.INSPECTOR, CallerKind.BACK_OFFICE, CallerKind.OPERATOR):
+        if caller.kind is not CallerKind.ENTERPRISE or not caller.enterprise:
+            return []
+        in_chain = select(Contract.declaration_number).where(Contract.enterprise == caller.enterprise)
+        query = query.where(or_(WorkDeclaration.declaring_contractor == caller.enterprise,
+                                WorkDeclaration.client == caller.enterprise, WorkDeclaration.number.in_(in_chain)))
+    words = (text or "").strip()
+    if words:
+        pattern = f"%{words[:100].lower()}%"
+        query = query.where(or_(func.lower(WorkDeclaration.number) == words.lower(),
+                                func.lower(WorkDeclaration.street).like(pattern),
+                                func.lower(WorkDeclaration.municipality).like(pattern),
+                                func.lower(WorkDeclaration.client_name).like(pattern),
+                                WorkDeclaration.post_code == words))
+    query = query.order_by(WorkDeclaration.starts_on.desc(), WorkDeclaration.number).limit(limit)
+    with runtime.db.reading() as session:
+        rows = session.scalars(query).all()
+    return [Listed(row.number, Sector(row.sector),
+                   f"{row.street} {row.house_number}, {row.post_code} {row.municipality}", row.client_name,
+                   row.starts_on, row.ends_on, Decimal(str(row.amount_eur)), row.subject_to_registration,
+                   _as_what(caller, row)) for row in rows]
+
+
+def _as_what(caller: Caller, row: WorkDeclaration) -> str:
+    if caller.enterprise == row.declaring_contractor:
+        return "declaring_contractor"
+    if caller.enterprise == row.client:
+        return "client"
+    return "subcontractor" if caller.kind is CallerKind.ENTERPRISE else "inspector"
