@@ -45,3 +45,17 @@ def employee_today(**values) -> Submission:
 
 def run_checks(runtime) -> int:
     return make_worker(runtime).run_until_idle()
+
+
+def qr_in_pdf(pdf: bytes) -> str:
+    """What the QR code on a PDF's first page holds: the page drawn (pypdfium2), the code read as a phone would
+    (zxing-cpp)."""
+    import pypdfium2
+    import zxingcpp
+
+    document = pypdfium2.PdfDocument(pdf)
+    image = document[0].render(scale=2).to_pil()
+    document.close()
+    [barcode] = zxingcpp.read_barcodes(image)
+    assert barcode.format == zxingcpp.BarcodeFormat.QRCode
+    return barcode.text

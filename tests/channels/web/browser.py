@@ -42,6 +42,7 @@ def act_for(page, enterprise: str = "0448181966") -> None:
     page.goto("/account")
     page.locator(f"input[name=enterprise][value='{enterprise}']").check()
     page.locator("form[action='/account/acting'] button").click()
+    page.wait_for_url("**/account?done=*")
 
 
 def axe_violations(page) -> list[dict]:
@@ -64,6 +65,7 @@ def look(page, name: str) -> None:
     360-pixel phone; with PRESENCE_SCREENSHOTS set, keep both screenshots there (`<name>-phone.png`,
     `<name>-desktop.png`) to be looked at."""
     folder = os.environ.get("PRESENCE_SCREENSHOTS")
+    page.wait_for_load_state("load")  # a form just sent: its answer's page, not the one leaving
     before = page.viewport_size
     page.set_viewport_size(SMALLEST_PHONE)
     width = page.evaluate("() => document.documentElement.scrollWidth")

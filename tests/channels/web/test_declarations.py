@@ -7,16 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-import pypdfium2
 import pytest
-import zxingcpp
 
 from presence.sources.models import WorkDeclaration
 from presence.sources.personas import persona
 from presence.sources.simulation import PUBLIC_CLIENT, PUBLIC_OTHER_ENTERPRISE, SCENARIO_BUILDER
 
 from ...conftest import TODAY
-from ...helpers import count
+from ...helpers import count, qr_in_pdf
 from .browser import act_for, error_summary, look, sign_in
 
 SUB, SUB_SUB = PUBLIC_OTHER_ENTERPRISE, "0566988259"
@@ -64,11 +62,8 @@ def test_a_declaring_contractor_declares_works_with_two_levels_and_prints_the_po
     look(page, f"declaration-{language}")
 
     poster = httpx.get(site + page.locator(f"a[href='/w/{number}/poster.pdf']").first.get_attribute("href"))
-    document = pypdfium2.PdfDocument(poster.content)
-    [code] = zxingcpp.read_barcodes(document[0].render(scale=2).to_pil())
-    document.close()
-    assert code.text == f"{site}/w/{number}"
-    page.goto(code.text)
+    assert qr_in_pdf(poster.content) == f"{site}/w/{number}"
+    page.goto(qr_in_pdf(poster.content))
     assert page.locator("h1").inner_text() == "Rue Haute 12, 1000 Bruxelles"
 
     page.goto("/declarations")

@@ -6,13 +6,13 @@ from __future__ import annotations
 from io import BytesIO
 
 import httpx
-import pypdfium2
 import pytest
 import zxingcpp
 from PIL import Image
 
 from presence.sources.simulation import PUBLIC_CLEANING_WORKPLACE, PUBLIC_WORKPLACE
 
+from ...helpers import qr_in_pdf
 from .browser import look
 
 
@@ -55,10 +55,8 @@ def test_the_poster_printed_from_the_page_leads_back_to_it(site, page):
     href = page.get_by_role("link", name="Poster to print (A4, PDF)").get_attribute("href")
     pdf = httpx.get(site + href)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    document = pypdfium2.PdfDocument(pdf.content)
-    [barcode] = zxingcpp.read_barcodes(document[0].render(scale=2).to_pil())
-    document.close()
-    assert barcode.text == f"{site}/w/{PUBLIC_WORKPLACE}"
-    page.goto(barcode.text)
+    url = qr_in_pdf(pdf.content)
+    assert url == f"{site}/w/{PUBLIC_WORKPLACE}"
+    page.goto(url)
     assert page.locator("h1").inner_text() == "Rue de la Loi 1, 1000 Bruxelles"
     assert httpx.get(f"{site}/w/{PUBLIC_WORKPLACE}/poster.pdf?size=A5").status_code == 404

@@ -5,23 +5,15 @@ from __future__ import annotations
 
 from io import BytesIO
 
-import pypdfium2
 import pytest
-import zxingcpp
 from pypdf import PdfReader
 
 from presence.services.declarations import declaring, posters
 from presence.sources.simulation import PUBLIC_CLEANING_WORKPLACE, PUBLIC_WORKPLACE
 
+from ...helpers import qr_in_pdf
+
 URL = "https://registry.example/w/"
-
-
-def qr_of(pdf: bytes) -> str:
-    document = pypdfium2.PdfDocument(pdf)
-    image = document[0].render(scale=2).to_pil()
-    document.close()
-    [barcode] = zxingcpp.read_barcodes(image)
-    return barcode.text
 
 
 @pytest.mark.parametrize("size", ["A4", "A3"])
@@ -37,7 +29,7 @@ def test_the_poster_names_the_workplace_and_its_qr_code_leads_there(runtime, siz
                      "Soyez enregistré avant de commencer", "Laat u registreren voordat u begint",
                      "Lassen Sie sich vor Arbeitsbeginn registrieren", "Be registered before you start"):
         assert expected in text, expected
-    assert qr_of(pdf) == URL + PUBLIC_WORKPLACE
+    assert qr_in_pdf(pdf) == URL + PUBLIC_WORKPLACE
 
 
 def test_a_cleaning_poster_says_to_check_in_and_out(runtime):
