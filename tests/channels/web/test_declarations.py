@@ -58,7 +58,7 @@ def test_a_declaring_contractor_declares_works_with_two_levels_and_prints_the_po
     add(page, SUB, SCENARIO_BUILDER)
     add(page, SUB_SUB, SUB)
     table = page.locator("table").inner_text()
-    assert SUB in table and SUB_SUB in table
+    assert SUB in table and SUB_SUB in table and "Exemplum Techniek BV" in table  # by name too
     look(page, f"declaration-{language}")
 
     poster = httpx.get(site + page.locator(f"a[href='/w/{number}/poster.pdf']").first.get_attribute("href"))

@@ -61,6 +61,7 @@ def test_a_declaration_with_two_levels_of_subcontractors(runtime):
         "online", True, CONTRACTOR)
     assert chain == [(CONTRACTOR, None, 0), (SUB, CONTRACTOR, 1), (SUB_SUB, SUB, 2)]
     seen = declaring.declaration_of(runtime, DECLARANT, number)
+    assert seen.names[SUB] == "Exemplum Techniek BV" and seen.names[CONTRACTOR] == "Exemplum Construct SA"
     assert [r.change for r in seen.revisions] == ["declared"] and seen.revisions[0].actor == "user:1"
     # A subcontractor sees its own branch; a stranger, nothing.
     branch = declaring.declaration_of(runtime, Caller.enterprise_account(SUB, (Role.CONSULTANT,)), number)

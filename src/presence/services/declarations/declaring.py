@@ -293,6 +293,7 @@ class DeclarationView:
     cancelled: bool
     subcontractors: tuple[Subcontractor, ...]
     revisions: tuple[Revision, ...]
+    names: dict[str, str] = field(default_factory=dict)  # the chain's enterprises by number, as registered
 
 
 def declaration_of(runtime: Runtime, caller: Caller, number: str) -> DeclarationView:
@@ -308,7 +309,9 @@ def declaration_of(runtime: Runtime, caller: Caller, number: str) -> Declaration
         if not may_see_declaration(caller, found.client, found.declaring_contractor, chain):
             raise NotFound(gettext("No work declaration has this number."))  # as if it did not exist
         branch = _branch(caller, found, contracts)
-        name = session.scalar(select(Enterprise.name).where(Enterprise.number == found.declaring_contractor))
+        names = dict(session.execute(select(Enterprise.number, Enterprise.name).where(
+            Enterprise.number.in_([found.declaring_contractor, *chain]))).all())
+        name = names.get(found.declaring_contractor)
         revisions = session.scalars(select(DeclarationRevision).where(
             DeclarationRevision.declaration_number == found.number).order_by(DeclarationRevision.id)).all()
         return DeclarationView(
@@ -320,7 +323,7 @@ def declaration_of(runtime: Runtime, caller: Caller, number: str) -> Declaration
             tuple(Subcontractor(c.enterprise, c.parent, c.starts_on, c.ends_on, c.activities or "",
                                 Decimal(str(c.amount_eur)) if c.amount_eur is not None else None)
                   for c in contracts if c.level > 0 and c.enterprise in branch),
-            tuple(Revision(r.changed_at, r.change, r.actor, r.details) for r in revisions))
+            tuple(Revision(r.changed_at, r.change, r.actor, r.details) for r in revisions), names)
 
 
 @dataclass(frozen=True)
