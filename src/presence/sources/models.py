@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Numeric, SmallIn
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db.base import Base, BigId, Json, UTCDateTime
+from ..domain.places import Place
 
 
 class Person(Base):
@@ -132,6 +133,11 @@ class WorkDeclaration(Base):
     actors: Mapped[list | None] = mapped_column(Json)  # architects, safety coordinators: [{role, name, enterprise}]
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a cancelled declaration is as none
+
+    @property
+    def place(self) -> Place:
+        return Place(self.street, self.house_number, self.post_code, self.municipality, self.latitude,
+                     self.longitude)
 
     contracts: Mapped[list[Contract]] = relationship(
         back_populates="declaration", cascade="all, delete-orphan", order_by="Contract.level"

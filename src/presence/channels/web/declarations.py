@@ -107,7 +107,7 @@ def router() -> APIRouter:
             try:
                 number = await run_in_threadpool(declaring.declare, visitor.runtime, caller, data)
             except declaring.DeclarationRefused as refused:
-                errors.update({("amount" if k == "amount" else k): v for k, v in refused.problems.items()})
+                errors.update(refused.problems)
             except NotAllowed as refusal:
                 raise Forbidden(visitor, str(refusal)) from None
         if errors:

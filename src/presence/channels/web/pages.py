@@ -105,9 +105,9 @@ async def visitor(request: Request) -> Visitor:
     signed_in = await run_in_threadpool(sessions.session_of, runtime, token) if token else None
     caller, acting = None, []
     if signed_in and not signed_in.enrolling:
-        caller = await run_in_threadpool(roles.caller_of, runtime, signed_in)
         if signed_in.staff is None:
             acting = await run_in_threadpool(roles.enterprises_of, runtime, signed_in.national_number)
+        caller = roles.caller_acting(signed_in, acting)
     language = (i18n.supported(request.query_params.get("lang"))
                 or (signed_in.language if signed_in else None)
                 or i18n.supported(request.cookies.get(LANGUAGE_COOKIE))

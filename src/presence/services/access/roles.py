@@ -72,20 +72,24 @@ def enterprises_of(runtime: Runtime, national_number: str) -> list[Acting]:
 
 
 def caller_of(runtime: Runtime, signed_in: SignedIn) -> Caller:
-    """The caller a session acts as, by today's roles: staff as inspector or back office; acting for an
-    enterprise with the roles he holds there now (none left: as himself); else as himself."""
+    """The caller a session acts as, by today's roles (`caller_acting`)."""
+    acting = enterprises_of(runtime, signed_in.national_number) if signed_in.enterprise else []
+    return caller_acting(signed_in, acting)
+
+
+def caller_acting(signed_in: SignedIn, acting: list[Acting]) -> Caller:
+    """The caller a session acts as, given the enterprises the person may act for today (`enterprises_of`):
+    staff as inspector or back office; acting for an enterprise with the roles he holds there now (none left:
+    as himself); else as himself."""
     sender = f"user:{signed_in.user_id}"
     if signed_in.staff is Staff.INSPECTOR:
         return Caller.inspector(sender_id=sender)
     if signed_in.staff is Staff.BACK_OFFICE:
         return Caller.back_office(sender_id=sender)
-    if signed_in.enterprise:
-        with runtime.db.reading() as session:
-            roles = _roles_by_enterprise(session, signed_in.national_number, belgian_today(runtime.clock),
-                                         signed_in.enterprise).get(signed_in.enterprise)
-        if roles:
-            return Caller.enterprise_account(signed_in.enterprise, roles, sender_id=sender, user_type="PERSON",
-                                             inss=signed_in.national_number)
+    roles = next((a.roles for a in acting if a.enterprise == signed_in.enterprise), None)
+    if signed_in.enterprise and roles:
+        return Caller.enterprise_account(signed_in.enterprise, roles, sender_id=sender, user_type="PERSON",
+                                         inss=signed_in.national_number)
     return Caller.person(signed_in.national_number, sender_id=sender)
 
 
@@ -138,7 +142,7 @@ def grant_role(runtime: Runtime, caller: Caller, enterprise: str, national_numbe
         audit.record(session, caller, channel, "role.granted", "role_grant", [grant.id], now,
                      {"enterprise": enterprise, "role": str(role),
                       "ends_on": ends_on.isoformat() if ends_on else None})
-        return _grant(session, grant)
+        return _grant(grant, _names(session, {grant.national_number}))
 
 
 def revoke_grant(runtime: Runtime, caller: Caller, enterprise: str, grant_id: int, *,
@@ -156,7 +160,7 @@ def revoke_grant(runtime: Runtime, caller: Caller, enterprise: str, grant_id: in
         grant.revoked_at, grant.revoked_by = now, _user_id(caller)
         audit.record(session, caller, channel, "role.revoked", "role_grant", [grant.id], now,
                      {"enterprise": enterprise, "role": grant.role})
-        return _grant(session, grant)
+        return _grant(grant, _names(session, {grant.national_number}))
 
 
 def grants_of(runtime: Runtime, caller: Caller, enterprise: str) -> list[Grant]:
@@ -168,7 +172,8 @@ def grants_of(runtime: Runtime, caller: Caller, enterprise: str) -> list[Grant]:
         rows = session.scalars(select(RoleGrant).where(RoleGrant.enterprise == enterprise,
                                                        *_active(belgian_today(runtime.clock)))
                                .order_by(RoleGrant.id)).all()
-        grants = [_grant(session, row) for row in rows]
+        names = _names(session, {row.national_number for row in rows})
+        grants = [_grant(row, names) for row in rows]
     return sorted(grants, key=lambda g: ((g.person_name or "~").lower(), g.national_number, g.role))
 
 
@@ -193,8 +198,7 @@ def access_events(runtime: Runtime, caller: Caller, enterprise: str, limit: int 
                                .order_by(RoleGrant.id.desc()).limit(limit)).all()
         people = {row.national_number for row in rows}
         actors = {row.granted_by for row in rows} | {row.revoked_by for row in rows}
-        names = dict(session.execute(select(User.national_number, User.name)
-                                     .where(User.national_number.in_(people))).all()) if people else {}
+        names = _names(session, people)
         actor_names = dict(session.execute(select(User.id, User.name).where(User.id.in_(actors - {None})))
                            .all()) if actors - {None} else {}
     events = []
@@ -211,6 +215,14 @@ def _user_id(caller: Caller) -> int | None:
     return int(caller.sender_id[5:]) if (caller.sender_id or "").startswith("user:") else None
 
 
-def _grant(session: Session, row: RoleGrant) -> Grant:
-    name = session.scalar(select(User.name).where(User.national_number == row.national_number))
-    return Grant(row.id, row.national_number, name, Role(row.role), row.ends_on, row.granted_at, row.revoked_at)
+def _names(session: Session, national_numbers: set[str]) -> dict[str, str]:
+    """The names of the people with an account among these national numbers."""
+    if not national_numbers:
+        return {}
+    return dict(session.execute(select(User.national_number, User.name)
+                                .where(User.national_number.in_(national_numbers))).all())
+
+
+def _grant(row: RoleGrant, names: dict[str, str]) -> Grant:
+    return Grant(row.id, row.national_number, names.get(row.national_number), Role(row.role), row.ends_on,
+                 row.granted_at, row.revoked_at)

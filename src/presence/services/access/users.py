@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -334,11 +334,3 @@ def set_language(runtime: Runtime, user_id: int, language: str) -> None:
     with runtime.db.writing() as session:
         session.execute(update(User).where(User.id == user_id).values(language=language))
 
-
-def find_users(runtime: Runtime, national_numbers: list[str]) -> dict[str, UserView]:
-    """The accounts of these national numbers, by national number (for lists of grants)."""
-    if not national_numbers:
-        return {}
-    with runtime.db.reading() as session:
-        rows = session.scalars(select(User).where(or_(User.national_number.in_(national_numbers)))).all()
-        return {row.national_number: UserView.of(row) for row in rows}

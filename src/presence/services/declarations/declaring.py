@@ -317,7 +317,7 @@ def declaration_of(runtime: Runtime, caller: Caller, number: str) -> Declaration
         return DeclarationView(
             found.number, Sector(found.sector), found.client, found.client_name, found.declaring_contractor,
             name or found.declaring_contractor,
-            f"{found.street} {found.house_number}, {found.post_code} {found.municipality}", found.starts_on,
+            found.place.address, found.starts_on,
             found.ends_on, Decimal(str(found.amount_eur)), found.subject_to_registration, found.origin,
             found.cancelled_at is not None,
             tuple(Subcontractor(c.enterprise, c.parent, c.starts_on, c.ends_on, c.activities or "",
@@ -348,7 +348,7 @@ def workplace(runtime: Runtime, number: str) -> Workplace | None:
             return None
         name = session.scalar(select(Enterprise.name).where(Enterprise.number == found.declaring_contractor))
         return Workplace(found.number, Sector(found.sector),
-                         f"{found.street} {found.house_number}, {found.post_code} {found.municipality}",
+                         found.place.address,
                          found.client_name, name or found.declaring_contractor, found.starts_on, found.ends_on,
                          found.subject_to_registration)
 
@@ -405,7 +405,7 @@ def declarations_of(runtime: Runtime, caller: Caller, text: str = "", limit: int
     with runtime.db.reading() as session:
         rows = session.scalars(query).all()
     return [Listed(row.number, Sector(row.sector),
-                   f"{row.street} {row.house_number}, {row.post_code} {row.municipality}", row.client_name,
+                   row.place.address, row.client_name,
                    row.starts_on, row.ends_on, Decimal(str(row.amount_eur)), row.subject_to_registration,
                    _as_what(caller, row)) for row in rows]
 

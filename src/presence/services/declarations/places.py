@@ -77,7 +77,7 @@ def places_near(runtime: Runtime, caller: Caller, latitude: float, longitude: fl
         declarations = session.scalars(query).all()
     workplaces = sorted(
         (NearbyWorkplace(d.number, Sector(d.sector),
-                         Place(d.street, d.house_number, d.post_code, d.municipality, d.latitude, d.longitude),
+                         d.place,
                          distance_m(latitude, longitude, d.latitude, d.longitude), d.starts_on, d.ends_on)
          for d in declarations),
         key=lambda workplace: (workplace.distance_m, workplace.number))
