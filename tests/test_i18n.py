@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from babel.messages.pofile import read_po
@@ -73,13 +74,14 @@ def test_the_language_a_browser_asks_for(header, expected):
 def test_dates_times_and_numbers_as_each_language_writes_them_in_belgian_time():
     winter = datetime(2026, 3, 3, 8, 30, tzinfo=UTC)  # 09:30 in Brussels
     summer = datetime(2026, 7, 1, 22, 15, tzinfo=UTC)  # 00:15 the next day in Brussels
-    expected = {"fr": ("3 mars 2026", "3 mars 2026, 09:30", "1 234,5"),
-                "nl": ("3 maart 2026", "3 mrt 2026, 09:30", "1.234,5"),
-                "de": ("3. März 2026", "03.03.2026, 09:30", "1.234,5"),
-                "en": ("3 March 2026", "03 Mar 2026, 09:30", "1.234,5")}
-    for language, (day, instant, number) in expected.items():
+    expected = {"fr": ("3 mars 2026", "3 mars 2026, 09:30", "1 234,5", "620 000,50 €"),
+                "nl": ("3 maart 2026", "3 mrt 2026, 09:30", "1.234,5", "€ 620.000,50"),
+                "de": ("3. März 2026", "03.03.2026, 09:30", "1.234,5", "620.000,50 €"),
+                "en": ("3 March 2026", "03 Mar 2026, 09:30", "1.234,5", "620.000,50 €")}
+    for language, (day, instant, number, money) in expected.items():
         with i18n.using(language):
             assert i18n.format_date(date(2026, 3, 3)) == day
             assert i18n.format_datetime(winter).replace("\u202f", " ") == instant
             assert i18n.format_number(1234.5).replace("\u202f", " ") == number
             assert i18n.format_time(summer) == "00:15"
+            assert i18n.format_money(Decimal("620000.5")).replace("\u202f", " ").replace("\xa0", " ") == money

@@ -151,6 +151,13 @@ def format_time(instant: datetime, format: str = "short") -> str:
     return babel_format_time(instant, format=format, tzinfo=BRUSSELS, locale=locale())
 
 
+def format_money(amount) -> str:
+    """An amount in euros as the language of the moment writes it, cents included (620 000,50 €)."""
+    from babel.numbers import format_currency
+
+    return format_currency(amount, "EUR", locale=locale())
+
+
 def format_number(number: int | float) -> str:
     from babel.numbers import format_decimal
 

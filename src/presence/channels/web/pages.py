@@ -124,7 +124,8 @@ def templates() -> Environment:
                               extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     environment.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, time=i18n.format_time,
-                               number=i18n.format_number, role=lambda role: i18n.gettext(ROLE_NAMES[Role(role)]))
+                               number=i18n.format_number, money=i18n.format_money,
+                               role=lambda role: i18n.gettext(ROLE_NAMES[Role(role)]))
     environment.globals.update(static=static_url, languages=i18n.LANGUAGES, language_names=i18n.NAMES,
                                version=__version__)
     return environment
