@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import math
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -69,3 +70,25 @@ def bounding_box(latitude: float, longitude: float, radius_m: float) -> tuple[fl
     d_latitude = math.degrees(radius_m / EARTH_RADIUS_M)
     d_longitude = d_latitude / max(math.cos(math.radians(latitude)), 1e-6)
     return latitude - d_latitude, latitude + d_latitude, longitude - d_longitude, longitude + d_longitude
+
+
+def _plain(text: str) -> str:
+    """A name compared without case, accents or punctuation ("Liège" = "liege", "Sint-Niklaas" = "sint niklaas")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def locality_of(post_code: str, name: str = "") -> Locality | None:
+    """The locality an address names, to place a workplace without a map: among the localities of the post code's
+    municipality, the one called `name` (or its municipality so called), else the one that gives the municipality
+    its name, else the first. None when no municipality has this post code."""
+    candidates = [place for place in localities() if post_code.strip() in place.municipality.postal_codes]
+    if not candidates:
+        return None
+    wanted = _plain(name)
+    by_name = [place for place in candidates if wanted and _plain(place.name) == wanted]
+    by_municipality = [place for place in candidates if wanted in (_plain(place.municipality.name_fr),
+                                                                   _plain(place.municipality.name_nl))]
+    main = [place for place in candidates if _plain(place.name) in (_plain(place.municipality.name_fr),
+                                                                    _plain(place.municipality.name_nl))]
+    return (by_name or [p for p in by_municipality if p in main] or by_municipality or main or candidates)[0]

@@ -25,14 +25,14 @@ def fill(page, values: dict) -> None:
         page.locator(f"#{name}").fill(value)
 
 
-def declare_works(page, amount="620000") -> str:
+def declare_works(page, amount="620000", **more: str) -> str:
     page.goto("/declarations/new")
     page.locator("input[name=sector][value='1']").check()
     fill(page, {"client": PUBLIC_CLIENT, "client_name": "Immo Exemplum NV", "street": "Rue Haute",
                 "house_number": "12", "post_code": "1000", "municipality": "Bruxelles",
                 "starts_on": (TODAY - timedelta(days=5)).isoformat(),
                 "ends_on": (TODAY + timedelta(days=200)).isoformat(), "amount": amount,
-                "description": "Renovation of a school"})
+                "description": "Renovation of a school", **more})
     page.locator("form[action='/declarations/new'] button").click()
     return page.url.split("/declarations/")[1].split("?")[0]
 
@@ -109,3 +109,36 @@ def test_someone_elses_declaration_is_neither_seen_nor_changed(page, people_runt
         "sub_starts_on": TODAY.isoformat()})
     assert refused.status == 403
     assert page.request.post(f"/declarations/{number}/cancel", form={"csrf": csrf}).status == 403
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_declarant_raises_the_amount_past_the_threshold_and_ends_a_subcontract(page, people_runtime, clock,
+                                                                                   language):
+    sign_in(page, persona("contractor"), clock, language=language)
+    act_for(page, SCENARIO_BUILDER)
+    number = declare_works(page, amount="400000", architect_name="Atelier Lumen",
+                           execution_coordinator_name="Coordination Sûre",
+                           execution_coordinator_enterprise="0403019261")
+    summary = page.locator("dl.summary").inner_text()
+    assert "Atelier Lumen" in summary and "Coordination Sûre (0403019261)" in summary
+    assert "50.85045, 4.34878" in summary  # the centre of Brussels, from the post code: no map needed
+
+    page.locator("#terms_amount").fill("620000")
+    page.locator("form[action$='/terms'] button").click()
+    assert page.locator(".notice").is_visible()
+    with people_runtime.db.reading() as session:
+        declaration = session.get(WorkDeclaration, number)
+        assert (declaration.amount_eur, declaration.subject_to_registration) == (620000, True)
+
+    add(page, SUB, SCENARIO_BUILDER)
+    page.locator("#ended").select_option(SUB)
+    page.locator("#end_on").fill((TODAY - timedelta(days=1)).isoformat())  # before it started: refused
+    page.locator("form[action$='/subcontractors/end'] button").click()
+    assert len(error_summary(page)) == 1
+    page.locator("#end_on").fill((TODAY + timedelta(days=20)).isoformat())
+    page.locator("form[action$='/subcontractors/end'] button").click()
+    assert page.locator(".notice").is_visible()
+    history = page.locator("h2 + ul").last.inner_text()
+    assert history.count("\n") == 3  # declared, changed, subcontractor declared, subcontract ended
+    assert ("400" in history and "620" in history and "Exemplum Techniek BV" in history)
+    look(page, f"declaration-changed-{language}")

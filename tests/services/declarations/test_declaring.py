@@ -150,3 +150,78 @@ def test_only_declarants_declare_and_only_the_chain_adds_subcontractors(runtime)
     with pytest.raises(DeclarationRefused) as refused:  # twice
         declaring.add_subcontractor(runtime, sub, number, Subcontractor(SUB_SUB, SUB, TODAY, None))
     assert refused.value.problems == {"enterprise": "this enterprise is in the chain already"}
+
+
+def test_raising_the_amount_past_the_threshold_makes_its_registrations_valid(runtime):
+    number = declaring.declare(runtime, DECLARANT, works("400000"))
+    registration = register_one(runtime, employee_today(workplace=number, registration_date=TODAY))
+    run_checks(runtime)
+    assert get_presence(runtime, OPERATOR, registration).history[-1].remarks == (RemarkCode.SITE_NOT_SUBJECT,)
+    seen = declaring.declaration_of(runtime, DECLARANT, number)
+    changes = declaring.change_terms(runtime, DECLARANT, number,
+                                     declaring.Terms(seen.starts_on, seen.ends_on, "620000"))
+    assert changes == {"amount": ["400000.00", "620000.00"], "subject_to_registration": [False, True]}
+    run_checks(runtime)
+    presence = get_presence(runtime, OPERATOR, registration)
+    assert presence.status is SoapStatus.VALIDATED
+    assert [v.trigger for v in presence.history] == ["registration", "source:declaration"]
+    revisions = declaring.declaration_of(runtime, DECLARANT, number).revisions
+    assert [(r.change, r.actor) for r in revisions] == [("declared", "user:1"), ("changed", "user:1")]
+    assert revisions[-1].details["amount"] == ["400000.00", "620000.00"]
+    # The same terms again change nothing and leave no revision.
+    assert declaring.change_terms(runtime, DECLARANT, number,
+                                  declaring.Terms(seen.starts_on, seen.ends_on, "620000.00")) == {}
+    assert len(declaring.declaration_of(runtime, DECLARANT, number).revisions) == 2
+
+
+def test_moving_the_works_start_after_a_registration_makes_it_out_of_the_period(runtime):
+    number = declaring.declare(runtime, DECLARANT, works())
+    registration = register_one(runtime, employee_today(workplace=number, registration_date=TODAY))
+    run_checks(runtime)
+    assert get_presence(runtime, OPERATOR, registration).status is SoapStatus.VALIDATED
+    declaring.change_terms(runtime, DECLARANT, number,
+                           declaring.Terms(TODAY + timedelta(days=1), TODAY + timedelta(days=300), "620000"))
+    run_checks(runtime)
+    assert get_presence(runtime, OPERATOR, registration).history[-1].remarks == (RemarkCode.DECLARATION_NOT_ACTIVE,)
+
+
+def test_the_terms_cannot_leave_a_subcontract_outside_the_works(runtime):
+    number = declaring.declare(runtime, DECLARANT, works(subcontractors=two_levels()))
+    seen = declaring.declaration_of(runtime, DECLARANT, number)
+    with pytest.raises(DeclarationRefused) as refused:  # the subcontracts start 10 days ago
+        declaring.change_terms(runtime, DECLARANT, number, declaring.Terms(TODAY, seen.ends_on, "620000"))
+    assert refused.value.problems == {
+        "starts_on": "A subcontract would be outside the works' period: end it first, or choose other days."}
+    with pytest.raises(DeclarationRefused) as refused:
+        declaring.change_terms(runtime, DECLARANT, number, declaring.Terms(seen.starts_on, seen.ends_on, "-5"))
+    assert set(refused.value.problems) == {"amount"}
+    with pytest.raises(NotAllowed):  # a subcontractor does not change the declaring contractor's contract
+        declaring.change_terms(runtime, Caller.enterprise_account(SUB, (Role.DECLARANT,)), number,
+                               declaring.Terms(seen.starts_on, seen.ends_on, "700000"))
+    after = declaring.declaration_of(runtime, DECLARANT, number)
+    assert (after.starts_on, after.amount_eur, len(after.revisions)) == (seen.starts_on, Decimal("620000.00"), 1)
+
+
+def test_ending_a_subcontractor_ends_its_branch_and_its_workers_presence_fails(runtime):
+    number = declaring.declare(runtime, DECLARANT, works(subcontractors=two_levels()))
+    worker, employer = simulation._scenario_inss(1), simulation._scenario_enterprise(11)  # a clean employee
+    sub = Caller.enterprise_account(SUB, (Role.DECLARANT,))
+    declaring.add_subcontractor(runtime, sub, number, Subcontractor(employer, SUB, TODAY - timedelta(days=5), None))
+    registration = register_one(runtime, employee_today(workplace=number, inss=worker, enterprise_number=employer,
+                                                        registration_date=TODAY))
+    run_checks(runtime)
+    assert get_presence(runtime, OPERATOR, registration).status is SoapStatus.VALIDATED
+    with pytest.raises(NotAllowed):  # the subcontractor itself does not end its own subcontract
+        declaring.end_subcontractor(runtime, sub, number, SUB, TODAY)
+    with pytest.raises(DeclarationRefused) as refused:  # before it started
+        declaring.end_subcontractor(runtime, DECLARANT, number, SUB, TODAY - timedelta(days=11))
+    assert set(refused.value.problems) == {"ends_on"}
+    declaring.end_subcontractor(runtime, DECLARANT, number, SUB, TODAY - timedelta(days=1))
+    run_checks(runtime)
+    assert get_presence(runtime, OPERATOR, registration).history[-1].remarks == (RemarkCode.CONTRACT_NOT_ACTIVE,)
+    chain = {s.enterprise: s.ends_on for s in declaring.declaration_of(runtime, DECLARANT, number).subcontractors}
+    assert chain == {SUB: TODAY - timedelta(days=1), SUB_SUB: TODAY - timedelta(days=1),
+                     employer: TODAY - timedelta(days=1)}
+    revision = declaring.declaration_of(runtime, DECLARANT, number).revisions[-1]
+    assert (revision.change, revision.details["enterprise"], revision.details["with"]) == (
+        "subcontractor_ended", SUB, sorted([SUB_SUB, employer]))

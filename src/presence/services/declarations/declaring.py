@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ...domain import declarations as rules
 from ...domain.channels import Channel
 from ...domain.identifiers import InvalidIdentifier, parse_any_enterprise
+from ...domain.localities import locality_of, nearest_locality
 from ...domain.sectors import Sector
 from ...domain.visibility import Caller, CallerKind, may_declare, may_see_declaration
 from ...i18n import gettext
@@ -71,6 +72,7 @@ class Declaration:
     contact_phone: str = ""
     latitude: float | None = None
     longitude: float | None = None
+    locate: bool = False  # without a position: the one of its locality (`domain.localities`, shipped, no map)
     actors: tuple[Actor, ...] = ()
     subcontractors: tuple[Subcontractor, ...] = field(default_factory=tuple)
 
@@ -101,7 +103,8 @@ def _amount(value, where: str, problems: dict[str, str]) -> Decimal | None:
         return None
     if amount < 0 or amount >= Decimal("1e12") or amount != amount.quantize(Decimal("0.01")):
         problems[where] = gettext("Enter an amount in euros, not negative, with at most 2 decimals.")
-    return amount
+        return amount
+    return amount.quantize(Decimal("0.01"))  # as stored: 620000 and 620000.00 are the same amount
 
 
 def _checked(data: Declaration, contractor: str) -> tuple[Declaration, list[rules.Link]]:
@@ -120,11 +123,24 @@ def _checked(data: Declaration, contractor: str) -> tuple[Declaration, list[rule
     amount = _amount(data.amount_eur, "amount", problems)
     if amount is None and "amount" not in problems:
         problems["amount"] = gettext("Enter the contract's amount excl. VAT.")
+    actors = []
     for index, actor in enumerate(data.actors):
         if actor.role not in ACTOR_ROLES or not actor.name.strip():
             problems[f"actors.{index}"] = gettext("Give each actor a role and a name.")
-    if (data.latitude is None) != (data.longitude is None):
+        enterprise = _enterprise(actor.enterprise, f"actors.{index}.enterprise", problems) if actor.enterprise \
+            else None
+        actors.append(Actor(actor.role, actor.name.strip()[:200], enterprise))
+    latitude, longitude = data.latitude, data.longitude
+    if (latitude is None) != (longitude is None):
         problems["latitude"] = gettext("Give the position's latitude and longitude, or neither.")
+    elif latitude is not None and (not (-90 <= latitude <= 90) or nearest_locality(latitude, longitude) is None):
+        problems["latitude"] = gettext("This position is not in Belgium.")
+    elif latitude is None and data.locate and "post_code" not in problems:
+        found = locality_of(data.post_code, data.municipality)
+        if found is None:
+            problems["post_code"] = gettext("No Belgian municipality has this post code.")
+        else:
+            latitude, longitude = found.latitude, found.longitude
     if len(data.subcontractors) > MAX_SUBCONTRACTORS:
         problems["subcontractors"] = gettext("At most %(count)s subcontractors.", count=MAX_SUBCONTRACTORS)
     links = []
@@ -140,8 +156,8 @@ def _checked(data: Declaration, contractor: str) -> tuple[Declaration, list[rule
     subcontractors = tuple(Subcontractor(link.enterprise, link.principal, link.starts_on, link.ends_on,
                                          sub.activities.strip()[:300], link.amount_eur)
                            for link, sub in zip(links, data.subcontractors, strict=True))
-    return replace(data, client=client, amount_eur=amount, post_code=data.post_code.strip(),
-                   subcontractors=subcontractors), links
+    return replace(data, client=client, amount_eur=amount, post_code=data.post_code.strip(), latitude=latitude,
+                   longitude=longitude, actors=tuple(actors), subcontractors=subcontractors), links
 
 
 def _levels(contractor: str, links: list[rules.Link]) -> dict[str, int]:
@@ -256,6 +272,116 @@ def add_subcontractor(runtime: Runtime, caller: Caller, number: str, sub: Subcon
         _recheck(session, declaration.number, now)
 
 
+@dataclass(frozen=True)
+class Terms:
+    """What a declarant may change of the declaring contractor's contract: its period and its amount."""
+
+    starts_on: date
+    ends_on: date | None
+    amount_eur: Decimal | str
+
+
+def _chain(session: Session, declaration: WorkDeclaration) -> list[Contract]:
+    return list(session.scalars(select(Contract).where(Contract.declaration_number == declaration.number)
+                                .order_by(Contract.level, Contract.id)))
+
+
+def _as_data(declaration: WorkDeclaration, contracts: list[Contract], terms: Terms | None = None) -> Declaration:
+    terms = terms or Terms(declaration.starts_on, declaration.ends_on, Decimal(str(declaration.amount_eur)))
+    return Declaration(Sector(declaration.sector), declaration.client, declaration.client_name, declaration.street,
+                       declaration.house_number, declaration.post_code, declaration.municipality, terms.starts_on,
+                       terms.ends_on, terms.amount_eur,
+                       subcontractors=tuple(Subcontractor(c.enterprise, c.parent, c.starts_on, c.ends_on)
+                                            for c in contracts if c.level > 0))
+
+
+def change_terms(runtime: Runtime, caller: Caller, number: str, terms: Terms) -> dict[str, list]:
+    """Move the works' dates or change their amount: whether the workplace is subject to registration is decided
+    again, and its registrations are checked again. The changes (field: [before, after]); none when nothing
+    changed. Refused when a subcontract would no longer fit in the works' period."""
+    now = runtime.clock.now()
+    with runtime.db.writing() as session:
+        declaration = _declaration(session, number)
+        if not may_declare(caller, declaration.declaring_contractor):
+            raise NotAllowed(gettext("Only the declarants of the declaring contractor change its declarations."))
+        contracts = _chain(session, declaration)
+        try:
+            checked, _ = _checked(_as_data(declaration, contracts, terms), declaration.declaring_contractor)
+        except DeclarationRefused as refused:  # a subcontract's problem is the new period's
+            outside = gettext("A subcontract would be outside the works' period: end it first, or choose other days.")
+            raise DeclarationRefused({("starts_on" if key.startswith("subcontractors.") else key):
+                                      (outside if key.startswith("subcontractors.") else why)
+                                      for key, why in refused.problems.items()}) from None
+        subject = rules.subject_to_registration(Sector(declaration.sector), checked.amount_eur, checked.starts_on)
+        before = {"starts_on": declaration.starts_on, "ends_on": declaration.ends_on,
+                  "amount": Decimal(str(declaration.amount_eur)), "subject_to_registration":
+                  declaration.subject_to_registration}
+        after = {"starts_on": checked.starts_on, "ends_on": checked.ends_on, "amount": checked.amount_eur,
+                 "subject_to_registration": subject}
+        changes = {name: [_plain(before[name]), _plain(after[name])] for name in before if before[name] != after[name]}
+        if not changes:
+            return {}
+        declaration.starts_on, declaration.ends_on = checked.starts_on, checked.ends_on
+        declaration.amount_eur, declaration.subject_to_registration = checked.amount_eur, subject
+        declaration.updated_at = now
+        main = next(c for c in contracts if c.level == 0)
+        main.starts_on, main.ends_on, main.amount_eur = checked.starts_on, checked.ends_on, checked.amount_eur
+        _revise(session, caller, declaration.number, "changed", changes, now)
+        _recheck(session, declaration.number, now)
+    return changes
+
+
+def _plain(value):
+    """A value as the history's JSON keeps it."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def end_subcontractor(runtime: Runtime, caller: Caller, number: str, enterprise: str, ends_on: date) -> None:
+    """End a subcontract on `ends_on` (its last day): by the declaring contractor, or by the subcontractor's
+    principal. The subcontracts under it that would outlast it end with it."""
+    now = runtime.clock.now()
+    with runtime.db.writing() as session:
+        declaration = _declaration(session, number)
+        contracts = _chain(session, declaration)
+        ended = next((c for c in contracts if c.level > 0 and c.enterprise == (enterprise or "").strip()), None)
+        if ended is None:
+            raise NotFound(gettext("This enterprise is not a subcontractor of the declaration."))
+        if not (may_declare(caller, declaration.declaring_contractor)
+                or (caller.enterprise == ended.parent and may_declare(caller, caller.enterprise))):
+            raise NotAllowed(gettext("Only the declaring contractor, or the subcontractor's principal, ends a "
+                                     "subcontract."))
+        branch = _under(ended.enterprise, contracts)
+        for contract in contracts:
+            if contract is ended or (contract.enterprise in branch and (contract.ends_on is None
+                                                                        or contract.ends_on > ends_on)):
+                contract.ends_on = ends_on
+        try:
+            _checked(_as_data(declaration, contracts), declaration.declaring_contractor)
+        except DeclarationRefused as refused:  # the transaction is rolled back: nothing changed
+            raise DeclarationRefused({"ends_on": next(iter(refused.problems.values()))}) from None
+        declaration.updated_at = now
+        _revise(session, caller, declaration.number, "subcontractor_ended",
+                {"enterprise": ended.enterprise, "ends_on": ends_on.isoformat(), "with": sorted(branch)}, now)
+        _recheck(session, declaration.number, now)
+
+
+def _under(enterprise: str, contracts) -> set[str]:
+    """The enterprises under `enterprise` in a chain (not itself)."""
+    children: dict[str, list[str]] = {}
+    for contract in contracts:
+        children.setdefault(contract.parent or "", []).append(contract.enterprise)
+    seen: set[str] = set()
+    todo = list(children.get(enterprise, ()))
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo.extend(children.get(current, ()))
+    return seen
+
+
 def cancel_declaration(runtime: Runtime, caller: Caller, number: str) -> None:
     """Cancel a declaration: its workplace is then as undeclared for the checks (CAW_10)."""
     now = runtime.clock.now()
@@ -294,6 +420,10 @@ class DeclarationView:
     subcontractors: tuple[Subcontractor, ...]
     revisions: tuple[Revision, ...]
     names: dict[str, str] = field(default_factory=dict)  # the chain's enterprises by number, as registered
+    description: str = ""
+    contact: tuple[str, str, str] = ("", "", "")  # name, e-mail, phone
+    actors: tuple[Actor, ...] = ()
+    position: tuple[float, float] | None = None  # latitude, longitude
 
 
 def declaration_of(runtime: Runtime, caller: Caller, number: str) -> DeclarationView:
@@ -323,7 +453,10 @@ def declaration_of(runtime: Runtime, caller: Caller, number: str) -> Declaration
             tuple(Subcontractor(c.enterprise, c.parent, c.starts_on, c.ends_on, c.activities or "",
                                 Decimal(str(c.amount_eur)) if c.amount_eur is not None else None)
                   for c in contracts if c.level > 0 and c.enterprise in branch),
-            tuple(Revision(r.changed_at, r.change, r.actor, r.details) for r in revisions), names)
+            tuple(Revision(r.changed_at, r.change, r.actor, r.details) for r in revisions), names,
+            found.description or "", (found.contact_name or "", found.contact_email or "", found.contact_phone or ""),
+            tuple(Actor(a["role"], a["name"], a.get("enterprise")) for a in found.actors or ()),
+            (found.latitude, found.longitude) if found.latitude is not None else None)
 
 
 @dataclass(frozen=True)
