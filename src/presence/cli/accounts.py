@@ -102,7 +102,7 @@ ScopeOpt = Annotated[list[str], typer.Option("--scope", metavar="SCOPE",
                                              help="A permission (repeatable; default: all, listed below).")]
 # The scopes' names in narrow tables; their full names (SCOPES) in JSON and with --wide.
 SCOPE_NAMES = {scope_rules.REST_ENTERPRISE: "REST enterprise", scope_rules.REST_PROFESSIONAL: "REST professional",
-               scope_rules.SOAP: "SOAP"}
+               scope_rules.SOAP: "SOAP", scope_rules.DECLARATIONS: "declarations"}
 
 
 @accounts_app.command("create", epilog="Permissions (--scope): " + "; ".join(

@@ -4,6 +4,7 @@
   consult; roles registrar and consultant.
 - `scope:check-in-and-out-work-rest:professional`: REST (cleaning), consult only; role consultant.
 - `scope:checkinatwork-soap` (*ours*): SOAP Checkinatwork, register, cancel and consult; role registrar.
+- `scope:presence-declarations` (*ours*): the work declarations API, declare, change and consult; role declarant.
 
 A channel counts only its own scopes: a caller authenticated by a token gets the roles of the scopes the channel
 accepts (a SOAP-only token gives nothing on REST). The SOAP scope gives the registrar role alone, as a SOAP
@@ -19,21 +20,25 @@ from .visibility import Role
 REST_ENTERPRISE = "scope:check-in-and-out-work-rest:enterprise"
 REST_PROFESSIONAL = "scope:check-in-and-out-work-rest:professional"
 SOAP = "scope:checkinatwork-soap"
+DECLARATIONS = "scope:presence-declarations"
 
 # In this order in every listing and token answer.
 SCOPES: dict[str, str] = {
     REST_ENTERPRISE: "Check In and Out at Work (REST): register, cancel and consult presences",
     REST_PROFESSIONAL: "Check In and Out at Work (REST): consult presences",
     SOAP: "Checkinatwork (SOAP): register, cancel and consult presences",
+    DECLARATIONS: "Work declarations (JSON API): declare, change and consult works",
 }
 
 REST_SCOPES = frozenset({REST_ENTERPRISE, REST_PROFESSIONAL})
 SOAP_SCOPES = frozenset({SOAP})
+DECLARATIONS_SCOPES = frozenset({DECLARATIONS})
 
 _ROLES: dict[str, frozenset[Role]] = {
     REST_ENTERPRISE: frozenset({Role.REGISTRAR, Role.CONSULTANT}),
     REST_PROFESSIONAL: frozenset({Role.CONSULTANT}),
     SOAP: frozenset({Role.REGISTRAR}),
+    DECLARATIONS: frozenset({Role.DECLARANT}),
 }
 
 

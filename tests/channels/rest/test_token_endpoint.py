@@ -113,7 +113,7 @@ def test_rs256_assertion_gives_a_bearer_token(client, runtime, clock):
     caller = access_tokens.authenticate_bearer(runtime.db, token, clock.now())
     assert caller.kind is CallerKind.ENTERPRISE and caller.enterprise == EMPLOYER
     assert caller.sender_id == client.client_id and caller.user_type == "WEBSERVICE"
-    assert caller.roles == {Role.REGISTRAR, Role.CONSULTANT}
+    assert caller.roles == {Role.REGISTRAR, Role.CONSULTANT, Role.DECLARANT}  # every scope: declarations too
 
 
 def test_es384_assertion_with_a_p384_certificate(server, runtime, clock):

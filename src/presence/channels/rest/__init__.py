@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...domain.errors import BatchSizeError
 from ...services.access import access_tokens
-from ...services.errors import InvalidRequest, NotAllowed
+from ...services.errors import InvalidRequest, NotAllowed, NotFound
 from ...services.runtime import Runtime
 from ..http import requests
 from ..http.bodies import BodyLimit
@@ -113,20 +113,10 @@ def application(runtime: Runtime, limiter: RateLimiter | None = None) -> FastAPI
     app = FastAPI(title="presenceRegistration", version="1.0.0", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json",
                   description="Check In and Out at Work (cleaning): register, consult and cancel presences.")
-    app.state.runtime = runtime  # for the operations' dependencies (`dependencies.RuntimeDep`)
-    app.state.limiter = limiter or RateLimiter(Limit(0, 0))
     app.include_router(routes.router)
     app.include_router(places.router)
 
-    @app.exception_handler(problems.Problem)
-    async def _problem(request: Request, problem: problems.Problem):
-        return problems.response(problem)
-
     # A service's refusal of the whole request, whichever operation called it.
-    @app.exception_handler(NotAllowed)
-    async def _not_allowed(request: Request, refused: NotAllowed):
-        return problems.response(problems.missing_permission(str(refused)))
-
     @app.exception_handler(InvalidRequest)
     async def _invalid(request: Request, error: InvalidRequest):
         return problems.response(problems.bad_request([problems.issue(
@@ -135,6 +125,30 @@ def application(runtime: Runtime, limiter: RateLimiter | None = None) -> FastAPI
     @app.exception_handler(BatchSizeError)
     async def _batch_size(request: Request, error: BatchSizeError):
         return problems.response(problems.bad_request([problems.issue(str(error), "body", "items")]))
+
+    serve_problems(app, runtime, limiter, "send at most 200 items per request")
+    app.openapi = lambda: document(app, BASE)
+    return app
+
+
+def serve_problems(app: FastAPI, runtime: Runtime, limiter: RateLimiter | None, advice: str = "") -> None:
+    """What every JSON web service of ours shares: a bearer token of the OAuth server for every operation but
+    the OpenAPI document (`BearerGate`), a rate limit per client id, a body of at most `MAX_BODY`, and every
+    failure as a Belgif problem (`advice`: what to do with a body too large)."""
+    app.state.runtime = runtime  # for the operations' dependencies (`dependencies.RuntimeDep`)
+    app.state.limiter = limiter or RateLimiter(Limit(0, 0))
+
+    @app.exception_handler(problems.Problem)
+    async def _problem(request: Request, problem: problems.Problem):
+        return problems.response(problem)
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, refused: NotAllowed):
+        return problems.response(problems.missing_permission(str(refused)))
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, missing: NotFound):
+        return problems.response(problems.not_found(str(missing)))
 
     @app.exception_handler(RequestValidationError)
     async def _malformed(request: Request, error: RequestValidationError):
@@ -149,16 +163,14 @@ def application(runtime: Runtime, limiter: RateLimiter | None = None) -> FastAPI
                                                       "this method is not supported on this resource",
                                                       headers=error.headers))
         if error.status_code == 413:
-            return problems.response(problems.payload_too_large(MAX_BODY))
+            return problems.response(problems.payload_too_large(MAX_BODY, advice))
         return problems.response(problems.Problem(error.status_code, "about:blank", "Error", str(error.detail)))
 
     # Outermost last: unexpected errors, then the token, then the body's size.
     app.add_middleware(BodyLimit, limit=MAX_BODY, refuse=lambda limit: problems.response(
-        problems.payload_too_large(limit)))
+        problems.payload_too_large(limit, advice)))
     app.add_middleware(BearerGate, runtime=runtime)
     app.add_middleware(UnexpectedErrors)
-    app.openapi = lambda: document(app)
-    return app
 
 
 def mount(app: FastAPI, runtime: Runtime, limiter: RateLimiter | None = None) -> None:

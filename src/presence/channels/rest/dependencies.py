@@ -18,7 +18,7 @@ GRANT = "presence.grant"  # the request state's key for the verified token (`Bea
 BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="opaque",
                     description="An access token of the OAuth server (`POST /REST/oauth/v5/token`).")
 # Names the security scheme (BEARER) for the OpenAPI document; the token itself was verified already.
-_Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+BearerToken = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
 async def _runtime(request: Request) -> Runtime:
@@ -28,7 +28,7 @@ async def _runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
-def _acting(request: Request, scopes) -> Caller:
+def acting(request: Request, scopes) -> Caller:
     """The caller of the token `BearerGate` verified, acting with the roles of `scopes`; no I/O. Counted against
     its client id's rate limit after authentication, so no one spends another's."""
     grant: access_tokens.Grant = request.scope["state"][GRANT]
@@ -42,12 +42,12 @@ def _acting(request: Request, scopes) -> Caller:
     return caller
 
 
-async def _enterprise(request: Request, _: _Bearer) -> Caller:
-    return _acting(request, [REST_ENTERPRISE])
+async def _enterprise(request: Request, _: BearerToken) -> Caller:
+    return acting(request, [REST_ENTERPRISE])
 
 
-async def _consultant(request: Request, _: _Bearer) -> Caller:
-    return _acting(request, REST_SCOPES)
+async def _consultant(request: Request, _: BearerToken) -> Caller:
+    return acting(request, REST_SCOPES)
 
 
 Enterprise = Annotated[Caller, Depends(_enterprise)]  # registers and cancels

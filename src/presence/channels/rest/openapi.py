@@ -9,11 +9,11 @@ from fastapi.openapi.utils import get_openapi
 from . import schemas
 
 
-def document(app: FastAPI) -> dict:
+def document(app: FastAPI, base: str) -> dict:
     if app.openapi_schema:
         return app.openapi_schema
     spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
-                       servers=[{"url": "/REST/presenceRegistration/v1"}])
+                       servers=[{"url": base}])
     components = spec.setdefault("components", {})
     found = components.setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):

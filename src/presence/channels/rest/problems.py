@@ -104,9 +104,9 @@ def conflict(detail: str, error_code: str) -> Problem:
     return Problem(409, CONFLICT, "Conflict", detail, errorCode=error_code)
 
 
-def payload_too_large(limit: int) -> Problem:
+def payload_too_large(limit: int, advice: str = "") -> Problem:
     return Problem(413, PAYLOAD_TOO_LARGE, "Payload Too Large",
-                   f"the request body is larger than {limit} bytes; send at most 200 items per request")
+                   f"the request body is larger than {limit} bytes" + (f"; {advice}" if advice else ""))
 
 
 def unsupported_media_type() -> Problem:

@@ -21,7 +21,7 @@ from ...domain.channels import Channel
 from ...domain.visibility import may_manage_channels
 from ...services.access import accounts, certificates
 from ...services.errors import InvalidRequest, NotAllowed, NotFound
-from .. import rest
+from .. import declarations_api, rest
 from ..soap import service as soap_service
 from .pages import Forbidden, FormExpired, Visitor, form_of, page, person, redirect, visitor
 
@@ -32,6 +32,7 @@ SCOPE_NAMES = {
     scope_rules.REST_ENTERPRISE: i18n.lazy("Check In and Out at Work (REST, cleaning): register, cancel and consult"),
     scope_rules.REST_PROFESSIONAL: i18n.lazy("Check In and Out at Work (REST, cleaning): consult only"),
     scope_rules.SOAP: i18n.lazy("Checkinatwork (SOAP, construction and meat): register, cancel and consult"),
+    scope_rules.DECLARATIONS: i18n.lazy("Work declarations (JSON API): declare, change and consult"),
 }
 DONE = {
     "created": i18n.lazy("The web-service account is created."),
@@ -81,7 +82,8 @@ def _page(visitor: Visitor, errors: dict | None = None, values: dict | None = No
                 scopes=[(scope, i18n.gettext(SCOPE_NAMES[scope])) for scope in scope_rules.SCOPES],
                 example=_example(account, base) if account else None,
                 links={"token": base + client_assertions.TOKEN_PATH, "wsdl": f"{base}{soap_service.PATH}?wsdl",
-                       "openapi": f"{base}{rest.BASE}/openapi.json"},
+                       "openapi": f"{base}{rest.BASE}/openapi.json",
+                       "declarations": f"{base}{declarations_api.BASE}/openapi.json"},
                 errors=errors or {}, values=values or {}, done=i18n.gettext(DONE[done]) if done in DONE else None)
 
 
