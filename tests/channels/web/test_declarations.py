@@ -141,4 +141,5 @@ def test_the_declarant_raises_the_amount_past_the_threshold_and_ends_a_subcontra
     history = page.locator("h2 + ul").last.inner_text()
     assert history.count("\n") == 3  # declared, changed, subcontractor declared, subcontract ended
     assert ("400" in history and "620" in history and "Exemplum Techniek BV" in history)
+    assert history.count(persona("contractor").given_name) == 4  # who changed what, when
     look(page, f"declaration-changed-{language}")

@@ -274,7 +274,7 @@ def _shown(name: str, value) -> str:
 
 
 def _history(found: declaring.DeclarationView) -> list[tuple]:
-    """(when, what happened, its details) of each revision, in the reader's language."""
+    """(when, what happened, its details, by whom) of each revision, in the reader's language."""
     lines = []
     for revision in found.revisions:
         what = i18n.gettext(CHANGES[revision.change]) if revision.change in CHANGES else revision.change
@@ -290,7 +290,7 @@ def _history(found: declaring.DeclarationView) -> list[tuple]:
             said = found.names.get(details["enterprise"], details["enterprise"])
         else:
             said = ""
-        lines.append((revision.changed_at, what, said))
+        lines.append((revision.changed_at, what, said, revision.actor))
     return lines
 
 

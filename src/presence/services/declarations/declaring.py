@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from ...db.models import User
 from ...domain import declarations as rules
 from ...domain.channels import Channel
 from ...domain.identifiers import InvalidIdentifier, parse_any_enterprise
@@ -398,7 +399,7 @@ def cancel_declaration(runtime: Runtime, caller: Caller, number: str) -> None:
 class Revision:
     changed_at: datetime
     change: str
-    actor: str
+    actor: str  # the person's name (a web-service account: its client id)
     details: dict
 
 
@@ -444,6 +445,9 @@ def declaration_of(runtime: Runtime, caller: Caller, number: str) -> Declaration
         name = names.get(found.declaring_contractor)
         revisions = session.scalars(select(DeclarationRevision).where(
             DeclarationRevision.declaration_number == found.number).order_by(DeclarationRevision.id)).all()
+        people = {int(r.actor[5:]) for r in revisions if r.actor.startswith("user:") and r.actor[5:].isdigit()}
+        who = {f"user:{id_}": name for id_, name in session.execute(
+            select(User.id, User.name).where(User.id.in_(people))).all()} if people else {}
         return DeclarationView(
             found.number, Sector(found.sector), found.client, found.client_name, found.declaring_contractor,
             name or found.declaring_contractor,
@@ -453,7 +457,7 @@ def declaration_of(runtime: Runtime, caller: Caller, number: str) -> Declaration
             tuple(Subcontractor(c.enterprise, c.parent, c.starts_on, c.ends_on, c.activities or "",
                                 Decimal(str(c.amount_eur)) if c.amount_eur is not None else None)
                   for c in contracts if c.level > 0 and c.enterprise in branch),
-            tuple(Revision(r.changed_at, r.change, r.actor, r.details) for r in revisions), names,
+            tuple(Revision(r.changed_at, r.change, who.get(r.actor, r.actor), r.details) for r in revisions), names,
             found.description or "", (found.contact_name or "", found.contact_email or "", found.contact_phone or ""),
             tuple(Actor(a["role"], a["name"], a.get("enterprise")) for a in found.actors or ()),
             (found.latitude, found.longitude) if found.latitude is not None else None)
