@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from .sectors import Sector
+from .texts import N_
 
 # When a contract must be declared before the works start (amounts excl. VAT).
 DECLARE_ALWAYS_FROM_EUR = Decimal(30_000)
@@ -75,11 +76,6 @@ class Problem:
 
     field: str
     reason: str  # English, marked for the catalogues
-
-
-def N_(reason: str) -> str:
-    """Marks a reason for the catalogues (`presence.i18n`): the channels translate it."""
-    return reason
 
 
 def chain_problems(contractor: str, starts_on: date, ends_on: date | None, links: Iterable[Link]) -> list[Problem]:

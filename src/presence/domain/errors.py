@@ -39,6 +39,14 @@ class ItemError:
     code: ErrorCode
     field: str  # the submission field at fault (REST `issues[].name` maps it to the channel's own name)
     message: str  # English, safe to show: never contains a personal number
+    # For the channels that speak the person's language: the message as marked for the catalogues, with its
+    # `%(name)s` values (themselves marked texts, or numbers). Empty: the message is its own template.
+    template: str = ""
+    values: tuple[tuple[str, str | int], ...] = ()
+
+    @classmethod
+    def of(cls, code: ErrorCode, field: str, template: str, **values: str | int) -> ItemError:
+        return cls(code, field, template % values if values else template, template, tuple(values.items()))
 
 
 class BatchSizeError(ValueError):

@@ -16,10 +16,7 @@ from stdnum.be import vat as be_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.iso7064 import mod_97_10
 
-
-def N_(reason: str) -> str:
-    """Marks a reason for the catalogues (`presence.i18n`): channels that speak a language translate it."""
-    return reason
+from .texts import N_
 
 
 class InvalidIdentifier(ValueError):
@@ -60,7 +57,7 @@ def parse_inss(value: str | int) -> str:
         except stdnum_errors.ValidationError as bis_error:
             # Report the error of the register the month digits point to.
             month = int(compact[2:4]) if len(compact) == 11 and compact.isdigit() else 0
-            raise InvalidIdentifier("INSS", _reason(bis_error if month > 12 else nn_error,
+            raise InvalidIdentifier(N_("INSS"), _reason(bis_error if month > 12 else nn_error,
                                                     N_("impossible date of birth or serial number"))) from None
 
 
@@ -80,7 +77,8 @@ def parse_enterprise_number(value: str | int) -> str:
     try:
         return be_vat.validate(text)
     except stdnum_errors.ValidationError as error:
-        raise InvalidIdentifier("enterprise number", _reason(error, N_("wrong format: starts with 0 or 1"))) from None
+        raise InvalidIdentifier(N_("enterprise number"),
+                                _reason(error, N_("wrong format: starts with 0 or 1"))) from None
 
 
 _FOREIGN_VAT = re.compile(r"^[A-Z]{2}[A-Z0-9+*]{2,14}$")
@@ -95,14 +93,15 @@ def parse_foreign_vat(value: str) -> str:
     """
     compact = re.sub(r"[\s.\-/]", "", str(value)).upper()
     if compact.startswith("BE"):
-        raise InvalidIdentifier("foreign VAT number", N_("a Belgian enterprise is identified by its enterprise number"))
+        raise InvalidIdentifier(N_("foreign VAT number"),
+                                N_("a Belgian enterprise is identified by its enterprise number"))
     if not _FOREIGN_VAT.match(compact):
-        raise InvalidIdentifier("foreign VAT number", N_("wrong format: country code then the number"))
+        raise InvalidIdentifier(N_("foreign VAT number"), N_("wrong format: country code then the number"))
     if compact[:2] in _EU_PREFIXES:
         try:
             return eu_vat.validate(compact)
         except stdnum_errors.ValidationError as error:
-            raise InvalidIdentifier("foreign VAT number", _reason(error)) from None
+            raise InvalidIdentifier(N_("foreign VAT number"), _reason(error)) from None
     return compact
 
 
@@ -132,13 +131,13 @@ def parse_limosa_id(value: str | int) -> str:
     """
     compact = re.sub(r"[\s.\-]", "", str(value))
     if not compact.isdigit():
-        raise InvalidIdentifier("Limosa number", N_("wrong format: digits only"))
+        raise InvalidIdentifier(N_("Limosa number"), N_("wrong format: digits only"))
     if len(compact) != 17:
-        raise InvalidIdentifier("Limosa number", N_("wrong length: 17 digits"))
+        raise InvalidIdentifier(N_("Limosa number"), N_("wrong length: 17 digits"))
     if not _LIMOSA.match(compact):
-        raise InvalidIdentifier("Limosa number", N_("wrong format: starts with 249"))
+        raise InvalidIdentifier(N_("Limosa number"), N_("wrong format: starts with 249"))
     if not mod_97_10.is_valid(compact):
-        raise InvalidIdentifier("Limosa number", N_("wrong check digits"))
+        raise InvalidIdentifier(N_("Limosa number"), N_("wrong check digits"))
     return compact
 
 
@@ -150,9 +149,9 @@ def parse_work_declaration_number(value: str) -> str:
     """A work-declaration number (the workplace): 13 characters, letters without I and O, and digits."""
     compact = re.sub(r"[\s.\-]", "", str(value)).upper()
     if len(compact) != 13:
-        raise InvalidIdentifier("work-declaration number", N_("wrong length: 13 characters"))
+        raise InvalidIdentifier(N_("work-declaration number"), N_("wrong length: 13 characters"))
     if not _WORK_DECLARATION.match(compact):
-        raise InvalidIdentifier("work-declaration number", N_("wrong format: digits and letters except I and O"))
+        raise InvalidIdentifier(N_("work-declaration number"), N_("wrong format: digits and letters except I and O"))
     return compact
 
 

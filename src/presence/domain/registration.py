@@ -22,6 +22,7 @@ from .identifiers import (
     parse_work_declaration_number,
 )
 from .sectors import Regime
+from .texts import N_
 from .timing import clocking_in_window, day_window
 
 MAX_REFERENCE_LENGTH = 50  # the SOAP schema allows 24; the REST customReference is ours to bound
@@ -94,15 +95,16 @@ class CheckedSubmission:
 class _Errors:
     items: list[ItemError] = field(default_factory=list)
 
-    def add(self, code: ErrorCode, field_name: str, message: str) -> None:
-        self.items.append(ItemError(code, field_name, message))
+    def add(self, code: ErrorCode, field_name: str, template: str, **values: str | int) -> None:
+        """`template`: the English message marked for the catalogues (`N_`), `%(name)s` for each of `values`."""
+        self.items.append(ItemError.of(code, field_name, template, **values))
 
     def parse(self, field_name: str, raw, parser, code: ErrorCode):
         """`parser(raw)`, or None with the error noted."""
         try:
             return parser(raw)
         except InvalidIdentifier as error:
-            self.add(code, field_name, str(error))
+            self.add(code, field_name, N_("%(what)s: %(reason)s"), what=error.field, reason=error.reason)
             return None
 
 
@@ -115,7 +117,7 @@ def check_submission(
 
     # The workplace.
     if submission.workplace in (None, ""):
-        errors.add(ErrorCode.WORKPLACE_INVALID, "workplace", "work-declaration number: missing")
+        errors.add(ErrorCode.WORKPLACE_INVALID, "workplace", N_("work-declaration number: missing"))
     else:
         values["workplace"] = parse("workplace", submission.workplace, parse_work_declaration_number,
                                     ErrorCode.WORKPLACE_INVALID)
@@ -125,8 +127,8 @@ def check_submission(
     has_limosa = submission.limosa_id not in (None, "")
     if has_inss == has_limosa:
         errors.add(ErrorCode.PERSON_MISSING, "inss",
-                   "person: give either an INSS/BIS number or a Limosa number" if not has_inss
-                   else "person: give an INSS/BIS number or a Limosa number, not both")
+                   N_("person: give either an INSS/BIS number or a Limosa number") if not has_inss
+                   else N_("person: give an INSS/BIS number or a Limosa number, not both"))
     elif has_inss:
         values["inss"] = parse("inss", submission.inss, parse_inss, ErrorCode.INSS_INVALID)
     else:
@@ -139,11 +141,11 @@ def check_submission(
     if has_limosa and not has_inss:
         if has_kbo or has_vat:
             errors.add(ErrorCode.ENTERPRISE_MISSING, "enterprise_number",
-                       "enterprise: a registration by Limosa number names no enterprise")
+                       N_("enterprise: a registration by Limosa number names no enterprise"))
     elif has_kbo == has_vat:
         errors.add(ErrorCode.ENTERPRISE_MISSING, "enterprise_number",
-                   "enterprise: give either an enterprise number or a foreign VAT number" if not has_kbo
-                   else "enterprise: give an enterprise number or a foreign VAT number, not both")
+                   N_("enterprise: give either an enterprise number or a foreign VAT number") if not has_kbo
+                   else N_("enterprise: give an enterprise number or a foreign VAT number, not both"))
     elif has_kbo:
         values["enterprise_number"] = parse("enterprise_number", submission.enterprise_number,
                                             parse_enterprise_number, ErrorCode.ENTERPRISE_INVALID)
@@ -161,13 +163,13 @@ def check_submission(
         reference = reference.strip()
         if len(reference) > MAX_REFERENCE_LENGTH:
             errors.add(ErrorCode.REFERENCE_INVALID, "client_reference",
-                       f"reference: at most {MAX_REFERENCE_LENGTH} characters")
+                       N_("reference: at most %(count)s characters"), count=MAX_REFERENCE_LENGTH)
         values["client_reference"] = reference or None
 
     if submission.activity not in (None, ""):
         activity = str(submission.activity).strip().upper()
         if activity not in ACTIVITIES:
-            errors.add(ErrorCode.ACTIVITY_UNKNOWN, "activity", "activity: not a code of the activity list")
+            errors.add(ErrorCode.ACTIVITY_UNKNOWN, "activity", N_("activity: not a code of the activity list"))
         values["activity"] = activity
 
     if errors.items:
@@ -181,32 +183,35 @@ def _check_day(submission, channel, received_at, values, errors) -> None:
     first, last = day_window(channel, today)
     if not first <= day <= last:
         if first == last:
-            allowed = "today"
+            errors.add(ErrorCode.DATE_OUT_OF_WINDOW, "registration_date",
+                       N_("registration date: today (Belgian time) on this channel"))
         elif (last - first).days == 1:
-            allowed = "today or tomorrow"
+            errors.add(ErrorCode.DATE_OUT_OF_WINDOW, "registration_date",
+                       N_("registration date: today or tomorrow (Belgian time) on this channel"))
         else:
-            allowed = f"from today to {(last - first).days} days ahead"
-        errors.add(ErrorCode.DATE_OUT_OF_WINDOW, "registration_date",
-                   f"registration date: {allowed} (Belgian time) on this channel")
+            errors.add(ErrorCode.DATE_OUT_OF_WINDOW, "registration_date",
+                       N_("registration date: from today to %(days)s days ahead (Belgian time) on this channel"),
+                       days=(last - first).days)
     values["registration_date"] = day
 
 
 def _check_clocking(submission, received_at, values, errors) -> None:
     direction = (submission.direction or "").strip().lower()
     if direction not in Direction.ALL:
-        errors.add(ErrorCode.DIRECTION_INVALID, "direction", "type: in or out")
+        errors.add(ErrorCode.DIRECTION_INVALID, "direction", N_("type: in or out"))
     values["direction"] = direction
 
     instant = submission.clocked_at
     if instant is None:
-        errors.add(ErrorCode.DATE_MISSING, "clocked_at", "registration date: the instant is missing")
+        errors.add(ErrorCode.DATE_MISSING, "clocked_at", N_("registration date: the instant is missing"))
     elif instant.tzinfo is None:
         errors.add(ErrorCode.INSTANT_OUT_OF_WINDOW, "clocked_at",
-                   "registration date: give the instant with its offset from UTC")
+                   N_("registration date: give the instant with its offset from UTC"))
     else:
         problem = clocking_in_window(instant, received_at)
         if problem:
-            errors.add(ErrorCode.INSTANT_OUT_OF_WINDOW, "clocked_at", f"registration date: {problem}")
+            errors.add(ErrorCode.INSTANT_OUT_OF_WINDOW, "clocked_at", N_("registration date: %(problem)s"),
+                       problem=problem)
         values["clocked_at"] = instant
         values["registration_date"] = belgian_date(instant)
 
@@ -214,34 +219,34 @@ def _check_clocking(submission, received_at, values, errors) -> None:
     has_address = submission.address is not None
     if has_point == has_address:
         errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work",
-                   "place of work: give either coordinates or an address" if not has_point
-                   else "place of work: give coordinates or an address, not both")
+                   N_("place of work: give either coordinates or an address") if not has_point
+                   else N_("place of work: give coordinates or an address, not both"))
     elif has_point:
         lat, lon = submission.latitude, submission.longitude
         if lat is None or lon is None:
             errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work",
-                       "place of work: coordinates need both latitude and longitude")
+                       N_("place of work: coordinates need both latitude and longitude"))
         elif not (BELGIUM_LATITUDE[0] <= lat <= BELGIUM_LATITUDE[1]
                   and BELGIUM_LONGITUDE[0] <= lon <= BELGIUM_LONGITUDE[1]):
             errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work",
-                       "place of work: the coordinates are not in Belgium (WGS84 latitude, longitude)")
+                       N_("place of work: the coordinates are not in Belgium (WGS84 latitude, longitude)"))
         else:
             values["latitude"], values["longitude"] = lat, lon
     else:
         address = submission.address
         post_code = (address.post_code or "").strip()
         if not (post_code.isdigit() and len(post_code) == 4 and post_code[0] != "0"):
-            errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work", "place of work: a Belgian post code")
+            errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work", N_("place of work: a Belgian post code"))
         elif not ((address.municipality or "").strip() and (address.street or "").strip()
                   and (address.house_number or "").strip()):
             errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work",
-                       "place of work: municipality, street and house number are required")
+                       N_("place of work: municipality, street and house number are required"))
         else:
             parts = Address(post_code, address.municipality.strip(), address.street.strip(),
                             address.house_number.strip(), (address.box or "").strip() or None)
             too_long = [name for name, limit in ADDRESS_LIMITS.items() if len(getattr(parts, name) or "") > limit]
             if too_long:
-                errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work",
-                           "place of work: too long: " + ", ".join(
-                               f"{name.replace('_', ' ')} (at most {ADDRESS_LIMITS[name]})" for name in too_long))
+                errors.add(ErrorCode.PLACE_OF_WORK_INVALID, "place_of_work", N_("place of work: too long: %(parts)s"),
+                           parts=", ".join(f"{name.replace('_', ' ')} (at most {ADDRESS_LIMITS[name]})"
+                                           for name in too_long))
             values["address"] = parts

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .texts import N_
+
 
 class RemarkCode(StrEnum):
     DIMONA_NOT_OK = "CAW_01"
@@ -60,10 +62,10 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "Geen geldige Dimona voor deze werknemer bij deze werkgever op deze datum",
             "Keine gültige Dimona für diesen Arbeitnehmer bei diesem Arbeitgeber an diesem Datum",
             "No valid Dimona for this worker with this employer on this date",
-            "The enterprise is an employer, but no Dimona employment declaration covers this person with this "
-            "enterprise on the registration date, and the person is not one of its founders or mandataries.",
-            "Have the employer make (or correct) the Dimona declaration for this person and date; the "
-            "registration is checked again automatically when the Dimona arrives.",
+            N_("The enterprise is an employer, but no Dimona employment declaration covers this person with this "
+            "enterprise on the registration date, and the person is not one of its founders or mandataries."),
+            N_("Have the employer make (or correct) the Dimona declaration for this person and date; the "
+            "registration is checked again automatically when the Dimona arrives."),
         ),
         _remark(
             RemarkCode.INSS_NOT_FOUNDER,
@@ -72,10 +74,10 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "Dit INSZ is geen oprichter of mandataris van de vennootschap",
             "Diese INSZ ist kein Gründer oder Mandatsträger der Gesellschaft",
             "This INSS is not a founder or mandatary of the company",
-            "The company has no staff (it is not registered as an employer), so whoever works for it must be "
-            "one of its founders or mandataries; this person is not.",
-            "Check the enterprise number. If the person is in fact employed, the company must register as an "
-            "employer and make a Dimona; if the person is a mandatary, have the mandate published.",
+            N_("The company has no staff (it is not registered as an employer), so whoever works for it must be "
+            "one of its founders or mandataries; this person is not."),
+            N_("Check the enterprise number. If the person is in fact employed, the company must register as an "
+            "employer and make a Dimona; if the person is a mandatary, have the mandate published."),
         ),
         _remark(
             RemarkCode.EMPLOYER_NOT_FOUNDER,
@@ -84,10 +86,10 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "De persoon is op deze datum geen oprichter of mandataris van de onderneming",
             "Die Person ist an diesem Datum kein Gründer oder Mandatsträger des Unternehmens",
             "The person is not a founder or mandatary of the enterprise on this date",
-            "The person is recorded as a founder or mandatary of the enterprise, but not on the registration "
-            "date (the mandate ended before it or starts after it), and no Dimona covers that date.",
-            "Check the date and the enterprise number; if the mandate was renewed, have it published in the "
-            "enterprise register.",
+            N_("The person is recorded as a founder or mandatary of the enterprise, but not on the registration "
+            "date (the mandate ended before it or starts after it), and no Dimona covers that date."),
+            N_("Check the date and the enterprise number; if the mandate was renewed, have it published in the "
+            "enterprise register."),
         ),
         _remark(
             RemarkCode.COMPANY_DOES_NOT_EXIST,
@@ -96,9 +98,9 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "De onderneming bestaat niet op deze datum",
             "Das Unternehmen besteht an diesem Datum nicht",
             "The enterprise does not exist on this date",
-            "The enterprise number is known, but the enterprise had not started yet, or had already been "
-            "struck off, on the registration date.",
-            "Check the enterprise number: a successor enterprise has a number of its own.",
+            N_("The enterprise number is known, but the enterprise had not started yet, or had already been "
+            "struck off, on the registration date."),
+            N_("Check the enterprise number: a successor enterprise has a number of its own."),
         ),
         _remark(
             RemarkCode.INDEPENDENT_NOT_FOUNDER,
@@ -107,10 +109,10 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "De zelfstandige is niet de titularis van deze onderneming",
             "Der Selbständige ist nicht der Inhaber dieses Unternehmens",
             "The self-employed person is not the holder of this enterprise",
-            "The enterprise is a self-employed person's own enterprise (a natural person) without staff, and "
-            "the registered person is not that self-employed person.",
-            "A self-employed person registers with his own enterprise number. Check which enterprise the "
-            "person works for.",
+            N_("The enterprise is a self-employed person's own enterprise (a natural person) without staff, and "
+            "the registered person is not that self-employed person."),
+            N_("A self-employed person registers with his own enterprise number. Check which enterprise the "
+            "person works for."),
         ),
         _remark(
             RemarkCode.LIMOSA_UNKNOWN,
@@ -119,9 +121,9 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "Limosa-nummer onbekend",
             "Limosa-Nummer unbekannt",
             "Unknown Limosa number",
-            "No Limosa declaration has this number.",
-            "Check the number on the Limosa-1 document (or scan its QR code); the foreign employer must make "
-            "the Limosa declaration before the work starts.",
+            N_("No Limosa declaration has this number."),
+            N_("Check the number on the Limosa-1 document (or scan its QR code); the foreign employer must make "
+            "the Limosa declaration before the work starts."),
         ),
         _remark(
             RemarkCode.LIMOSA_NOT_ACTIVE,
@@ -130,8 +132,8 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "De Limosa-melding dekt deze datum niet",
             "Die Limosa-Meldung deckt dieses Datum nicht ab",
             "The Limosa declaration does not cover this date",
-            "The Limosa declaration exists but its posting period does not include the registration date.",
-            "Have the foreign employer extend or renew the Limosa declaration.",
+            N_("The Limosa declaration exists but its posting period does not include the registration date."),
+            N_("Have the foreign employer extend or renew the Limosa declaration."),
         ),
         _remark(
             RemarkCode.INSS_NOT_IN_LIMOSA,
@@ -140,10 +142,10 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "Dit INSZ/BIS komt in geen Limosa-melding van deze werkgever voor",
             "Diese INSZ/BIS ist in keiner Limosa-Meldung dieses Arbeitgebers bekannt",
             "This INSS/BIS is in no Limosa declaration of this employer",
-            "The person is registered for a foreign enterprise, but no Limosa declaration of that enterprise "
-            "names this INSS or BIS number.",
-            "Have the foreign employer make a Limosa declaration for this person, or register with the "
-            "Limosa number instead.",
+            N_("The person is registered for a foreign enterprise, but no Limosa declaration of that enterprise "
+            "names this INSS or BIS number."),
+            N_("Have the foreign employer make a Limosa declaration for this person, or register with the "
+            "Limosa number instead."),
         ),
         _remark(
             RemarkCode.INSS_NOT_ACTIVE_IN_LIMOSA,
@@ -152,8 +154,8 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "Geen Limosa-melding van deze werkgever dekt dit INSZ/BIS op deze datum",
             "Keine Limosa-Meldung dieses Arbeitgebers deckt diese INSZ/BIS an diesem Datum ab",
             "No Limosa declaration of this employer covers this INSS/BIS on this date",
-            "The foreign enterprise declared this person in Limosa, but for another period.",
-            "Have the foreign employer extend or renew the Limosa declaration.",
+            N_("The foreign enterprise declared this person in Limosa, but for another period."),
+            N_("Have the foreign employer extend or renew the Limosa declaration."),
         ),
         _remark(
             RemarkCode.DECLARATION_UNKNOWN,
@@ -162,9 +164,9 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "Aangifte van werken onbekend",
             "Unbekannte Bauarbeitenerklärung",
             "Unknown work declaration",
-            "No work declaration has this number.",
-            "Check the number on the workplace poster (or scan its QR code). The declaring contractor must "
-            "declare the works before they start.",
+            N_("No work declaration has this number."),
+            N_("Check the number on the workplace poster (or scan its QR code). The declaring contractor must "
+            "declare the works before they start."),
         ),
         _remark(
             RemarkCode.DECLARATION_NOT_ACTIVE,
@@ -173,8 +175,8 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "De aangifte van werken dekt deze datum niet",
             "Die Bauarbeitenerklärung deckt dieses Datum nicht ab",
             "The work declaration does not cover this date",
-            "The works were declared for a period that does not include the registration date.",
-            "Have the declaring contractor update the start or end date of the work declaration.",
+            N_("The works were declared for a period that does not include the registration date."),
+            N_("Have the declaring contractor update the start or end date of the work declaration."),
         ),
         _remark(
             RemarkCode.COMPANY_NOT_IN_DECLARATION,
@@ -183,8 +185,8 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "De onderneming is aannemer noch onderaannemer in deze aangifte van werken",
             "Das Unternehmen ist weder Unternehmer noch Subunternehmer in dieser Bauarbeitenerklärung",
             "The enterprise is neither the contractor nor a subcontractor in this work declaration",
-            "The enterprise is not in the chain of contractors declared for these works.",
-            "Have the declaring contractor add the enterprise (as a subcontractor) to the work declaration.",
+            N_("The enterprise is not in the chain of contractors declared for these works."),
+            N_("Have the declaring contractor add the enterprise (as a subcontractor) to the work declaration."),
         ),
         _remark(
             RemarkCode.SITE_NOT_SUBJECT,
@@ -193,10 +195,10 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "Deze werkplaats is niet onderworpen aan de aanwezigheidsregistratie",
             "Diese Arbeitsstätte unterliegt nicht der Anwesenheitserfassung",
             "This workplace is not subject to presence registration",
-            "The works declared at this workplace total less than the threshold (EUR 500,000 excl. VAT in "
-            "construction), so no registration is required there.",
-            "Nothing to do if the amount is right. If the works were extended, have the declaration's amounts "
-            "updated.",
+            N_("The works declared at this workplace total less than the threshold (EUR 500,000 excl. VAT in "
+            "construction), so no registration is required there."),
+            N_("Nothing to do if the amount is right. If the works were extended, have the declaration's amounts "
+            "updated."),
         ),
         _remark(
             RemarkCode.DUPLICATE,
@@ -205,9 +207,9 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "Deze aanwezigheid werd al geregistreerd",
             "Diese Anwesenheit wurde bereits erfasst",
             "This presence was already registered",
-            "An earlier registration, not cancelled, has the same person, enterprise, workplace and date "
-            "(for cleaning: the same check-in or check-out minute).",
-            "Nothing to do: the earlier registration counts. Cancel this one to tidy up.",
+            N_("An earlier registration, not cancelled, has the same person, enterprise, workplace and date "
+            "(for cleaning: the same check-in or check-out minute)."),
+            N_("Nothing to do: the earlier registration counts. Cancel this one to tidy up."),
         ),
         _remark(
             RemarkCode.INSS_UNKNOWN,
@@ -216,9 +218,9 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "INSZ onbekend in het rijksregister en het BIS-register",
             "INSZ im Nationalregister und im BIS-Register unbekannt",
             "INSS unknown in the national register and the BIS register",
-            "The number has valid check digits but belongs to nobody in the national register or the BIS "
-            "register.",
-            "Check the number on the person's identity card; a foreign worker without one gets a BIS number.",
+            N_("The number has valid check digits but belongs to nobody in the national register or the BIS "
+            "register."),
+            N_("Check the number on the person's identity card; a foreign worker without one gets a BIS number."),
         ),
         _remark(
             RemarkCode.EMPLOYER_NOT_ACTIVE,
@@ -227,10 +229,10 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "De werkgever is niet actief op deze datum",
             "Der Arbeitgeber ist an diesem Datum nicht aktiv",
             "The employer is not active on this date",
-            "The enterprise was registered as an employer, but not on the registration date, and the person "
-            "is not one of its founders or mandataries.",
-            "Have the employer's registration with the social security reactivated, or check the enterprise "
-            "number.",
+            N_("The enterprise was registered as an employer, but not on the registration date, and the person "
+            "is not one of its founders or mandataries."),
+            N_("Have the employer's registration with the social security reactivated, or check the enterprise "
+            "number."),
         ),
         _remark(
             RemarkCode.CONTRACT_NOT_ACTIVE,
@@ -239,9 +241,9 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "Het contract van de onderneming in deze aangifte van werken dekt deze datum niet",
             "Der Vertrag des Unternehmens in dieser Bauarbeitenerklärung deckt dieses Datum nicht ab",
             "The enterprise's contract in this work declaration does not cover this date",
-            "The enterprise is in the chain of contractors of these works, but its contract period does not "
-            "include the registration date.",
-            "Have the declaring contractor update the subcontract's dates in the work declaration.",
+            N_("The enterprise is in the chain of contractors of these works, but its contract period does not "
+            "include the registration date."),
+            N_("Have the declaring contractor update the subcontract's dates in the work declaration."),
         ),
         _remark(
             RemarkCode.OUT_WITHOUT_IN,
@@ -250,8 +252,8 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "Uitchecken zonder inchecken",
             "Auschecken ohne Einchecken",
             "Check-out without check-in",
-            "This check-out has no open check-in of the same person at this workplace before it.",
-            "If the check-in was forgotten, ask the employer to request a correction within 30 days.",
+            N_("This check-out has no open check-in of the same person at this workplace before it."),
+            N_("If the check-in was forgotten, ask the employer to request a correction within 30 days."),
         ),
         _remark(
             RemarkCode.SECOND_IN,
@@ -260,8 +262,8 @@ CATALOGUE: dict[RemarkCode, Remark] = {
             "Tweede inchecken zonder uitchecken",
             "Zweites Einchecken ohne Auschecken",
             "Second check-in without check-out",
-            "The person was already checked in at this workplace, with no check-out since.",
-            "If a check-out was forgotten, ask the employer to request a correction within 30 days.",
+            N_("The person was already checked in at this workplace, with no check-out since."),
+            N_("If a check-out was forgotten, ask the employer to request a correction within 30 days."),
         ),
     )
 }

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from ..clock import belgian_date
 from .channels import Channel
+from .texts import N_
 
 # Day regime (construction, meat): the first and last registration date allowed, in days after today
 # (Belgian local date). The web service: today or tomorrow (contract). The online services: up to 35 days
@@ -38,9 +39,9 @@ def day_window(channel: Channel, today: date) -> tuple[date, date]:
 def clocking_in_window(clocked_at: datetime, received_at: datetime) -> str | None:
     """None when the instant is acceptable, else why not."""
     if clocked_at > received_at + CLOCKING_MAX_AHEAD:
-        return "in the future: register when the work starts or stops, not in advance"
+        return N_("in the future: register when the work starts or stops, not in advance")
     if clocked_at < received_at - CLOCKING_MAX_DELAY:
-        return "more than 10 minutes ago: registration must be made in real time"
+        return N_("more than 10 minutes ago: registration must be made in real time")
     return None
 
 

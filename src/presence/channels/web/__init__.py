@@ -9,7 +9,18 @@ from fastapi.staticfiles import StaticFiles
 
 from ... import i18n
 from ...services.runtime import Runtime
-from . import access, account, declarations, passkeys, sign_in, sign_in_limits, web_services, workplaces
+from . import (
+    access,
+    account,
+    declarations,
+    passkeys,
+    registering,
+    registrations,
+    sign_in,
+    sign_in_limits,
+    web_services,
+    workplaces,
+)
 from .pages import HERE, STATIC_PATH, Forbidden, FormExpired, NeedsSignIn, page, redirect, sign_in_url
 
 
@@ -23,6 +34,8 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(web_services.router())
     app.include_router(workplaces.router())
     app.include_router(declarations.router())
+    app.include_router(registering.router())
+    app.include_router(registrations.router())
 
     @app.exception_handler(NeedsSignIn)
     async def needs_sign_in(request: Request, refusal: NeedsSignIn):

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ... import __version__, i18n
 from ...config import Environment as Deployment
+from ...domain.channels import Channel
 from ...domain.visibility import Caller, CallerKind, Role
 from ...services.access import roles, sessions
 from ...services.access.roles import Acting
@@ -151,6 +152,12 @@ def finished(response: Response, visitor: Visitor) -> Response:
     return response
 
 
+def channel_of(visitor: Visitor) -> Channel:
+    """The channel of what a person does on these pages: MOBILE from a phone or a tablet (their browsers say
+    "Mobi" in their User-Agent, as MDN advises to test), ONLINE from a desktop."""
+    return Channel.MOBILE if "Mobi" in visitor.request.headers.get("user-agent", "") else Channel.ONLINE
+
+
 def page(visitor: Visitor, template: str, status: int = 200, **context) -> HTMLResponse:
     """A page in the visitor's language."""
     with i18n.using(visitor.language):
@@ -231,5 +238,17 @@ async def form_of(visitor: Visitor) -> dict[str, str]:
     data = await visitor.request.form()
     values = {key: value for key, value in data.items() if isinstance(value, str)}
     if not visitor.csrf_valid(values.get("csrf")):
+        raise FormExpired(visitor)
+    return values
+
+
+async def lists_of(visitor: Visitor, max_fields: int = 1000) -> dict[str, list[str]]:
+    """The submitted form with every value of each field (ticked boxes), once its CSRF token is checked."""
+    data = await visitor.request.form(max_fields=max_fields, max_files=0)
+    values: dict[str, list[str]] = {}
+    for key, value in data.multi_items():
+        if isinstance(value, str):
+            values.setdefault(key, []).append(value)
+    if not visitor.csrf_valid((values.get("csrf") or [""])[0]):
         raise FormExpired(visitor)
     return values

@@ -12,6 +12,7 @@ from ...domain.cancellation import parse_reason
 from ...domain.channels import Channel
 from ...domain.errors import ErrorCode, ItemError, check_batch_size
 from ...domain.statuses import Lifecycle
+from ...domain.texts import N_
 from ...domain.timing import may_still_cancel
 from ...domain.visibility import Caller, Parties, consultation_visibility, may_cancel
 from ...jobs.queue import enqueue
@@ -44,7 +45,7 @@ class NotCancelled:
 
 
 def _error(code: ErrorCode, message: str, field: str = "registration_id") -> NotCancelled:
-    return NotCancelled((ItemError(code, field, message),))
+    return NotCancelled((ItemError.of(code, field, message),))
 
 
 def parse_registration_id(value: str | int) -> int | None:
@@ -52,6 +53,37 @@ def parse_registration_id(value: str | int) -> int | None:
     if not text.isdigit() or len(text) > MAX_ID_DIGITS or int(text) <= 0:
         return None
     return int(text)
+
+
+def cancellable(runtime: Runtime, caller: Caller, registration_id: int) -> bool:
+    """Whether the caller may cancel this registration now (what `cancel_presences` would decide)."""
+    with runtime.db.reading() as session:
+        row = session.execute(
+            select(Registration, WorkDeclaration.declaring_contractor, LimosaDeclaration.employer.label("posting"))
+            .outerjoin(WorkDeclaration, WorkDeclaration.number == Registration.workplace)
+            .outerjoin(LimosaDeclaration, LimosaDeclaration.number == Registration.limosa_id)
+            .where(Registration.id == registration_id,
+                   visibility_filter(session, consultation_visibility(caller)))).first()
+    if row is None:
+        return False
+    return _refusal(caller, row, runtime.clock.now()) is None
+
+
+def _refusal(caller: Caller, row, now) -> NotCancelled | None:
+    """Why this registration (a row of `Registration`, its declaring contractor, its posting employer) may not
+    be cancelled by the caller now; None when it may."""
+    registration = row.Registration
+    parties = Parties(registration.inss, registration.limosa_id,
+                      registration.enterprise_number or registration.foreign_vat or row.posting,
+                      registration.sender_enterprise, row.declaring_contractor)
+    if not may_cancel(caller, parties):
+        return _error(ErrorCode.NOT_ALLOWED, N_("you may consult this registration, not cancel it"))
+    if registration.lifecycle == Lifecycle.CANCELLED:
+        return _error(ErrorCode.ALREADY_CANCELLED, N_("registration already cancelled"))
+    if not may_still_cancel(registration.registration_date, now):
+        return _error(ErrorCode.TOO_LATE_TO_CANCEL,
+                      N_("too late: a registration can be cancelled until the end of the day after its date"))
+    return None
 
 
 def cancel_presences(runtime: Runtime, caller: Caller, channel: Channel, requests: list[CancelRequest],
@@ -81,27 +113,19 @@ def cancel_presences(runtime: Runtime, caller: Caller, channel: Channel, request
             registration_id = parse_registration_id(request.registration_id)
             if reason is None:
                 results.append(_error(ErrorCode.CANCELLATION_REASON_INVALID,
-                                      "cancellation reason: HOLIDAY, DISEASE, PLANNING or C32A", "reason"))
+                                      N_("cancellation reason: HOLIDAY, DISEASE, PLANNING or C32A"), "reason"))
             elif registration_id is None or registration_id > highest:
                 results.append(_error(ErrorCode.REGISTRATION_ID_UNKNOWN,
-                                      "registration id: not a number this registry issued"))
+                                      N_("registration id: not a number this registry issued")))
             elif registration_id not in visible:
                 results.append(_error(ErrorCode.REGISTRATION_NOT_FOUND,
-                                      "registration id: no such registration among those you may consult"))
+                                      N_("registration id: no such registration among those you may consult")))
             else:
                 row = visible[registration_id]
                 registration = row.Registration
-                parties = Parties(registration.inss, registration.limosa_id,
-                                  registration.enterprise_number or registration.foreign_vat or row.posting,
-                                  registration.sender_enterprise, row.declaring_contractor)
-                if not may_cancel(caller, parties):
-                    results.append(_error(ErrorCode.NOT_ALLOWED, "you may consult this registration, not cancel it"))
-                elif registration.lifecycle == Lifecycle.CANCELLED:
-                    results.append(_error(ErrorCode.ALREADY_CANCELLED, "registration already cancelled"))
-                elif not may_still_cancel(registration.registration_date, now):
-                    results.append(_error(ErrorCode.TOO_LATE_TO_CANCEL,
-                                          "too late: a registration can be cancelled until the end of the day "
-                                          "after its date"))
+                refusal = _refusal(caller, row, now)
+                if refusal is not None:
+                    results.append(refusal)
                 else:
                     registration.lifecycle = str(Lifecycle.CANCELLED)
                     registration.lifecycle_at = now

@@ -213,6 +213,25 @@ def get_presence(runtime: Runtime, caller: Caller, registration_id: int) -> Pres
         return _with_details(session, caller, [row], history=True)[0]
 
 
+MAX_BY_IDS = 1_000
+
+
+def presences_by_ids(runtime: Runtime, caller: Caller, ids: list[int]) -> list[PresenceView]:
+    """These registrations (at most `MAX_BY_IDS`: the receipts of one submission), those the caller may see, in
+    the order given; without their history."""
+    visibility = consultation_visibility(caller)
+    if visibility is None:
+        raise NotAllowed("this account may not consult registrations")
+    wanted = list(dict.fromkeys(ids))[:MAX_BY_IDS]
+    if not wanted:
+        return []
+    with runtime.db.reading() as session:
+        rows = session.scalars(select(Registration).where(Registration.id.in_(wanted),
+                                                          visibility_filter(session, visibility))).all()
+        found = {view.id: view for view in _with_details(session, caller, list(rows), history=False)}
+    return [found[i] for i in wanted if i in found]
+
+
 def _with_details(session, caller: Caller, rows: list[Registration], history: bool) -> list[PresenceView]:
     if not rows:
         return []

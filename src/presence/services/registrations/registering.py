@@ -18,6 +18,7 @@ from ...domain.errors import ErrorCode, ItemError, check_batch_size
 from ...domain.registration import CheckedSubmission, Submission, check_submission
 from ...domain.sectors import Regime, Sector, regime_of
 from ...domain.statuses import Lifecycle, Validity
+from ...domain.texts import N_
 from ...domain.visibility import Caller, may_register, may_register_person
 from ...jobs.queue import enqueue
 from ...sources.models import Enterprise, WorkDeclaration
@@ -45,10 +46,10 @@ def check_payload(ids: list[int], trigger: str, days: Iterable[date] | None = No
     return payload
 
 WRONG_REGIME = {
-    Regime.DAY: "work-declaration number: a cleaning workplace, where check-ins and check-outs are registered "
-                "(REST service), not days",
-    Regime.CLOCKING: "work-declaration number: a construction or meat workplace, where presence is registered "
-                     "per day (SOAP service), not by check-in and check-out",
+    Regime.DAY: N_("work-declaration number: a cleaning workplace, where check-ins and check-outs are registered "
+                   "(REST service), not days"),
+    Regime.CLOCKING: N_("work-declaration number: a construction or meat workplace, where presence is registered "
+                        "per day (SOAP service), not by check-in and check-out"),
 }
 
 
@@ -91,13 +92,13 @@ def register_presences(runtime: Runtime, caller: Caller, channel: Channel, regim
                 errors = []
                 sector = sectors.get(item.workplace)
                 if sector is not None and regime_of(Sector(sector)) is not regime:
-                    errors.append(ItemError(ErrorCode.WORKPLACE_INVALID, "workplace", WRONG_REGIME[regime]))
+                    errors.append(ItemError.of(ErrorCode.WORKPLACE_INVALID, "workplace", WRONG_REGIME[regime]))
                 if item.enterprise_number and item.enterprise_number not in known:
-                    errors.append(ItemError(ErrorCode.ENTERPRISE_UNKNOWN, "enterprise_number",
-                                            "enterprise number: unknown to the enterprise register"))
+                    errors.append(ItemError.of(ErrorCode.ENTERPRISE_UNKNOWN, "enterprise_number",
+                                               N_("enterprise number: unknown to the enterprise register")))
                 if not may_register_person(caller, item.inss):
-                    errors.append(ItemError(ErrorCode.NOT_ALLOWED_FOR_PERSON, "inss",
-                                            "person: you may only register yourself"))
+                    errors.append(ItemError.of(ErrorCode.NOT_ALLOWED_FOR_PERSON, "inss",
+                                               N_("person: you may only register yourself")))
                 item = errors or item
             outcomes.append(item)
 
