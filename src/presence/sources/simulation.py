@@ -309,6 +309,14 @@ def scenarios(today: date) -> list[Scenario]:
     ]
 
 
+CREW_SIZE = 60  # Exemplum Construct SA's construction workers, for the online service's assistant
+
+
+def crew_inss(k: int) -> str:
+    """Exemplum Construct SA's crew: born in 1975, odd serial numbers from 601 (bulk people have even ones)."""
+    return make_inss(date(1975, 1, 1) + timedelta(days=11 * k), 601 + 2 * k)
+
+
 CLEANERS = (19, 20, 21)  # scenario people employed by PUBLIC_ENTERPRISE, one per cleaning scenario
 
 
@@ -405,6 +413,9 @@ def _public_examples(r: _Rows) -> None:
     r.enterprise(PUBLIC_ENTERPRISE, "Exemplum Construct SA", since_2000)
     r.employer(PUBLIC_ENTERPRISE, since_2000)
     r.dimona(PUBLIC_INSS, PUBLIC_ENTERPRISE, date(2010, 1, 1))
+    for k in range(CREW_SIZE):
+        r.person(crew_inss(k), *_person_name(900_000 + k), date(1975, 1, 1) + timedelta(days=11 * k))
+        r.dimona(crew_inss(k), PUBLIC_ENTERPRISE, date(2018, 1, 1) + timedelta(days=k))
     r.enterprise(PUBLIC_CLIENT, "Immo Exemplum NV", date(1995, 3, 1))
     r.enterprise(PUBLIC_CLEANING_CLIENT, "Kantoren Exemplum BV", date(2005, 6, 1))
     r.enterprise(PUBLIC_OTHER_ENTERPRISE, "Exemplum Techniek BV", date(1998, 9, 1))

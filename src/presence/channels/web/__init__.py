@@ -12,6 +12,7 @@ from ...services.runtime import Runtime
 from . import (
     access,
     account,
+    assistant,
     declarations,
     passkeys,
     registering,
@@ -35,6 +36,7 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(workplaces.router())
     app.include_router(declarations.router())
     app.include_router(registering.router())
+    app.include_router(assistant.router())
     app.include_router(registrations.router())
 
     @app.exception_handler(NeedsSignIn)
