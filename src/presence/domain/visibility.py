@@ -20,6 +20,9 @@ class CallerKind(StrEnum):
     INSPECTOR = "inspector"  # social inspection: reads everything, changes nothing
     BACK_OFFICE = "back_office"  # the service's own staff: corrections
     OPERATOR = "operator"  # command line of the registry's operator
+    # A posted worker who scanned his own Limosa-1 document, without signing in: registers himself for today,
+    # consults nothing (the official service allows it).
+    POSTED_WORKER = "posted_worker"
 
 
 class Role(StrEnum):
@@ -46,6 +49,7 @@ class Caller:
     roles: frozenset[Role] = field(default_factory=frozenset)
     sender_id: str | None = None  # the account or user, as shown in `Sender/SenderId`
     user_type: str | None = None  # as shown in `Sender/SenderUserType`
+    limosa_id: str | None = None  # a posted worker's own Limosa number (`posted_worker`)
 
     @classmethod
     def person(cls, inss: str, sender_id: str | None = None) -> Caller:
@@ -64,6 +68,10 @@ class Caller:
     @classmethod
     def back_office(cls, sender_id: str | None = None) -> Caller:
         return cls(CallerKind.BACK_OFFICE, sender_id=sender_id, user_type="BACKOFFICE")
+
+    @classmethod
+    def posted_worker(cls, limosa_id: str) -> Caller:
+        return cls(CallerKind.POSTED_WORKER, user_type="LIMOSA_QR", limosa_id=limosa_id)
 
     @classmethod
     def operator(cls) -> Caller:
@@ -110,13 +118,16 @@ def workplace_visibility(caller: Caller) -> Visibility | None:
 def may_register(caller: Caller) -> bool:
     if caller.kind is CallerKind.ENTERPRISE:
         return Role.REGISTRAR in caller.roles
-    return caller.kind in (CallerKind.PERSON, CallerKind.OPERATOR, CallerKind.BACK_OFFICE)
+    return caller.kind in (CallerKind.PERSON, CallerKind.POSTED_WORKER, CallerKind.OPERATOR, CallerKind.BACK_OFFICE)
 
 
-def may_register_person(caller: Caller, inss: str | None) -> bool:
-    """A worker registers only himself; enterprises register anyone they are responsible for."""
+def may_register_person(caller: Caller, inss: str | None, limosa_id: str | None = None) -> bool:
+    """A worker registers only himself (a posted worker by his own Limosa number); enterprises register anyone
+    they are responsible for."""
     if caller.kind is CallerKind.PERSON:
         return inss is not None and inss == caller.inss
+    if caller.kind is CallerKind.POSTED_WORKER:
+        return inss is None and limosa_id is not None and limosa_id == caller.limosa_id
     return may_register(caller)
 
 

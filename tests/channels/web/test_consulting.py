@@ -76,10 +76,14 @@ def test_a_subcontractor_does_not_see_the_contractors_other_workplaces(page, clo
     look(page, "registrations-fr")
     # The exports hold the same registrations as the page, the person numbers masked as in the list.
     listed = receipts(page)
-    exported = page.request.get("/registrations.csv").text()
+    with page.expect_download() as download:
+        page.locator("form[action='/registrations.csv'] button").click()
+    exported = download.value.path().read_text()
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert {int(r["receipt"]) for r in rows} == listed and PUBLIC_INSS not in exported
-    book = openpyxl.load_workbook(io.BytesIO(page.request.get("/registrations.xlsx").body()), read_only=True)
+    with page.expect_download() as download:
+        page.locator("form[action='/registrations.xlsx'] button").click()
+    book = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()), read_only=True)
     sheet = book.worksheets[0]
     assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} == listed
 

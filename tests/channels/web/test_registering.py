@@ -41,6 +41,7 @@ def test_a_registrar_registers_by_hand_and_sees_the_checks_result_live(page, peo
     page.goto("/register")
     look(page, f"register-{language}")
     register(page, PUBLIC_INSS)
+    assert page.locator("a.receipt").count() == 1, page.locator("main").inner_text()
     receipt = page.locator("a.receipt").first.inner_text()
     assert receipt.isdigit() and page.locator("a.receipt").count() == 1
     look(page, f"receipts-{language}")

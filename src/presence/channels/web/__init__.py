@@ -4,6 +4,8 @@ files and the answers to the refusals every page shares (sign in first, not allo
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
@@ -17,6 +19,7 @@ from . import (
     passkeys,
     registering,
     registrations,
+    scanning,
     sign_in,
     sign_in_limits,
     web_services,
@@ -37,6 +40,7 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(declarations.router())
     app.include_router(registering.router())
     app.include_router(assistant.router())
+    app.include_router(scanning.router())
     app.include_router(registrations.router())
 
     @app.exception_handler(NeedsSignIn)
@@ -44,7 +48,10 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
         visitor = refusal.visitor
         if visitor.signed_in is not None and visitor.signed_in.enrolling:
             return redirect(visitor, sign_in.ENROL_PATH)
-        back = request.url.path if request.method == "GET" else "/"
+        back = "/"
+        if request.method == "GET":  # back to the same page, with its query (never one naming a person)
+            query = [(k, v) for k, v in request.query_params.multi_items() if k != "person"]
+            back = request.url.path + ("?" + urlencode(query) if query else "")
         return redirect(visitor, sign_in_url(back, expired=visitor.session_ended))
 
     @app.exception_handler(Forbidden)

@@ -142,7 +142,8 @@ def _search_page(visitor: Visitor, query: dict[str, str]) -> Response:
                 page_number=number, pages=pages,
                 statuses=[(code, texts.status_name(s)) for code, s in texts.STATUS_CODES.items()],
                 remarks=[(str(code), f"{code} · {r.label(visitor.language)}") for code, r in CATALOGUE.items()],
-                query={k: v for k, v in search.values.items() if v})
+                query={k: v for k, v in search.values.items() if v and k != "person"},
+                criteria={k: v for k, v in search.values.items() if v})
 
 
 def _all(visitor: Visitor, query: dict[str, str]) -> list[Row] | Search:
@@ -175,15 +176,23 @@ def _export_row(row: Row) -> list:
 def router() -> APIRouter:
     routes = APIRouter(include_in_schema=False)
 
+    # A search may name a person: its criteria travel in the body of a POST (pages, exports), never in an
+    # address. Without a person, a GET with the same criteria works too (links, bookmarks).
     @routes.get(PATH)
     def search(visitor: VisitorDep) -> Response:
-        return _search_page(visitor, dict(visitor.request.query_params))
+        return _search_page(visitor, _public(visitor.request.query_params))
 
-    @routes.get(PATH + ".csv")
-    def export_csv(visitor: VisitorDep) -> Response:
-        rows = _all(visitor, dict(visitor.request.query_params))
+    @routes.post(PATH)
+    async def search_posted(visitor: VisitorDep) -> Response:
+        form = await form_of(visitor)
+        return await run_in_threadpool(_search_page, visitor, form)
+
+    @routes.post(PATH + ".csv")
+    async def export_csv(visitor: VisitorDep) -> Response:
+        form = await form_of(visitor)
+        rows = await run_in_threadpool(_all, visitor, form)
         if isinstance(rows, Search):
-            return _search_page(visitor, dict(visitor.request.query_params))
+            return await run_in_threadpool(_search_page, visitor, form)
         out = StringIO()
         writer = csv.writer(out)
         writer.writerow(EXPORT_COLUMNS)
@@ -191,33 +200,16 @@ def router() -> APIRouter:
         return finished(Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": 'attachment; filename="registrations.csv"'}), visitor)
 
-    @routes.get(PATH + ".xlsx")
-    def export_xlsx(visitor: VisitorDep) -> Response:
-        import xlsxwriter  # only for this export
-
-        rows = _all(visitor, dict(visitor.request.query_params))
+    @routes.post(PATH + ".xlsx")
+    async def export_xlsx(visitor: VisitorDep) -> Response:
+        form = await form_of(visitor)
+        rows = await run_in_threadpool(_all, visitor, form)
         if isinstance(rows, Search):
-            return _search_page(visitor, dict(visitor.request.query_params))
-        out = BytesIO()
-        book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-        sheet = book.add_worksheet(i18n.gettext("Registrations")[:31])
-        bold = book.add_format({"bold": True})
-        sheet.write_row(0, 0, EXPORT_COLUMNS, bold)
-        for index, row in enumerate(rows, start=1):
-            sheet.write_row(index, 0, _export_row(row))
-        sheet.autofilter(0, 0, len(rows), len(EXPORT_COLUMNS) - 1)
-        sheet.freeze_panes(1, 0)
-        book.close()
-        return finished(Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument."
-                                 "spreadsheetml.sheet",
+            return await run_in_threadpool(_search_page, visitor, form)
+        return finished(Response(await run_in_threadpool(_spreadsheet, rows),
+                                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                  headers={"Content-Disposition": 'attachment; filename="registrations.xlsx"'}),
                         visitor)
-
-    @routes.get(PATH + "/receipts")
-    def receipts(visitor: VisitorDep, id: Annotated[list[int], Query()] = []) -> Response:  # noqa: B006
-        """The receipts of what one just registered, their status updated as the checks progress."""
-        _, caller = person(visitor)
-        return receipts_page(visitor, consulting.presences_by_ids(visitor.runtime, caller, id), [])
 
     @routes.post(PATH + "/receipts.csv")
     async def receipts_csv(visitor: VisitorDep) -> Response:
@@ -231,6 +223,12 @@ def router() -> APIRouter:
         writer.writerows(_export_row(row_of(p)) for p in found)
         return finished(Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": 'attachment; filename="receipts.csv"'}), visitor)
+
+    @routes.get(PATH + "/receipts")
+    def receipts(visitor: VisitorDep, id: Annotated[list[int], Query()] = []) -> Response:  # noqa: B006
+        """The receipts of what one just registered, their status updated as the checks progress."""
+        _, caller = person(visitor)
+        return receipts_page(visitor, consulting.presences_by_ids(visitor.runtime, caller, id), [])
 
     @routes.get(PATH + "/status")
     def status(visitor: VisitorDep, id: Annotated[list[int], Query()] = []) -> Response:  # noqa: B006
@@ -275,6 +273,26 @@ def receipts_page(visitor: Visitor, found: list[PresenceView], refused: list[str
     return page(visitor, "receipts.html", title=i18n.gettext("Registered"), rows=[row_of(p) for p in found],
                 refused=refused, workplace=workplaces.pop() if len(workplaces) == 1 else None,
                 people=len({p.inss or p.limosa_id for p in found}))
+
+
+def _spreadsheet(rows: list[Row]) -> bytes:
+    import xlsxwriter  # only for this export
+
+    out = BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    sheet = book.add_worksheet(i18n.gettext("Registrations")[:31])
+    sheet.write_row(0, 0, EXPORT_COLUMNS, book.add_format({"bold": True}))
+    for index, row in enumerate(rows, start=1):
+        sheet.write_row(index, 0, _export_row(row))
+    sheet.autofilter(0, 0, len(rows), len(EXPORT_COLUMNS) - 1)
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return out.getvalue()
+
+
+def _public(query) -> dict[str, str]:
+    """The criteria of a search's address: all but the person's number, which never travels in an address."""
+    return {key: value for key, value in query.items() if key != "person"}
 
 
 def page_template(name: str):

@@ -96,7 +96,7 @@ def register_presences(runtime: Runtime, caller: Caller, channel: Channel, regim
                 if item.enterprise_number and item.enterprise_number not in known:
                     errors.append(ItemError.of(ErrorCode.ENTERPRISE_UNKNOWN, "enterprise_number",
                                                N_("enterprise number: unknown to the enterprise register")))
-                if not may_register_person(caller, item.inss):
+                if not may_register_person(caller, item.inss, item.limosa_id):
                     errors.append(ItemError.of(ErrorCode.NOT_ALLOWED_FOR_PERSON, "inss",
                                                N_("person: you may only register yourself")))
                 item = errors or item
