@@ -152,6 +152,14 @@ def finished(response: Response, visitor: Visitor) -> Response:
     return response
 
 
+def owner_of(visitor: Visitor) -> str:
+    """An opaque name for what the visitor keeps on his device (regular registrations): one per person and per
+    enterprise he acts for, which says neither."""
+    caller = visitor.caller
+    who = f"{caller.sender_id if caller else ''}|{caller.enterprise if caller else ''}"
+    return hashlib.sha256(who.encode()).hexdigest()[:16]
+
+
 def channel_of(visitor: Visitor) -> Channel:
     """The channel of what a person does on these pages: MOBILE from a phone or a tablet (their browsers say
     "Mobi" in their User-Agent, as MDN advises to test), ONLINE from a desktop."""
@@ -164,7 +172,7 @@ def page(visitor: Visitor, template: str, status: int = 200, **context) -> HTMLR
         html = templates().get_template(template).render(
             visitor=visitor, lang=visitor.language, request=visitor.request,
             simulation=visitor.runtime.environment is Deployment.SIMULATION,
-            path=visitor.request.url.path, **context)
+            path=visitor.request.url.path, owner=owner_of(visitor), **context)
     return finished(HTMLResponse(html, status_code=status), visitor)
 
 

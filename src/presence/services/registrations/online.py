@@ -179,11 +179,11 @@ def enterprises_of_person(runtime: Runtime, inss: str, day: date) -> list[tuple[
     """(number, name) of the enterprises a person is a founder or mandatary of on `day`: those a self-employed
     person registers himself for."""
     with runtime.db.reading() as session:
-        return list(session.execute(
+        return [(number, name) for number, name in session.execute(
             select(Enterprise.number, Enterprise.name).join(Mandate, Mandate.enterprise == Enterprise.number)
             .where(Mandate.inss == inss, Mandate.starts_on <= day,
                    or_(Mandate.ends_on.is_(None), Mandate.ends_on >= day))
-            .distinct().order_by(Enterprise.name)).tuples())
+            .distinct().order_by(Enterprise.name))]
 
 
 def enterprises_below(runtime: Runtime, caller: Caller, workplaces: Iterable[Workplace]) -> list[tuple[str, str]]:

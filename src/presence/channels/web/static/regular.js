@@ -3,15 +3,17 @@
 // on the same workplace again, for today, in one tap (the server looks the receipts up: `/register/again`).
 (function () {
   "use strict";
-  var KEY = "presence.regular";
   var KEEP = 5;
 
-  function load() {
-    try { return JSON.parse(window.localStorage.getItem(KEY)) || []; } catch (e) { return []; }
+  // Each person (and each enterprise he acts for) has his own list: a shared phone shows nobody else's.
+  function key(element) { return "presence.regular." + element.dataset.owner; }
+
+  function load(element) {
+    try { return JSON.parse(window.localStorage.getItem(key(element))) || []; } catch (e) { return []; }
   }
 
-  function save(items) {
-    try { window.localStorage.setItem(KEY, JSON.stringify(items.slice(0, KEEP))); } catch (e) { /* private mode */ }
+  function save(element, items) {
+    try { window.localStorage.setItem(key(element), JSON.stringify(items.slice(0, KEEP))); } catch (e) { /* private mode */ }
   }
 
   var remember = document.querySelector("[data-remember]");
@@ -20,9 +22,9 @@
                                        function (cell) { return cell.dataset.registration; });
     var workplace = remember.dataset.remember;
     if (ids.length && workplace) {
-      var items = load().filter(function (item) { return item.workplace !== workplace; });
+      var items = load(remember).filter(function (item) { return item.workplace !== workplace; });
       items.unshift({workplace: workplace, ids: ids.slice(0, 200), count: Number(remember.dataset.people) || ids.length});
-      save(items);
+      save(remember, items);
     }
   }
 
@@ -31,7 +33,7 @@
     var template = document.getElementById("regular-item");
     var text = document.getElementById("regular-label").dataset.text;
     var list = section.querySelector(".regular__list");
-    load().forEach(function (item) {
+    load(section).forEach(function (item) {
       var entry = template.content.cloneNode(true);
       var form = entry.querySelector("form");
       item.ids.forEach(function (id) {
