@@ -82,7 +82,9 @@ class DimonaPeriod(Base):
     ends_on: Mapped[date | None] = mapped_column(Date)
     worker_type: Mapped[str] = mapped_column(String(3), default="OTH")
 
-    __table_args__ = (Index("ix_dimona_period_inss_employer", "inss", "employer"),)
+    # By person (the checks), and by employer (the people an employer may register: the online assistant).
+    __table_args__ = (Index("ix_dimona_period_inss_employer", "inss", "employer"),
+                      Index("ix_dimona_period_employer", "employer", "starts_on"))
 
 
 class LimosaDeclaration(Base):
