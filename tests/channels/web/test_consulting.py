@@ -96,3 +96,20 @@ def test_a_worker_sees_only_himself(page, clock, workplaces):
     assert {text.split("(")[-1].rstrip(")") for text in page.locator("td[data-label='Person']").all_inner_texts()} \
         == {PUBLIC_INSS[:6] + "*****"}
     look(page, "registrations-worker-en")
+
+
+def test_without_a_consulting_role_the_registrations_are_refused_not_broken(page, clock):
+    sign_in(page, persona("technician"), clock)  # technical manager of Exemplum Construct SA only
+    act_for(page, PUBLIC_ENTERPRISE)
+    assert page.locator("nav.service-nav a[href='/registrations']").count() == 0
+    assert page.goto("/registrations").status == 403
+    assert page.locator("h1").inner_text() == "You cannot do this"
+
+
+def test_odd_receipt_numbers_get_a_page_not_an_error(page, clock):
+    sign_in(page, persona("registrar"), clock)
+    act_for(page, PUBLIC_ENTERPRISE)
+    for odd in ("²", "9" * 40, "-1", "x"):
+        assert page.goto(f"/registrations/{odd}").status == 404
+    assert page.goto("/registrations/receipts?id=x&id=²").status == 200
+    assert page.goto("/registrations?page=99999999999999999999").status == 200

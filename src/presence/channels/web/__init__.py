@@ -7,10 +7,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from ... import i18n
 from ...services.runtime import Runtime
+from ..http.bodies import BodyTooLarge
 from . import (
     access,
     account,
@@ -25,6 +27,7 @@ from . import (
     web_services,
     workplaces,
 )
+from .bodies import TOO_LARGE, PageBodies
 from .pages import HERE, STATIC_PATH, Forbidden, FormExpired, NeedsSignIn, page, redirect, sign_in_url
 
 
@@ -42,6 +45,12 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(assistant.router())
     app.include_router(scanning.router())
     app.include_router(registrations.router())
+
+    app.add_middleware(PageBodies)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, refusal: BodyTooLarge):
+        return HTMLResponse(TOO_LARGE, status_code=413)
 
     @app.exception_handler(NeedsSignIn)
     async def needs_sign_in(request: Request, refusal: NeedsSignIn):

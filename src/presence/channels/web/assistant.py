@@ -27,7 +27,7 @@ from ...domain.registration import Submission
 from ...domain.timing import day_window
 from ...domain.visibility import Caller, CallerKind
 from ...services.errors import NotAllowed
-from ...services.registrations import consulting, online
+from ...services.registrations import cancelling, consulting, online
 from ...services.registrations.registering import Accepted
 from . import texts
 from .pages import Forbidden, Visitor, channel_of, lists_of, page, redirect, visitor
@@ -37,7 +37,7 @@ from .registrations import receipts_page
 VisitorDep = Annotated[Visitor, Depends(visitor)]
 PATH = "/assistant"
 MAX_PEOPLE = 200
-MAX_ITEMS = 2_000  # 200 people for 10 working days
+MAX_ITEMS = 1_000  # 200 people for 5 working days: each receipt shown on one page
 
 
 def _enterprise_registrar(visitor: Visitor) -> Caller:
@@ -99,16 +99,28 @@ class Line:
     registered: bool  # already registered: skipped
 
 
-def _people(values: list[str], errors: dict) -> list[tuple[str, str]]:
-    """The ticked people, `inss|enterprise` each, checked (a form can be forged)."""
-    people = []
+def _people(visitor: Visitor, caller: Caller, workplace: str, values: list[str],
+            errors: dict) -> list[tuple[str, str]]:
+    """The ticked people as (INSS, enterprise), checked (a form can be forged): one's own staff by their numbers,
+    a subcontractor's worker by a receipt of his that the caller may see, on this workplace."""
+    people, receipts = [], []
     for value in values[:MAX_PEOPLE + 1]:
+        if value.startswith("r"):
+            number = cancelling.parse_registration_id(value[1:])
+            if number is None:
+                errors["people"] = i18n.gettext("A ticked person's numbers are not valid: choose the people again.")
+            else:
+                receipts.append(number)
+            continue
         inss, _, enterprise = value.partition("|")
         try:
             people.append((parse_inss(inss), parse_any_enterprise(enterprise)))
         except InvalidIdentifier:
             errors["people"] = i18n.gettext("A ticked person's numbers are not valid: choose the people again.")
-    if len(people) > MAX_PEOPLE:
+    for earlier in consulting.presences_by_ids(visitor.runtime, caller, receipts):
+        if earlier.workplace == workplace and earlier.inss:
+            people.append((earlier.inss, earlier.enterprise_number or earlier.foreign_vat))
+    if len(values) > MAX_PEOPLE:
         errors["people"] = i18n.gettext("At most %(count)s people at a time.", count=MAX_PEOPLE)
     elif not people and "people" not in errors:
         errors["people"] = i18n.gettext("Tick at least one person.")
@@ -148,52 +160,62 @@ def router() -> APIRouter:
     @routes.post(PATH + "/{number}/review")
     async def review(visitor: VisitorDep, number: str) -> Response:
         caller = _enterprise_registrar(visitor)
-        form = await lists_of(visitor, max_fields=MAX_PEOPLE + 20)
-        workplace = await run_in_threadpool(_workplace, visitor, caller, number)
-        period = _period(visitor, _one(form, "first"), _one(form, "last"), _one(form, "skip_weekends") == "on")
-        errors = dict(period.errors)
-        chosen = _people(form.get("person", []), errors)
-        if errors or len(chosen) * len(period.days) > MAX_ITEMS:
-            errors.setdefault("last", i18n.gettext("At most %(count)s registrations at a time: fewer people or "
-                                                   "fewer days.", count=MAX_ITEMS))
-            found = await run_in_threadpool(online.candidates, visitor.runtime, caller, workplace, period.first,
-                                            period.last)
-            return _people_page(visitor, workplace, period, found, {f"{i}|{e}" for i, e in chosen}, errors, 400)
-        lines = await run_in_threadpool(_lines, visitor, workplace.number, chosen, period)
-        names = {c.inss: c.name for c in await run_in_threadpool(
-            online.candidates, visitor.runtime, caller, workplace, period.first, period.last)}
-        return page(visitor, "assistant_review.html", title=i18n.gettext("Check before registering"),
-                    workplace=workplace, period=period, lines=lines, people=chosen, names=names,
-                    masked=mask_inss, to_register=sum(1 for line in lines if not line.registered))
+        form = await lists_of(visitor, max_fields=online.MAX_CANDIDATES + 20)
+        return await run_in_threadpool(_review, visitor, caller, number, form)
 
     @routes.post(PATH + "/{number}/register")
     async def register(visitor: VisitorDep, number: str) -> Response:
         caller = _enterprise_registrar(visitor)
-        form = await lists_of(visitor, max_fields=MAX_PEOPLE + 20)
-        workplace = await run_in_threadpool(_workplace, visitor, caller, number)
-        period = _period(visitor, _one(form, "first"), _one(form, "last"), _one(form, "skip_weekends") == "on")
-        errors = dict(period.errors)
-        chosen = _people(form.get("person", []), errors)
-        if errors or len(chosen) * len(period.days) > MAX_ITEMS:
-            raise Forbidden(visitor, next(iter(errors.values()), i18n.gettext("Too many registrations at a time.")))
-        # The days registered meanwhile are skipped too: sending the same form twice registers nothing twice.
-        lines = [line for line in await run_in_threadpool(_lines, visitor, workplace.number, chosen, period)
-                 if not line.registered]
-        submissions = [Submission(workplace=workplace.number, inss=line.inss,
-                                  enterprise_number=line.enterprise if is_belgian_enterprise_number(line.enterprise)
-                                  else None,
-                                  foreign_vat=None if is_belgian_enterprise_number(line.enterprise)
-                                  else line.enterprise, registration_date=line.day) for line in lines]
-        outcomes = await run_in_threadpool(online.register_many, visitor.runtime, caller, channel_of(visitor),
-                                           submissions) if submissions else []
-        refused = [f"{mask_inss(line.inss)}, {i18n.format_date(line.day, 'medium')}: "
-                   + "; ".join(texts.item_error(e) for e in outcome.errors)
-                   for line, outcome in zip(lines, outcomes, strict=True) if not isinstance(outcome, Accepted)]
-        accepted = [o.presence.id for o in outcomes if isinstance(o, Accepted)]
-        found = await run_in_threadpool(consulting.presences_by_ids, visitor.runtime, caller, accepted)
-        return receipts_page(visitor, found, refused)
+        form = await lists_of(visitor, max_fields=online.MAX_CANDIDATES + 20)
+        return await run_in_threadpool(_register, visitor, caller, number, form)
 
     return routes
+
+
+def _chosen(visitor: Visitor, caller: Caller, workplace: online.Workplace, form: dict[str, list[str]]
+            ) -> tuple[Period, list[tuple[str, str]], dict[str, str]]:
+    """The period and the people of a submitted step, and what is wrong with them."""
+    period = _period(visitor, _one(form, "first"), _one(form, "last"), _one(form, "skip_weekends") == "on")
+    errors = dict(period.errors)
+    chosen = _people(visitor, caller, workplace.number, form.get("person", []), errors)
+    if not errors and len(chosen) * len(period.days) > MAX_ITEMS:
+        errors["last"] = i18n.gettext("At most %(count)s registrations at a time: fewer people or fewer days.",
+                                      count=MAX_ITEMS)
+    return period, chosen, errors
+
+
+def _review(visitor: Visitor, caller: Caller, number: str, form: dict[str, list[str]]) -> Response:
+    workplace = _workplace(visitor, caller, number)
+    period, chosen, errors = _chosen(visitor, caller, workplace, form)
+    found = online.candidates(visitor.runtime, caller, workplace, period.first, period.last)
+    if errors:
+        return _people_page(visitor, workplace, period, found, set(form.get("person", [])), errors, 400)
+    lines = _lines(visitor, workplace.number, chosen, period)
+    names = {c.inss: c.name for c in found}
+    return page(visitor, "assistant_review.html", title=i18n.gettext("Check before registering"),
+                workplace=workplace, period=period, lines=lines, keys=form.get("person", []), names=names,
+                masked=mask_inss, to_register=sum(1 for line in lines if not line.registered))
+
+
+def _register(visitor: Visitor, caller: Caller, number: str, form: dict[str, list[str]]) -> Response:
+    workplace = _workplace(visitor, caller, number)
+    period, chosen, errors = _chosen(visitor, caller, workplace, form)
+    if errors:  # the review went stale (past midnight, say): the choice again, with why
+        found = online.candidates(visitor.runtime, caller, workplace, period.first, period.last)
+        return _people_page(visitor, workplace, period, found, set(form.get("person", [])), errors, 400)
+    # The days registered meanwhile are skipped too: sending the same form twice registers nothing twice.
+    lines = [line for line in _lines(visitor, workplace.number, chosen, period) if not line.registered]
+    submissions = [Submission(workplace=workplace.number, inss=line.inss,
+                              enterprise_number=line.enterprise if is_belgian_enterprise_number(line.enterprise)
+                              else None,
+                              foreign_vat=None if is_belgian_enterprise_number(line.enterprise) else line.enterprise,
+                              registration_date=line.day) for line in lines]
+    outcomes = online.register_many(visitor.runtime, caller, channel_of(visitor), submissions) if submissions else []
+    refused = [f"{mask_inss(line.inss)}, {i18n.format_date(line.day, 'medium')}: "
+               + "; ".join(texts.item_error(e) for e in outcome.errors)
+               for line, outcome in zip(lines, outcomes, strict=True) if not isinstance(outcome, Accepted)]
+    accepted = [o.presence.id for o in outcomes if isinstance(o, Accepted)]
+    return receipts_page(visitor, consulting.presences_by_ids(visitor.runtime, caller, accepted), refused)
 
 
 def _one(form: dict[str, list[str]], name: str) -> str:

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from ... import __version__, i18n
 from ...config import Environment as Deployment
 from ...domain.channels import Channel
-from ...domain.visibility import Caller, CallerKind, Role
+from ...domain.visibility import Caller, CallerKind, Role, consultation_visibility
 from ...services.access import roles, sessions
 from ...services.access.roles import Acting
 from ...services.access.sessions import SignedIn
@@ -88,6 +88,11 @@ class Visitor:
     def csrf_valid(self, submitted: str | None) -> bool:
         expected = self.signed_in.csrf_token if self.signed_in else self.anonymous_csrf
         return bool(expected and submitted) and hmac.compare_digest(expected.encode(), (submitted or "").encode())
+
+    @property
+    def may_consult(self) -> bool:
+        """Whether he may see registrations (the menu offers them)."""
+        return self.caller is not None and consultation_visibility(self.caller) is not None
 
     @property
     def enterprise(self) -> Acting | None:

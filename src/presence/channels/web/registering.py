@@ -28,7 +28,7 @@ from ...services.registrations import consulting, online
 from ...services.registrations.registering import Accepted
 from . import texts
 from .pages import Forbidden, Visitor, channel_of, form_of, lists_of, page, person, redirect, visitor
-from .registrations import person_number, receipts_page
+from .registrations import person_number, receipt_numbers, receipts_page
 
 VisitorDep = Annotated[Visitor, Depends(visitor)]
 PATH = "/register"
@@ -156,6 +156,32 @@ def outcome_page(visitor: Visitor, caller: Caller, entry: Entry, outcomes: list,
                          refused)
 
 
+def _again(visitor: Visitor, caller: Caller, ids: list[int]) -> list[Submission]:
+    """Today's registrations of the people of these receipts, on their workplaces: only on workplaces the caller
+    may register on, and not twice (a second tap registers nothing more)."""
+    today = belgian_date(visitor.runtime.clock.now())
+    earlier = consulting.presences_by_ids(visitor.runtime, caller, ids)
+    if caller.kind is CallerKind.PERSON:
+        earlier = [p for p in earlier if p.inss == caller.inss]
+    allowed: dict[str, bool] = {}
+    for workplace in {p.workplace for p in earlier}:
+        try:
+            online.workplace_for(visitor.runtime, caller, workplace)
+            allowed[workplace] = True
+        except NotAllowed:
+            allowed[workplace] = False
+    people = {(p.inss, p.limosa_id, p.enterprise_number, p.foreign_vat, p.workplace) for p in earlier
+              if allowed[p.workplace]}
+    done = set()
+    for workplace in {w for *_, w in people}:
+        pairs = [(i, e or v) for i, lim, e, v, w in people if w == workplace and i]
+        done |= {(i, e, workplace) for i, e, _ in online.registered_days(visitor.runtime, workplace, pairs, today,
+                                                                          today)}
+    return [Submission(workplace=w, inss=i, limosa_id=lim, enterprise_number=e, foreign_vat=v,
+                       registration_date=today)
+            for i, lim, e, v, w in sorted(people, key=str) if (i, e or v, w) not in done]
+
+
 def router() -> APIRouter:
     routes = APIRouter(include_in_schema=False)
 
@@ -181,14 +207,10 @@ def router() -> APIRouter:
         """The same people, enterprises and workplace as these receipts, registered again for today."""
         caller = registrar(visitor)
         form = await lists_of(visitor)
-        ids = [int(i) for i in form.get("id", []) if i.isdigit()][:MAX_BATCH]
-        earlier = await run_in_threadpool(consulting.presences_by_ids, visitor.runtime, caller, ids)
-        today = belgian_date(visitor.runtime.clock.now())
-        people = {(p.inss, p.limosa_id, p.enterprise_number, p.foreign_vat, p.workplace) for p in earlier}
-        submissions = [Submission(workplace=w, inss=i, limosa_id=lim, enterprise_number=e, foreign_vat=v,
-                                  registration_date=today) for i, lim, e, v, w in sorted(people, key=str)]
+        ids = receipt_numbers(form.get("id", []))[:MAX_BATCH]
+        submissions = await run_in_threadpool(_again, visitor, caller, ids)
         if not submissions:
-            return redirect(visitor, PATH)
+            return redirect(visitor, "/registrations")  # all done already, or nothing one may register
         entry = Entry(submissions, submissions[0].workplace, {})
         outcomes = await run_in_threadpool(online.register_many, visitor.runtime, caller, channel_of(visitor),
                                            submissions)

@@ -28,12 +28,13 @@ from ...domain.identifiers import (
 )
 from ...domain.remarks import CATALOGUE, RemarkCode
 from ...domain.statuses import SoapStatus
+from ...domain.visibility import consultation_visibility
 from ...services.errors import InvalidRequest
 from ...services.registrations import cancelling, consulting
 from ...services.registrations.consulting import Page, SearchCriteria, Sort, SortKey
 from ...services.registrations.views import PresenceView
 from . import texts
-from .pages import Visitor, channel_of, finished, form_of, lists_of, page, person, redirect, visitor
+from .pages import Forbidden, Visitor, channel_of, finished, form_of, lists_of, page, person, redirect, visitor
 
 VisitorDep = Annotated[Visitor, Depends(visitor)]
 PATH = "/registrations"
@@ -64,10 +65,16 @@ def _identifier(text: str, parse, field: str, errors: dict) -> str | None:
 
 def person_number(text: str, field: str, errors: dict) -> tuple[str | None, str | None]:
     """(INSS, Limosa number) of what was typed in a person field: a Limosa number has 17 digits."""
-    digits = "".join(c for c in text if c.isdigit())
+    digits = "".join(c for c in text if "0" <= c <= "9")
     if len(digits) == 17:
         return None, _identifier(text, parse_limosa_id, field, errors)
     return _identifier(text, parse_inss, field, errors), None
+
+
+def receipt_numbers(values: list[str]) -> list[int]:
+    """The receipt numbers of a form or an address, each checked (anything else is left out)."""
+    return [number for number in map(cancelling.parse_registration_id, values[:consulting.MAX_BY_IDS])
+            if number is not None]
 
 
 def _day(text: str, field: str, errors: dict) -> date | None:
@@ -124,15 +131,24 @@ def row_of(presence: PresenceView) -> Row:
                texts.STATUS_TAGS[presence.status], [texts.remark(code) for code in presence.remarks])
 
 
-def _search_page(visitor: Visitor, query: dict[str, str]) -> Response:
+def consultant(visitor: Visitor):
+    """The caller, if he may consult registrations (a role of the enterprise that sees them, or a person for
+    himself); else the refusal page."""
     _, caller = person(visitor)
+    if consultation_visibility(caller) is None:
+        raise Forbidden(visitor, i18n.gettext("Seeing an enterprise's registrations needs the role of registrar or "
+                                              "consultant. Its access managers grant them."))
+    return caller
+
+
+def _search_page(visitor: Visitor, query: dict[str, str]) -> Response:
+    caller = consultant(visitor)
     search = search_of(visitor, query)
     found, number = None, 1
     if search.criteria is not None:
-        try:
-            number = max(1, int(query.get("page") or 1))
-        except ValueError:
-            number = 1
+        text = str(query.get("page") or "1")
+        number = min(int(text), 1_000_000) if text.isascii() and text.isdigit() and len(text) < 8 else 1
+        number = max(1, number)
         found = consulting.search_presences(visitor.runtime, caller, search.criteria,
                                             Page((number - 1) * PAGE_SIZE, PAGE_SIZE), Sort(SortKey.ID, True))
     pages = (found.total + PAGE_SIZE - 1) // PAGE_SIZE if found else 0
@@ -148,7 +164,7 @@ def _search_page(visitor: Visitor, query: dict[str, str]) -> Response:
 
 def _all(visitor: Visitor, query: dict[str, str]) -> list[Row] | Search:
     """Every registration of the search, up to `MAX_EXPORT`, or the search with its errors."""
-    _, caller = person(visitor)
+    caller = consultant(visitor)
     search = search_of(visitor, query)
     if search.criteria is None:
         return search
@@ -213,9 +229,9 @@ def router() -> APIRouter:
 
     @routes.post(PATH + "/receipts.csv")
     async def receipts_csv(visitor: VisitorDep) -> Response:
-        _, caller = person(visitor)
+        caller = consultant(visitor)
         form = await lists_of(visitor, max_fields=consulting.MAX_BY_IDS + 10)
-        ids = [int(i) for i in form.get("id", []) if i.isdigit() and len(i) < 16]
+        ids = receipt_numbers(form.get("id", []))
         found = await run_in_threadpool(consulting.presences_by_ids, visitor.runtime, caller, ids)
         out = StringIO()
         writer = csv.writer(out)
@@ -225,16 +241,16 @@ def router() -> APIRouter:
             "Content-Disposition": 'attachment; filename="receipts.csv"'}), visitor)
 
     @routes.get(PATH + "/receipts")
-    def receipts(visitor: VisitorDep, id: Annotated[list[int], Query()] = []) -> Response:  # noqa: B006
+    def receipts(visitor: VisitorDep, id: Annotated[list[str], Query()] = []) -> Response:  # noqa: B006
         """The receipts of what one just registered, their status updated as the checks progress."""
-        _, caller = person(visitor)
-        return receipts_page(visitor, consulting.presences_by_ids(visitor.runtime, caller, id), [])
+        caller = consultant(visitor)
+        return receipts_page(visitor, consulting.presences_by_ids(visitor.runtime, caller, receipt_numbers(id)), [])
 
     @routes.get(PATH + "/status")
-    def status(visitor: VisitorDep, id: Annotated[list[int], Query()] = []) -> Response:  # noqa: B006
+    def status(visitor: VisitorDep, id: Annotated[list[str], Query()] = []) -> Response:  # noqa: B006
         """Each registration's status cell, rendered, for `live.js`; `pending`: those still being checked."""
-        _, caller = person(visitor)
-        found = consulting.presences_by_ids(visitor.runtime, caller, id[:consulting.MAX_BY_IDS])
+        caller = consultant(visitor)
+        found = consulting.presences_by_ids(visitor.runtime, caller, receipt_numbers(id))
         cells = {}
         with i18n.using(visitor.language):
             template = page_template("status_cell.html")
@@ -250,7 +266,7 @@ def router() -> APIRouter:
 
     @routes.post(PATH + "/{registration_id}/cancel")
     async def cancel(visitor: VisitorDep, registration_id: str) -> Response:
-        _, caller = person(visitor)
+        caller = consultant(visitor)
         form = await form_of(visitor)
         reason = form.get("reason", "")
         if reason not in CancellationReason.__members__:
@@ -302,7 +318,7 @@ def page_template(name: str):
 
 
 def _registration_page(visitor: Visitor, registration_id: str, errors: dict | None = None) -> Response:
-    _, caller = person(visitor)
+    caller = consultant(visitor)
     number = cancelling.parse_registration_id(registration_id)
     try:
         found = consulting.get_presence(visitor.runtime, caller, number) if number is not None else None

@@ -29,6 +29,7 @@ from ...domain.registration import Submission
 from ...domain.sectors import Regime, Sector
 from ...domain.visibility import Caller
 from ...services.declarations import declaring
+from ...services.registrations import online
 from ...services.registrations.registering import Accepted, register_presences
 from ..http.ratelimit import Limit, RateLimiter
 from . import texts
@@ -51,7 +52,7 @@ SCAN_POLICY = ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-
 
 
 def workplace_in(text: str) -> str | None:
-    """The work-declaration number a scanned text names: a poster's URL (`.../w/<number>`), or the number."""
+    """The work-declaration number a scanned text names: a poster's URL (ending `/w/<number>`), or the number."""
     text = (text or "").strip()[:500]
     if _NUMBER.match(text):
         return text.upper()
@@ -230,6 +231,10 @@ def _register_myself(visitor: Visitor, limits: SelfLimits, number: str, text: st
     if wait is not None:
         return _too_many(visitor, wait)
     today = belgian_date(visitor.runtime.clock.now())
+    refusal = online.posting_on(visitor.runtime, document.limosa_id, found.number, today)
+    if refusal is not None:
+        return _scan_page(visitor, action=action, workplace=found.number, title=title, status=400,
+                          error=i18n.gettext(refusal))
     [outcome] = register_presences(visitor.runtime, Caller.posted_worker(document.limosa_id), Channel.MOBILE,
                                    Regime.DAY, [Submission(workplace=found.number, limosa_id=document.limosa_id,
                                                            registration_date=today)])

@@ -50,7 +50,7 @@ def _error(code: ErrorCode, message: str, field: str = "registration_id") -> Not
 
 def parse_registration_id(value: str | int) -> int | None:
     text = str(value).strip()
-    if not text.isdigit() or len(text) > MAX_ID_DIGITS or int(text) <= 0:
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS or int(text) <= 0:
         return None
     return int(text)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from ...db.models import Registration
 from ...domain.channels import Channel
@@ -18,11 +18,20 @@ from ...domain.registration import Submission
 from ...domain.sectors import Regime, Sector
 from ...domain.statuses import Lifecycle
 from ...domain.texts import N_
-from ...domain.visibility import Caller, CallerKind
-from ...sources.models import Contract, DimonaPeriod, Enterprise, Mandate, Person, WorkDeclaration
+from ...domain.visibility import Caller, CallerKind, consultation_visibility
+from ...sources.models import (
+    Contract,
+    DimonaPeriod,
+    Enterprise,
+    LimosaDeclaration,
+    Mandate,
+    Person,
+    WorkDeclaration,
+)
 from ..errors import NotAllowed
 from ..runtime import Runtime
 from .registering import Accepted, Refused, register_presences
+from .visibility_filter import visibility_filter
 
 # How far back the assistant looks for the subcontractors' workers registered on a workplace.
 EARLIER_DAYS = 60
@@ -84,13 +93,21 @@ def workplaces_of(runtime: Runtime, caller: Caller, limit: int = 500) -> list[Wo
 
 @dataclass(frozen=True)
 class Candidate:
-    """Someone the assistant proposes: a person, the enterprise he works for, and why he is proposed."""
+    """Someone the assistant proposes: a person, the enterprise he works for, and why he is proposed. A
+    subcontractor's worker is known by his earlier registration (`receipt`), not by name: registering someone
+    does not make one entitled to learn who he is."""
 
     inss: str
-    name: str
+    name: str  # "" for a subcontractor's worker
     enterprise: str
     enterprise_name: str
     source: str  # dimona | mandate | earlier (a subcontractor's worker registered on the workplace before)
+    receipt: int | None = None  # the earlier registration of a subcontractor's worker
+
+    @property
+    def key(self) -> str:
+        """What a form carries to name him again: the earlier receipt, or his own staff's numbers."""
+        return f"r{self.receipt}" if self.receipt is not None else f"{self.inss}|{self.enterprise}"
 
 
 def candidates(runtime: Runtime, caller: Caller, workplace: Workplace, first: date, last: date) -> list[Candidate]:
@@ -102,40 +119,50 @@ def candidates(runtime: Runtime, caller: Caller, workplace: Workplace, first: da
     own = caller.enterprise
     overlaps = and_(DimonaPeriod.starts_on <= last, or_(DimonaPeriod.ends_on.is_(None), DimonaPeriod.ends_on >= first))
     with runtime.db.reading() as session:
-        found: dict[tuple[str, str], str] = {}
-        for inss in session.scalars(select(DimonaPeriod.inss).where(DimonaPeriod.employer == own, overlaps)
-                                    .limit(MAX_CANDIDATES)):
-            found.setdefault((inss, own), "dimona")
-        for inss in session.scalars(select(Mandate.inss).where(
+        found: dict[tuple[str, str], tuple[str, int | None]] = {}
+        # Distinct people: an employer of daily Dimonas (flexi-jobs) has many periods per person.
+        for inss in session.scalars(select(DimonaPeriod.inss).distinct().where(DimonaPeriod.employer == own, overlaps)
+                                    .order_by(DimonaPeriod.inss).limit(MAX_CANDIDATES)):
+            found.setdefault((inss, own), ("dimona", None))
+        for inss in session.scalars(select(Mandate.inss).distinct().where(
                 Mandate.enterprise == own, Mandate.starts_on <= last,
                 or_(Mandate.ends_on.is_(None), Mandate.ends_on >= first)).limit(MAX_CANDIDATES)):
-            found.setdefault((inss, own), "mandate")
+            found.setdefault((inss, own), ("mandate", None))
         below = _below(session, workplace.number, own)
         if below:
             since = first - timedelta(days=EARLIER_DAYS)
-            for inss, enterprise in session.execute(
-                    select(Registration.inss, Registration.enterprise_number).distinct().where(
+            # Only registrations the caller may consult anyway (a contractor's: those on its workplace).
+            for inss, enterprise, receipt in session.execute(
+                    select(Registration.inss, Registration.enterprise_number, func.max(Registration.id)).where(
                         Registration.workplace == workplace.number, Registration.registration_date >= since,
                         Registration.registration_date <= last, Registration.inss.is_not(None),
                         Registration.enterprise_number.in_(below),
-                        Registration.lifecycle != str(Lifecycle.CANCELLED)).limit(MAX_CANDIDATES)):
-                found.setdefault((inss, enterprise), "earlier")
-        people = {inss for inss, _ in found}
+                        Registration.lifecycle != str(Lifecycle.CANCELLED),
+                        visibility_filter(session, consultation_visibility(caller)))
+                    .group_by(Registration.inss, Registration.enterprise_number).limit(MAX_CANDIDATES)):
+                found.setdefault((inss, enterprise), ("earlier", receipt))
+        staff = {inss for (inss, enterprise), (source, _) in found.items() if source != "earlier"}
         names = dict(session.execute(select(Person.inss, Person.family_name + " " + Person.given_name)
-                                     .where(Person.inss.in_(people))).all()) if people else {}
+                                     .where(Person.inss.in_(staff))).all()) if staff else {}
         enterprises = {enterprise for _, enterprise in found}
         enterprise_names = dict(session.execute(select(Enterprise.number, Enterprise.name)
                                                 .where(Enterprise.number.in_(enterprises))).all())
-    listed = [Candidate(inss, names.get(inss, ""), enterprise, enterprise_names.get(enterprise, enterprise), source)
-              for (inss, enterprise), source in found.items()]
+    listed = [Candidate(inss, names.get(inss, "") if source != "earlier" else "", enterprise,
+                        enterprise_names.get(enterprise, enterprise), source, receipt)
+              for (inss, enterprise), (source, receipt) in found.items()]
     return sorted(listed, key=lambda c: (c.enterprise != own, c.enterprise_name, c.name, c.inss))
 
 
 def _below(session, workplace: str, enterprise: str) -> set[str]:
     """The enterprises under `enterprise` in the workplace's chain."""
+    return _under(session.execute(select(Contract.enterprise, Contract.parent)
+                                  .where(Contract.declaration_number == workplace)).all(), enterprise)
+
+
+def _under(chain, enterprise: str) -> set[str]:
+    """The enterprises under `enterprise` in a chain of (enterprise, its principal)."""
     children: dict[str, list[str]] = {}
-    for child, parent in session.execute(select(Contract.enterprise, Contract.parent)
-                                         .where(Contract.declaration_number == workplace)):
+    for child, parent in chain:
         children.setdefault(parent or "", []).append(child)
     seen: set[str] = set()
     todo = list(children.get(enterprise, ()))
@@ -191,11 +218,35 @@ def enterprises_below(runtime: Runtime, caller: Caller, workplaces: Iterable[Wor
     may register workers of."""
     if caller.kind is not CallerKind.ENTERPRISE or not caller.enterprise:
         return []
+    workplaces = list(workplaces)
     with runtime.db.reading() as session:
+        chains: dict[str, list[tuple[str, str | None]]] = {}
+        for number, child, parent in session.execute(
+                select(Contract.declaration_number, Contract.enterprise, Contract.parent)
+                .where(Contract.declaration_number.in_([w.number for w in workplaces]))):
+            chains.setdefault(number, []).append((child, parent))
         numbers = {caller.enterprise}
-        for workplace in workplaces:
-            numbers |= _below(session, workplace.number, caller.enterprise)
+        for chain in chains.values():
+            numbers |= _under(chain, caller.enterprise)
         names = dict(session.execute(select(Enterprise.number, Enterprise.name)
                                      .where(Enterprise.number.in_(numbers))).all())
     own = [(caller.enterprise, names.get(caller.enterprise, caller.enterprise))]
     return own + sorted(((n, names.get(n, n)) for n in numbers - {caller.enterprise}), key=lambda e: e[1])
+
+
+def posting_on(runtime: Runtime, limosa_id: str, workplace: Workplace | str, day: date) -> str | None:
+    """Why a posted worker may not register himself on this workplace today with this Limosa number (a text
+    marked for the catalogues), or None when he may: without signing in, only a posting the registry knows,
+    in force today, by an employer in the workplace's chain, is taken."""
+    number = workplace.number if isinstance(workplace, Workplace) else workplace
+    with runtime.db.reading() as session:
+        posting = session.get(LimosaDeclaration, limosa_id)
+        if posting is None or not posting.starts_on <= day <= posting.ends_on:
+            return N_("No Limosa declaration in force today has this number. Ask the site manager to register "
+                      "you.")
+        in_chain = session.scalar(select(Contract.id).where(Contract.declaration_number == number,
+                                                            Contract.enterprise == posting.employer).limit(1))
+    if in_chain is None:
+        return N_("Your employer is not among the enterprises declared on this workplace. Ask the site manager "
+                  "to register you.")
+    return None

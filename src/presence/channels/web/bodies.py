@@ -1,0 +1,49 @@
+"""How large a page's form may be: a photo of a code or a supporting document up to `FILE_LIMIT`, any other form
+`FORM_LIMIT`. Refused before the body is stored anywhere (Starlette would spool any file to disk first): at
+once when its length is declared, else as soon as the bytes read pass the cap. The machine channels (SOAP, REST,
+the declarations API, the token endpoint) have limits of their own."""
+
+from __future__ import annotations
+
+from starlette.responses import HTMLResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..http.bodies import BodyLimit
+
+FORM_LIMIT = 1024 * 1024
+FILE_LIMIT = 10 * 1024 * 1024 + 64 * 1024  # the file's 10 MB and the form around it
+FILE_PATHS = ("/photo", "/documents")  # the forms that carry a file end so
+MACHINE_PREFIXES = ("/REST/", "/api/", "/PresenceRegistration/")
+
+# In the four languages at once: a body refused this early has no page, nor a language, yet.
+TOO_LARGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport"
+content="width=device-width, initial-scale=1"><title>Too large</title></head><body><main>
+<h1>Too large – Trop volumineux – Te groot – Zu groß</h1>
+<p lang="en">What you sent is too large: a file of at most 10 MB. Go back and choose a smaller one.</p>
+<p lang="fr">Ce que vous avez envoyé est trop volumineux : un fichier de 10 Mo au plus. Revenez en arrière et
+choisissez-en un plus petit.</p>
+<p lang="nl">Wat u verstuurde is te groot: een bestand van hoogstens 10 MB. Ga terug en kies een kleiner.</p>
+<p lang="de">Was Sie gesendet haben, ist zu groß: eine Datei von höchstens 10 MB. Gehen Sie zurück und wählen
+Sie eine kleinere.</p></main></body></html>"""
+
+
+def _refuse(limit: int) -> ASGIApp:
+    return HTMLResponse(TOO_LARGE, status_code=413)
+
+
+class PageBodies:
+    """ASGI middleware for the pages' forms (see the module)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.files = BodyLimit(app, FILE_LIMIT, _refuse)
+        self.forms = BodyLimit(app, FORM_LIMIT, _refuse)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD") or path.startswith(MACHINE_PREFIXES):
+            await self.app(scope, receive, send)
+        elif path.endswith(FILE_PATHS):
+            await self.files(scope, receive, send)
+        else:
+            await self.forms(scope, receive, send)
