@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, Json, UTCDateTime
@@ -57,6 +57,9 @@ class Registration(Base):
     remark_codes: Mapped[str] = mapped_column(String(200), default="")  # of the last validation
     validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancellation_reason: Mapped[str | None] = mapped_column(String(15))
+    # A check-in on a worker's phone, with his consent: whether he stood within the declared workplace's
+    # radius (the coordinates themselves only when his employer keeps them). None: not asked, or no position.
+    within_radius: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (
         Index("ix_registration_workplace_date", "workplace", "registration_date"),
@@ -312,3 +315,71 @@ class WebAuthnChallenge(Base):
     purpose: Mapped[str] = mapped_column(String(12))  # register | sign-in
     user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("web_user.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class EnterpriseSetting(Base):
+    """What an enterprise decided for its workers' check-ins (cleaning): whether their phones' positions are
+    kept, as their employment contracts may say; by default only whether they stood on the workplace."""
+
+    __tablename__ = "enterprise_setting"
+
+    enterprise: Mapped[str] = mapped_column(String(20), primary_key=True)
+    keep_positions: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ErrorReport(Base):
+    """A worker tells his employer, within 30 days, that one of his registrations is wrong and what it should
+    be; the employer then asks the back office for a correction."""
+
+    __tablename__ = "error_report"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    registration_id: Mapped[int] = mapped_column(BigId, index=True)
+    registration_date: Mapped[date] = mapped_column(Date)
+    inss: Mapped[str] = mapped_column(String(11))  # the worker who reports (his own registration)
+    employer: Mapped[str] = mapped_column(String(20), index=True)  # to whom: the registration's enterprise
+    what_is_wrong: Mapped[str] = mapped_column(Text)
+    should_be: Mapped[str] = mapped_column(Text)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    request_id: Mapped[int | None] = mapped_column(BigId)  # the correction request the employer made of it
+
+
+class CorrectionRequest(Base):
+    """An employer's (or a self-employed person's) request to the back office to correct a registration,
+    within 30 days of its date, with supporting documents; approved (the registration edited) or rejected."""
+
+    __tablename__ = "correction_request"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    registration_id: Mapped[int] = mapped_column(BigId, index=True)
+    registration_date: Mapped[date] = mapped_column(Date)
+    requester_enterprise: Mapped[str | None] = mapped_column(String(20), index=True)
+    requester_inss: Mapped[str | None] = mapped_column(String(11))  # a self-employed person asking himself
+    requester_id: Mapped[str] = mapped_column(String(64))  # the user who sent it
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the instant it should be
+    corrected_direction: Mapped[str | None] = mapped_column(String(3))  # in | out, as it should be
+    reason: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    answer_by: Mapped[date] = mapped_column(Date)  # the back office answers by then (*ours*)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | approved | rejected
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    error_report_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class CorrectionDocument(Base):
+    """A supporting document of a correction request: a PDF, JPEG or PNG, checked by its content."""
+
+    __tablename__ = "correction_document"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(BigId, ForeignKey("correction_request.id", ondelete="CASCADE"),
+                                            index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -65,6 +65,7 @@ class Submission:
     latitude: float | None = None
     longitude: float | None = None
     address: Address | None = None
+    within_radius: bool | None = None  # a worker's phone, with his consent: whether it stood on the workplace
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,7 @@ class CheckedSubmission:
     latitude: float | None = None
     longitude: float | None = None
     address: Address | None = None
+    within_radius: bool | None = None
 
     @property
     def employer(self) -> str | None:
@@ -196,6 +198,8 @@ def _check_day(submission, channel, received_at, values, errors) -> None:
 
 
 def _check_clocking(submission, received_at, values, errors) -> None:
+    if submission.within_radius is not None:
+        values["within_radius"] = bool(submission.within_radius)
     direction = (submission.direction or "").strip().lower()
     if direction not in Direction.ALL:
         errors.add(ErrorCode.DIRECTION_INVALID, "direction", N_("type: in or out"))

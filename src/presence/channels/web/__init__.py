@@ -17,11 +17,14 @@ from . import (
     access,
     account,
     assistant,
+    checking_in,
+    corrections,
     declarations,
     passkeys,
     registering,
     registrations,
     scanning,
+    shifts,
     sign_in,
     sign_in_limits,
     web_services,
@@ -44,6 +47,9 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(registering.router())
     app.include_router(assistant.router())
     app.include_router(scanning.router())
+    app.include_router(checking_in.router())
+    app.include_router(shifts.router())
+    app.include_router(corrections.router())
     app.include_router(registrations.router())
 
     app.add_middleware(PageBodies)

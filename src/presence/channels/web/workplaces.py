@@ -15,7 +15,10 @@ from fastapi.responses import Response
 from ... import i18n
 from ...config import get_settings
 from ...domain.sectors import Sector
+from ...domain.visibility import CallerKind
 from ...services.declarations import declaring, posters
+from ...services.registrations import clocking
+from .checking_in import check_in_page
 from .pages import Visitor, finished, page, visitor
 
 VisitorDep = Annotated[Visitor, Depends(visitor)]
@@ -51,6 +54,11 @@ def router() -> APIRouter:
             return page(visitor, "message.html", 404, title=i18n.gettext("No such workplace"),
                         message=i18n.gettext("No declared workplace has this number. Check the number on the "
                                              "poster, or ask the site manager."))
+        if found.sector is Sector.CLEANING and found.subject_to_registration and visitor.caller is not None \
+                and visitor.caller.kind is CallerKind.PERSON:
+            place = clocking.cleaning_place(visitor.runtime, found.number)
+            if place is not None:
+                return check_in_page(visitor, place)
         return page(visitor, "workplace.html", title=found.address, workplace=found,
                     cleaning=found.sector is Sector.CLEANING,
                     sector_name=i18n.gettext(SECTOR_NAMES[found.sector]))

@@ -176,4 +176,5 @@ def registration_row(item: CheckedSubmission, caller: Caller, channel: Channel, 
         "remark_codes": "",
         "validated_at": None,
         "cancellation_reason": None,
+        "within_radius": item.within_radius,
     }

@@ -66,6 +66,7 @@ class PresenceView:
     history: tuple[ValidationView, ...] = field(default=())
     revisions: tuple[RevisionView, ...] = field(default=())
     worker: WorkerName | None = None
+    within_radius: bool | None = None  # a check-in on a phone, with the worker's consent
 
     @property
     def status(self) -> SoapStatus:
