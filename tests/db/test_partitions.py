@@ -118,7 +118,9 @@ def test_the_migration_moves_every_row_id_history_and_sequence_into_monthly_part
     _migrate(db, "head")
     after = _snapshot(db)
     assert all(_is_partitioned(db, table) for table in TABLES)
-    assert after["registration"] == before["registration"]
+    # Every row and value as it was (later migrations add columns: those are left out of the comparison).
+    columns = set(before["registration"][0])
+    assert [{k: v for k, v in row.items() if k in columns} for row in after["registration"]] == before["registration"]
     assert after["sequences"] == before["sequences"]
     date_of = {row["id"]: row["registration_date"] for row in after["registration"]}
     for table in ("validation", "revision"):

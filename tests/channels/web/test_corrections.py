@@ -109,6 +109,7 @@ def test_a_reported_error_is_corrected_by_the_back_office_and_history_keeps_both
     sign_in(page, persona("registrar"), clock, language="en")
     act_for(page, PUBLIC_ENTERPRISE)
     page.goto(f"/registrations/{check_in}/correction")
+    page.locator("#direction").select_option("out")
     page.locator("#reason").fill("Another change")
     page.locator("#documents").set_input_files({"name": "proof.pdf", "mimeType": "application/pdf",
                                                 "buffer": a_pdf()})

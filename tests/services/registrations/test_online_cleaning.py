@@ -143,3 +143,20 @@ def test_bad_requests_store_nothing(runtime, clock):
     with runtime.db.reading() as session:
         assert session.scalars(select(ErrorReport)).all() == []
         assert session.get(Registration, checked_in.id).lifecycle == "registered"
+
+
+def test_an_employee_reports_to_his_employer_and_a_request_is_decided_once(runtime):
+    checked_in = check(runtime, "in")
+    asked = corrections.Requested(checked_in.clocked_at - timedelta(minutes=5), None, "forgot")
+    with pytest.raises(NotFound):  # he is an employee: his employer asks, not he
+        corrections.request_correction(runtime, ME, checked_in.id, asked, [corrections.Document("p.pdf", pdf())])
+    request = corrections.request_correction(runtime, EMPLOYER_REGISTRAR, checked_in.id, asked,
+                                             [corrections.Document("p.pdf", pdf())])
+    corrections.reject(runtime, BACK_OFFICE, request, "no proof of the hour")
+    with pytest.raises(NotFound):  # decided already: an approval racing the rejection applies nothing
+        corrections.approve(runtime, BACK_OFFICE, request)
+    assert get_presence(runtime, BACK_OFFICE, checked_in.id).lifecycle is Lifecycle.REGISTERED
+    assert corrections.request_of(runtime, ME, request).decision_reason == "no proof of the hour"
+    consultant_less = Caller.enterprise_account(EMPLOYER, (Role.TECHNICAL_MANAGER,))
+    with pytest.raises(NotFound):  # a role that sees no registration sees no request either
+        corrections.request_of(runtime, consultant_less, request)

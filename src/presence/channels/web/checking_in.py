@@ -58,8 +58,9 @@ def check_in_page(visitor: Visitor, place: clocking.Place, errors: dict | None =
         moments = [("back", i18n.gettext("End the break")), ("out", i18n.gettext("I have finished"))]
     else:
         moments = [("in", i18n.gettext("Check in"))]
+    keeps = any(clocking.keeps_positions(visitor.runtime, e.number) for e in employers)
     return page(visitor, "check_in.html", status, title=place.address, place=place, state=state,
-                moments=moments, employers=employers, errors=errors or {}, done=done,
+                moments=moments, employers=employers, errors=errors or {}, done=done, keeps_positions=keeps,
                 opened_at=now.isoformat(), last_employer=state.last_employer)
 
 
@@ -127,6 +128,8 @@ def _clock(visitor: Visitor, caller, number: str, form: dict[str, str]) -> Respo
     chosen = form.get("employer", "").strip()
     if not chosen and len(employers) == 1:
         chosen = employers[0].number
+    if employers and chosen not in {e.number for e in employers}:
+        chosen = ""  # one of those he works for, as the sources say: not any enterprise's staff page
     try:
         employer = parse_any_enterprise(chosen) if chosen else None
     except InvalidIdentifier as error:

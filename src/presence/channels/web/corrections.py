@@ -41,11 +41,18 @@ def _back_office(visitor: Visitor):
 
 
 def _instant(text: str) -> datetime | None:
-    """A `datetime-local` field's value, in Belgian time."""
+    """A `datetime-local` field's value, in Belgian time; None when it is no such time, or one that exists twice
+    (the hour repeated when the clocks go back) or not at all (the hour skipped in spring)."""
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=BRUSSELS) if text else None
+        local = datetime.fromisoformat(text) if text else None
     except ValueError:
         return None
+    if local is None or local.tzinfo is not None:
+        return None
+    first, second = local.replace(tzinfo=BRUSSELS, fold=0), local.replace(tzinfo=BRUSSELS, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        return None  # ambiguous or non-existent in Belgium
+    return first
 
 
 def _not_found(visitor: Visitor, message: str) -> Response:
@@ -53,8 +60,10 @@ def _not_found(visitor: Visitor, message: str) -> Response:
 
 
 def _registration(visitor: Visitor, caller, registration_id: int):
-    found = consulting.get_presence(visitor.runtime, caller, registration_id) if registration_id else None
-    return found
+    try:
+        return consulting.get_presence(visitor.runtime, caller, registration_id) if registration_id else None
+    except NotAllowed:  # a role that sees no registration
+        return None
 
 
 def _form_page(visitor: Visitor, registration_id: str, values: dict, errors: dict, status: int = 200) -> Response:
@@ -99,9 +108,11 @@ def router() -> APIRouter:
                 documents.append(corrections.Document(upload.filename, content))
                 await upload.close()
         errors: dict[str, str] = {}
-        clocked_at = _instant(values.get("clocked_at", ""))
-        if values.get("clocked_at") and clocked_at is None:
-            errors["clocked_at"] = i18n.gettext("Enter a day and a time.")
+        # The form shows the registration's own time: only a time changed is asked for.
+        typed = values.get("clocked_at", "") if values.get("clocked_at") != values.get("shown_at") else ""
+        clocked_at = _instant(typed)
+        if typed and clocked_at is None:
+            errors["clocked_at"] = i18n.gettext("Enter a day and a time that exists once on that day in Belgium.")
         direction = values.get("direction") or None
         if not errors:
             report = cancelling.parse_registration_id(values.get("report", ""))

@@ -66,8 +66,11 @@ def _name(presence: PresenceView) -> str:
     return number
 
 
-def shift_rows(visitor: Visitor, caller, presences: list[PresenceView]) -> list[ShiftRow]:
-    """The shifts these clockings make, newest first; a clocking outside any shift (cancelled) is left out."""
+def shift_rows(visitor: Visitor, caller, presences: list[PresenceView], first: date | None = None,
+               last: date | None = None) -> list[ShiftRow]:
+    """The shifts these clockings make, newest first; a clocking outside any shift (cancelled) is left out.
+    With `first` and `last`, only the shifts that start on those days (a night shift is counted once: in the
+    week it starts)."""
     found = consulting.shifts_of(visitor.runtime, caller, presences)
     rows: dict[int, ShiftRow] = {}
     for presence in presences:
@@ -82,11 +85,13 @@ def shift_rows(visitor: Visitor, caller, presences: list[PresenceView]) -> list[
         row.presences.append(presence)
     for row in rows.values():
         row.presences.sort(key=lambda p: (p.clocked_at, p.id))
-    return sorted(rows.values(), key=lambda r: (r.day, r.person, r.start or datetime.min), reverse=True)
+    kept = [r for r in rows.values() if first is None or first <= r.day <= last]
+    return sorted(kept, key=lambda r: (r.day, r.person, r.start or datetime.min), reverse=True)
 
 
-def _clockings(visitor: Visitor, caller, first: date, last: date, inss: str | None = None) -> list[PresenceView]:
-    criteria = SearchCriteria(periods=[(first, last)], sector=int(Sector.CLEANING), inss=inss)
+def _clockings(visitor: Visitor, caller, first: date, last: date, inss: str | None = None,
+               workplace: str | None = None) -> list[PresenceView]:
+    criteria = SearchCriteria(periods=[(first, last)], sector=int(Sector.CLEANING), inss=inss, workplace=workplace)
     items, start = [], 0
     while start < MAX_ROWS:
         found = consulting.search_presences(visitor.runtime, caller, criteria, Page(start, consulting.MAX_RESULTS))
@@ -97,14 +102,24 @@ def _clockings(visitor: Visitor, caller, first: date, last: date, inss: str | No
     return items
 
 
-def _week(visitor: Visitor, text: str) -> tuple[date, date]:
+def _week(visitor: Visitor, text: str, one_day: bool = False) -> tuple[date, date]:
+    """The week of the day `text` names (today's by default), or that day alone."""
     today = belgian_date(visitor.runtime.clock.now())
     try:
         day = date.fromisoformat(text) if text else today
     except ValueError:
         day = today
+    if not date(2000, 1, 3) <= day <= date(2999, 12, 25):  # weeks around it must exist
+        day = today
+    if one_day:
+        return day, day
     monday = day - timedelta(days=day.weekday())
     return monday, monday + timedelta(days=6)
+
+
+def _workplace(text: str) -> str | None:
+    compact = "".join(c for c in text if c.isascii() and c.isalnum()).upper()
+    return compact if len(compact) == 13 else None
 
 
 def employer(visitor: Visitor):
@@ -135,7 +150,9 @@ def router() -> APIRouter:
         caller = worker(visitor)
         today = belgian_date(visitor.runtime.clock.now())
         presences = _clockings(visitor, caller, today - timedelta(days=OWN_DAYS), today, caller.inss)
-        return page(visitor, "my_registrations.html", title=i18n.gettext("Your registrations"),
+        # A self-employed person asks the back office himself for his own enterprise's registrations.
+        own = {e.number for e in clocking.employers_of(visitor.runtime, caller.inss, today) if e.why == "own"}
+        return page(visitor, "my_registrations.html", title=i18n.gettext("Your registrations"), own=own,
                     rows=shift_rows(visitor, caller, presences),
                     reports=corrections.reports_for(visitor.runtime, caller),
                     requests=corrections.requests_for(visitor.runtime, caller), cutoff=today - timedelta(days=30))
@@ -163,17 +180,20 @@ def router() -> APIRouter:
         return redirect(visitor, "/my/registrations?done=reported")
 
     @routes.get("/staff")
-    def staff(visitor: VisitorDep, week: str = "") -> Response:
+    def staff(visitor: VisitorDep, week: str = "", day: str = "", workplace: str = "") -> Response:
         caller = employer(visitor)
-        first, last = _week(visitor, week)
-        rows = shift_rows(visitor, caller, _clockings(visitor, caller, first, last))
+        first, last = _week(visitor, day or week, one_day=bool(day))
+        place = _workplace(workplace)
+        rows = shift_rows(visitor, caller, _clockings(visitor, caller, first, last + timedelta(days=1),
+                                                      workplace=place), first, last)
         return page(visitor, "staff.html", title=i18n.gettext("Staff check-ins"), rows=rows, first=first, last=last,
                     previous=(first - timedelta(days=7)).isoformat(), next=(first + timedelta(days=7)).isoformat(),
                     reports=corrections.reports_for(visitor.runtime, caller),
                     requests=corrections.requests_for(visitor.runtime, caller),
                     keeps_positions=_keeps(visitor, caller.enterprise),
                     may_set=may_manage_access(caller, caller.enterprise),
-                    may_request=Role.REGISTRAR in caller.roles)
+                    may_request=Role.REGISTRAR in caller.roles, one_day=bool(day), workplace=place or "",
+                    today=belgian_date(visitor.runtime.clock.now()).isoformat())
 
     @routes.get("/staff.csv")
     def staff_csv(visitor: VisitorDep, week: str = "") -> Response:
@@ -182,7 +202,8 @@ def router() -> APIRouter:
         out = StringIO()
         writer = csv.writer(out)
         writer.writerow(EXPORT)
-        writer.writerows(_export_rows(shift_rows(visitor, caller, _clockings(visitor, caller, first, last))))
+        writer.writerows(_export_rows(shift_rows(visitor, caller, _clockings(visitor, caller, first,
+                                                                             last + timedelta(days=1)), first, last)))
         return finished(Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="shifts-{first.isoformat()}.csv"'}), visitor)
 
@@ -192,7 +213,8 @@ def router() -> APIRouter:
 
         caller = employer(visitor)
         first, last = _week(visitor, week)
-        rows = _export_rows(shift_rows(visitor, caller, _clockings(visitor, caller, first, last)))
+        rows = _export_rows(shift_rows(visitor, caller, _clockings(visitor, caller, first, last + timedelta(days=1)),
+                                       first, last))
         out = BytesIO()
         book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
         sheet = book.add_worksheet(first.isoformat())

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from io import BytesIO
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from ...clock import belgian_date
 from ...db.models import CorrectionDocument, CorrectionRequest, ErrorReport, Registration
@@ -20,7 +20,8 @@ from ...domain.sectors import Regime
 from ...domain.statuses import Lifecycle
 from ...domain.texts import N_
 from ...domain.timing import may_still_correct
-from ...domain.visibility import Caller, CallerKind, Role
+from ...domain.visibility import CONSULTING_ROLES, Caller, CallerKind, Role
+from ...sources.models import Mandate
 from .. import audit
 from ..errors import InvalidRequest, NotAllowed, NotFound
 from ..runtime import Runtime
@@ -42,22 +43,22 @@ class RequestRefused(InvalidRequest):
 def document_type(content: bytes) -> str | None:
     """The media type of a supporting document, judged by its content (never its name): a PDF that opens, a JPEG
     or PNG image that decodes; None for anything else."""
+    # The parsers raise many kinds of errors on broken or hostile files: any of them means "not a document".
     if content.startswith(b"%PDF-"):
         from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
 
         try:
             return "application/pdf" if len(PdfReader(BytesIO(content)).pages) > 0 else None
-        except (PdfReadError, ValueError, KeyError, OSError, RecursionError):
+        except Exception:  # noqa: BLE001 - whatever the parser found wrong
             return None
     if content.startswith(b"\xff\xd8\xff") or content.startswith(b"\x89PNG\r\n\x1a\n"):
-        from PIL import Image, UnidentifiedImageError
+        from PIL import Image
 
         try:
             with Image.open(BytesIO(content)) as image:
                 image.verify()
                 return {"JPEG": "image/jpeg", "PNG": "image/png"}.get(image.format)
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        except Exception:  # noqa: BLE001 - whatever the decoder found wrong
             return None
     return None
 
@@ -148,12 +149,18 @@ def reports_for(runtime: Runtime, caller: Caller, limit: int = 200) -> list[Repo
 
 # --- the employer's request ----------------------------------------------------------------------------------
 
-def _may_request(caller: Caller, registration: Registration) -> bool:
-    """The registration's employer (its registrars), or a self-employed person for his own registration."""
+def _may_request(session, caller: Caller, registration: Registration) -> bool:
+    """The registration's employer (its registrars), or a self-employed person for his own registration with
+    his own enterprise (an employee reports to his employer instead)."""
     employer = registration.enterprise_number or registration.foreign_vat
     if caller.kind is CallerKind.ENTERPRISE:
         return caller.enterprise == employer and Role.REGISTRAR in caller.roles
-    return caller.kind is CallerKind.PERSON and caller.inss == registration.inss
+    if caller.kind is not CallerKind.PERSON or caller.inss != registration.inss:
+        return False
+    day = registration.registration_date
+    return session.scalar(select(Mandate.id).where(
+        Mandate.inss == caller.inss, Mandate.enterprise == employer, Mandate.starts_on <= day,
+        or_(Mandate.ends_on.is_(None), Mandate.ends_on >= day)).limit(1)) is not None
 
 
 @dataclass(frozen=True)
@@ -178,12 +185,12 @@ def request_correction(runtime: Runtime, caller: Caller, registration_id: int, r
         raise RequestRefused(N_("Give the time or the kind (in or out) it should have."), "direction")
     if requested.clocked_at is not None and requested.clocked_at > runtime.clock.now():
         raise RequestRefused(N_("The corrected time cannot be in the future."), "clocked_at")
-    checked = _checked_documents(documents)
     now = runtime.clock.now()
     with runtime.db.writing() as session:
         registration = session.get(Registration, registration_id) if registration_id else None
-        if registration is None or not _may_request(caller, registration):
+        if registration is None or not _may_request(session, caller, registration):
             raise NotFound(N_("No registration you may have corrected has this number."))
+        checked = _checked_documents(documents)
         if registration.regime != str(Regime.CLOCKING) or registration.lifecycle == str(Lifecycle.CANCELLED):
             raise RequestRefused(N_("Only a check-in or check-out in force is corrected here."), "registration")
         if not may_still_correct(registration.registration_date, belgian_date(now)):
@@ -255,7 +262,7 @@ def requests_for(runtime: Runtime, caller: Caller, limit: int = 200) -> list[Req
         if _staff(caller):
             query = select(CorrectionRequest).where(CorrectionRequest.status == "pending").order_by(
                 CorrectionRequest.requested_at, CorrectionRequest.id)
-        elif caller.kind is CallerKind.ENTERPRISE and caller.enterprise:
+        elif caller.kind is CallerKind.ENTERPRISE and caller.enterprise and caller.roles & CONSULTING_ROLES:
             query = select(CorrectionRequest).where(CorrectionRequest.requester_enterprise == caller.enterprise) \
                 .order_by(CorrectionRequest.id.desc())
         elif caller.kind is CallerKind.PERSON and caller.inss:
@@ -276,7 +283,8 @@ def request_of(runtime: Runtime, caller: Caller, request_id: int) -> RequestView
             raise NotFound(N_("No correction request has this number."))
         registration = session.get(Registration, request.registration_id)
         allowed = (_staff(caller) or (caller.kind is CallerKind.ENTERPRISE
-                                      and caller.enterprise == request.requester_enterprise)
+                                      and caller.enterprise == request.requester_enterprise
+                                      and bool(caller.roles & CONSULTING_ROLES))
                    or (caller.kind is CallerKind.PERSON and registration is not None
                        and caller.inss == registration.inss))
         if not allowed:
@@ -298,18 +306,21 @@ def document_of(runtime: Runtime, caller: Caller, request_id: int, document_id: 
 
 def approve(runtime: Runtime, caller: Caller, request_id: int) -> None:
     """Apply the requested correction: the registration is edited (its original kept in its history) and checked
-    again; the request names the edit, the edit names the request."""
+    again; the request names the edit, the edit names the request. The request is taken first (pending to
+    approved, in one statement), so that two decisions at once apply nothing twice; if the correction cannot be
+    applied after all, it is pending again."""
     if not _staff(caller):
         raise NotAllowed(N_("Only the service's back office decides on correction requests."))
-    with runtime.db.reading() as session:
-        request = session.get(CorrectionRequest, request_id) if request_id else None
-        if request is None or request.status != "pending":
-            raise NotFound(N_("No pending correction request has this number."))
-        correction = Correction(clocked_at=request.corrected_at, direction=request.corrected_direction)
-        justification = f"correction request {request.id}: {request.reason}"
-        requested_on = belgian_date(request.requested_at)
-    correct_presence(runtime, caller, request.registration_id, correction, justification, requested_on)
-    _decide(runtime, caller, request_id, "approved", None)
+    request = _take(runtime, caller, request_id, "approved", None)
+    try:
+        correct_presence(runtime, caller, request.registration_id,
+                         Correction(clocked_at=request.corrected_at, direction=request.corrected_direction),
+                         f"correction request {request.id}: {request.reason}", belgian_date(request.requested_at))
+    except Exception:
+        with runtime.db.writing() as session:
+            session.execute(update(CorrectionRequest).where(CorrectionRequest.id == request.id).values(
+                status="pending", decided_at=None, decided_by=None))
+        raise
 
 
 def reject(runtime: Runtime, caller: Caller, request_id: int, reason: str) -> None:
@@ -317,16 +328,22 @@ def reject(runtime: Runtime, caller: Caller, request_id: int, reason: str) -> No
         raise NotAllowed(N_("Only the service's back office decides on correction requests."))
     if not reason.strip():
         raise RequestRefused(N_("Say why the request is rejected."), "decision_reason")
-    _decide(runtime, caller, request_id, "rejected", reason.strip()[:MAX_TEXT])
+    _take(runtime, caller, request_id, "rejected", reason.strip()[:MAX_TEXT])
 
 
-def _decide(runtime: Runtime, caller: Caller, request_id: int, status: str, reason: str | None) -> None:
+def _take(runtime: Runtime, caller: Caller, request_id: int, status: str, reason: str | None) -> CorrectionRequest:
+    """Decide a pending request, in one statement that only a pending request passes: the request as it was."""
     now = runtime.clock.now()
     with runtime.db.writing() as session:
-        request = session.get(CorrectionRequest, request_id)
-        if request is None or request.status != "pending":
+        taken = session.execute(
+            update(CorrectionRequest).where(CorrectionRequest.id == request_id, CorrectionRequest.status == "pending")
+            .values(status=status, decided_at=now, decided_by=caller.sender_id or str(caller.kind),
+                    decision_reason=reason)).rowcount
+        if not taken:
             raise NotFound(N_("No pending correction request has this number."))
-        request.status, request.decided_at, request.decided_by = status, now, caller.sender_id or str(caller.kind)
-        request.decision_reason = reason
+        request = session.get(CorrectionRequest, request_id)
         audit.record(session, caller, "BACKOFFICE", f"correction.{status}", "registration",
                      [request.registration_id], now, {"request": request.id})
+        session.flush()
+        session.expunge(request)
+        return request

@@ -1,21 +1,20 @@
-// The instant the worker taps, as the page measures it (the server's time when it was drawn plus the time since),
-// so that a phone that had no network for a moment sends when he really checked in; and, only if he ticked the
-// box, the phone's position (the server keeps whether it was on the workplace, not where).
+// The instant the worker taps, on the server's clock (the phone's own clock, set right by how far it was from the
+// server's when the page was drawn; it keeps running while the phone sleeps), so that a phone that had no network
+// for a moment sends when he really checked in; and, only if he ticked the box, the phone's position.
 (function () {
   "use strict";
   var form = document.getElementById("clock");
   if (!form) { return; }
-  var opened = Date.parse(form.dataset.opened);
-  var loaded = performance.now();
-  var sending = false;
+  var offset = Date.parse(form.dataset.opened) - Date.now();
+  var tapped = false;
 
   form.addEventListener("submit", function (event) {
-    if (sending) { return; }
     event.preventDefault();
+    if (tapped) { return; }  // a second tap while the first is on its way registers nothing more
+    tapped = true;
     var button = event.submitter;
-    form.elements.tapped_at.value = new Date(opened + (performance.now() - loaded)).toISOString();
+    form.elements.tapped_at.value = new Date(Date.now() + offset).toISOString();
     function send() {
-      sending = true;
       if (button && button.name) {
         var chosen = document.createElement("input");
         chosen.type = "hidden";

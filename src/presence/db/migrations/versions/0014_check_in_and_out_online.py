@@ -86,8 +86,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('registration', schema=None) as batch_op:
-        batch_op.drop_column('within_radius')
+    op.drop_column('registration', 'within_radius')  # SQLite 3.35+ drops a column in place
 
     with op.batch_alter_table('correction_document', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_correction_document_request_id'))
