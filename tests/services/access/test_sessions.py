@@ -59,3 +59,13 @@ def test_the_purge_forgets_ended_and_expired_sessions(people_runtime, clock):
     assert report.user_sessions == 2
     with people_runtime.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(UserSession)) == 1
+
+
+def test_a_worker_acting_only_for_himself_stays_signed_in_on_his_phone_for_the_sessions_life(people_runtime, clock):
+    """A cleaner checks in, and checks out hours later without signing in again; someone with a role does not."""
+    worker, registrar = open_for(people_runtime, clock, "cleaner"), open_for(people_runtime, clock, "registrar")
+    clock.advance(timedelta(hours=4))
+    assert sessions.session_of(people_runtime, worker) is not None
+    assert sessions.session_of(people_runtime, registrar) is None
+    clock.advance(timedelta(hours=9))  # past the 12 hours
+    assert sessions.session_of(people_runtime, worker) is None

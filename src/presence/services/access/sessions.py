@@ -81,7 +81,9 @@ def session_of(runtime: Runtime, token: str | None) -> SignedIn | None:
     if found is None:
         return None
     row, user = found
-    if row.ended_at is not None or row.expires_at <= now or row.last_seen_at + idle <= now:
+    if row.ended_at is not None or row.expires_at <= now:
+        return None
+    if row.last_seen_at + idle <= now and not _worker_only(runtime, row, user):
         return None
     if (now - row.last_seen_at).total_seconds() >= TOUCH_SECONDS:
         with runtime.db.writing() as session:
@@ -90,6 +92,18 @@ def session_of(runtime: Runtime, token: str | None) -> SignedIn | None:
     return SignedIn(token_hash, user.id, user.national_number, user.name, user.language,
                     Staff(user.staff) if user.staff else None, SignedInWith(row.method), row.enterprise,
                     row.csrf_token, row.expires_at)
+
+
+def _worker_only(runtime: Runtime, row: UserSession, user: User) -> bool:
+    """A worker who acts for himself only (no role in any enterprise, not the service's staff) stays signed in on
+    his phone for the session's life, idle or not: a cleaner checks in, and checks out hours later without
+    signing in again. What he can do is register himself and see his own registrations. Asked only of a session
+    idle past the limit (one query)."""
+    if row.enterprise is not None or user.staff is not None:
+        return False
+    from .roles import enterprises_of  # roles needs sessions' types
+
+    return not enterprises_of(runtime, user.national_number)
 
 
 def act_for(runtime: Runtime, signed_in: SignedIn, enterprise: str | None) -> None:
