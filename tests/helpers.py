@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
 from sqlalchemy import func, select
 
 from presence.domain.channels import Channel
@@ -59,3 +61,14 @@ def qr_in_pdf(pdf: bytes) -> str:
     [barcode] = zxingcpp.read_barcodes(image)
     assert barcode.format == zxingcpp.BarcodeFormat.QRCode
     return barcode.text
+
+
+def a_pdf() -> bytes:
+    """A real one-page PDF, as a scanned supporting document would be."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -123,3 +123,19 @@ def _in_cycle(enterprise: str, principals: dict[str, str], contractor: str) -> b
         seen.add(current)
         current = principals.get(current)
     return False
+
+
+def under(chain: Iterable[tuple[str, str | None]], enterprise: str) -> set[str]:
+    """The enterprises under `enterprise` in a chain given as (enterprise, its direct principal) pairs: its
+    subcontractors, theirs, and so on (not itself)."""
+    children: dict[str, list[str]] = {}
+    for child, principal in chain:
+        children.setdefault(principal or "", []).append(child)
+    seen: set[str] = set()
+    todo = list(children.get(enterprise, ()))
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo.extend(children.get(current, ()))
+    return seen

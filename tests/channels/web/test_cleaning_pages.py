@@ -5,29 +5,20 @@ back office's queue and a request's page."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
-from pypdf import PdfWriter
 
 from presence.sources.personas import persona
 from presence.sources.simulation import PUBLIC_CLEANING_WORKPLACE, PUBLIC_ENTERPRISE
 
+from ...helpers import a_pdf
 from .browser import act_for, look, sign_in
 from .conftest import PHONE
 from .test_check_in import PLACE, tap
 
 CHECK_IN = {"fr": "Pointer l'entrée", "nl": "Inchecken", "de": "Einchecken"}
 SEND = {"fr": "Envoyer à mon employeur", "nl": "Naar mijn werkgever sturen", "de": "An meinen Arbeitgeber senden"}
-
-
-def a_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("language", ["fr", "nl", "de"])

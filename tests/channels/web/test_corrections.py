@@ -5,10 +5,7 @@ they claim, or too large, are refused and stored nowhere."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
-
-from pypdf import PdfWriter
 
 from presence.clock import BRUSSELS
 from presence.db.models import CorrectionDocument, CorrectionRequest
@@ -18,17 +15,9 @@ from presence.services.registrations.consulting import get_presence
 from presence.sources.personas import persona
 from presence.sources.simulation import PUBLIC_ENTERPRISE
 
-from ...helpers import count, run_checks
+from ...helpers import a_pdf, count, run_checks
 from .browser import act_for, error_summary, look, sign_in
 from .test_check_in import PLACE, tap
-
-
-def a_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def test_a_reported_error_is_corrected_by_the_back_office_and_history_keeps_both(page, people_runtime, clock,

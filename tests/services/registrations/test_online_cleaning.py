@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
-from pypdf import PdfWriter
 from sqlalchemy import select
 
 from presence.db.models import CorrectionDocument, CorrectionRequest, ErrorReport, Registration
@@ -21,19 +20,11 @@ from presence.services.registrations import clocking, corrections
 from presence.services.registrations.consulting import get_presence
 from presence.services.registrations.registering import Accepted
 
-from ...helpers import CLEANING_SITE, EMPLOYER, WORKER, count
+from ...helpers import CLEANING_SITE, EMPLOYER, WORKER, a_pdf, count
 
 ME = Caller.person(WORKER, sender_id="user:7")
 EMPLOYER_REGISTRAR = Caller.enterprise_account(EMPLOYER, (Role.REGISTRAR,), sender_id="user:8", user_type="PERSON")
 BACK_OFFICE = Caller.back_office(sender_id="user:9")
-
-
-def pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def image(kind: str) -> bytes:
@@ -91,7 +82,7 @@ def test_only_the_worker_himself_checks_in(runtime):
 
 
 @pytest.mark.parametrize(("content", "expected"), [
-    (pdf(), "application/pdf"), (image("JPEG"), "image/jpeg"), (image("PNG"), "image/png"),
+    (a_pdf(), "application/pdf"), (image("JPEG"), "image/jpeg"), (image("PNG"), "image/png"),
     (b"MZ\x90\x00" + bytes(100), None),  # a Windows program, whatever its name
     (b"%PDF-1.7 but nothing of a PDF after", None), (b"\x89PNG\r\n\x1a\n" + bytes(50), None), (b"", None),
 ])
@@ -106,7 +97,7 @@ def test_a_report_then_a_request_then_the_back_office_approves_and_history_keeps
     wanted = checked_in.clocked_at - timedelta(minutes=20)
     request = corrections.request_correction(
         runtime, EMPLOYER_REGISTRAR, checked_in.id, corrections.Requested(wanted, None, "forgot to check in"),
-        [corrections.Document("proof.pdf", pdf())], report)
+        [corrections.Document("proof.pdf", a_pdf())], report)
     assert [q.id for q in corrections.requests_for(runtime, BACK_OFFICE)] == [request]
     with pytest.raises(NotAllowed):
         corrections.approve(runtime, EMPLOYER_REGISTRAR, request)
@@ -127,7 +118,7 @@ def test_bad_requests_store_nothing(runtime, clock):
         (EMPLOYER_REGISTRAR, [corrections.Document("big.pdf", b"%PDF-" + bytes(6 * 1024 * 1024))],
          corrections.RequestRefused),
         (EMPLOYER_REGISTRAR, [], corrections.RequestRefused),
-        (Caller.enterprise_account("0566988259", (Role.REGISTRAR,)), [corrections.Document("p.pdf", pdf())],
+        (Caller.enterprise_account("0566988259", (Role.REGISTRAR,)), [corrections.Document("p.pdf", a_pdf())],
          NotFound),  # not his worker
     ]
     for caller, documents, refusal in refusals:
@@ -136,7 +127,7 @@ def test_bad_requests_store_nothing(runtime, clock):
     clock.advance(timedelta(days=31))
     with pytest.raises(corrections.RequestRefused):
         corrections.request_correction(runtime, EMPLOYER_REGISTRAR, checked_in.id, asked,
-                                       [corrections.Document("p.pdf", pdf())])
+                                       [corrections.Document("p.pdf", a_pdf())])
     with pytest.raises(corrections.RequestRefused):
         corrections.report_error(runtime, ME, checked_in.id, "late", "early")
     assert (count(runtime.db, CorrectionRequest), count(runtime.db, CorrectionDocument)) == before
@@ -149,9 +140,9 @@ def test_an_employee_reports_to_his_employer_and_a_request_is_decided_once(runti
     checked_in = check(runtime, "in")
     asked = corrections.Requested(checked_in.clocked_at - timedelta(minutes=5), None, "forgot")
     with pytest.raises(NotFound):  # he is an employee: his employer asks, not he
-        corrections.request_correction(runtime, ME, checked_in.id, asked, [corrections.Document("p.pdf", pdf())])
+        corrections.request_correction(runtime, ME, checked_in.id, asked, [corrections.Document("p.pdf", a_pdf())])
     request = corrections.request_correction(runtime, EMPLOYER_REGISTRAR, checked_in.id, asked,
-                                             [corrections.Document("p.pdf", pdf())])
+                                             [corrections.Document("p.pdf", a_pdf())])
     corrections.reject(runtime, BACK_OFFICE, request, "no proof of the hour")
     with pytest.raises(NotFound):  # decided already: an approval racing the rejection applies nothing
         corrections.approve(runtime, BACK_OFFICE, request)

@@ -19,7 +19,7 @@ from ...domain.sectors import Sector
 from ...domain.visibility import CallerKind, may_declare
 from ...services.declarations import declaring
 from ...services.errors import InvalidRequest, NotAllowed, NotFound
-from .pages import Forbidden, Visitor, finished, form_of, page, person, redirect, visitor
+from .pages import Forbidden, Visitor, finished, form_day, form_of, page, person, redirect, visitor
 from .workplaces import SECTOR_NAMES
 
 VisitorDep = Annotated[Visitor, Depends(visitor)]
@@ -46,16 +46,6 @@ def _caller(visitor: Visitor):
         raise Forbidden(visitor, i18n.gettext("Work declarations are an enterprise's. Choose the enterprise you act "
                                               "for on your account page."))
     return caller
-
-
-def _day(text: str | None, field: str, errors: dict) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[field] = i18n.gettext("Enter a date, for example 31/12/2027.")
-        return None
 
 
 def _coordinate(text: str, errors: dict) -> float | None:
@@ -130,10 +120,10 @@ def router() -> APIRouter:
         form = await form_of(visitor)
         values = {name: form.get(name, "").strip() for name in FIELDS}
         errors: dict[str, str] = {}
-        starts_on = _day(values["starts_on"], "starts_on", errors)
+        starts_on = form_day(values["starts_on"], "starts_on", errors)
         if starts_on is None and "starts_on" not in errors:
             errors["starts_on"] = i18n.gettext("Enter the day the works start.")
-        ends_on = _day(values["ends_on"], "ends_on", errors)
+        ends_on = form_day(values["ends_on"], "ends_on", errors)
         try:
             sector = Sector(int(values["sector"] or 0))
         except ValueError:
@@ -171,10 +161,10 @@ def router() -> APIRouter:
         values = {name: form.get(name, "").strip() for name in ("enterprise", "principal", "sub_starts_on",
                                                                  "sub_ends_on", "activities", "sub_amount")}
         errors: dict[str, str] = {}
-        starts_on = _day(values["sub_starts_on"], "sub_starts_on", errors)
+        starts_on = form_day(values["sub_starts_on"], "sub_starts_on", errors)
         if starts_on is None and "sub_starts_on" not in errors:
             errors["sub_starts_on"] = i18n.gettext("Enter the day the subcontract starts.")
-        ends_on = _day(values["sub_ends_on"], "sub_ends_on", errors)
+        ends_on = form_day(values["sub_ends_on"], "sub_ends_on", errors)
         if not errors:
             try:
                 await run_in_threadpool(declaring.add_subcontractor, visitor.runtime, caller, number,
@@ -198,10 +188,10 @@ def router() -> APIRouter:
         form = await form_of(visitor)
         values = {name: form.get(name, "").strip() for name in ("terms_starts_on", "terms_ends_on", "terms_amount")}
         errors: dict[str, str] = {}
-        starts_on = _day(values["terms_starts_on"], "terms_starts_on", errors)
+        starts_on = form_day(values["terms_starts_on"], "terms_starts_on", errors)
         if starts_on is None and "terms_starts_on" not in errors:
             errors["terms_starts_on"] = i18n.gettext("Enter the day the works start.")
-        ends_on = _day(values["terms_ends_on"], "terms_ends_on", errors)
+        ends_on = form_day(values["terms_ends_on"], "terms_ends_on", errors)
         changes = None
         if not errors:
             try:
@@ -221,7 +211,7 @@ def router() -> APIRouter:
         form = await form_of(visitor)
         values = {name: form.get(name, "").strip() for name in ("ended", "end_on")}
         errors: dict[str, str] = {}
-        ends_on = _day(values["end_on"], "end_on", errors)
+        ends_on = form_day(values["end_on"], "end_on", errors)
         if ends_on is None and "end_on" not in errors:
             errors["end_on"] = i18n.gettext("Enter the subcontract's last day.")
         if not errors:

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote
@@ -244,6 +245,18 @@ def person(visitor: Visitor) -> tuple[SignedIn, Caller]:
     if visitor.signed_in is None or visitor.caller is None:
         raise NeedsSignIn(visitor)
     return visitor.signed_in, visitor.caller
+
+
+def form_day(text: str | None, field: str, errors: dict) -> date | None:
+    """A date field's value (ISO, as browsers send it); None when empty, or when it is no date (the error noted
+    for the field)."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[field] = i18n.gettext("Enter a date, for example 31/12/2027.")
+        return None
 
 
 async def form_of(visitor: Visitor) -> dict[str, str]:

@@ -27,7 +27,7 @@ from ...services.errors import NotAllowed
 from ...services.registrations import consulting, online
 from ...services.registrations.registering import Accepted
 from . import texts
-from .pages import Forbidden, Visitor, channel_of, form_of, lists_of, page, person, redirect, visitor
+from .pages import Forbidden, Visitor, channel_of, form_day, form_of, lists_of, page, person, redirect, visitor
 from .registrations import person_number, receipt_numbers, receipts_page
 
 VisitorDep = Annotated[Visitor, Depends(visitor)]
@@ -88,8 +88,8 @@ def entry_of(visitor: Visitor, caller: Caller, values: dict[str, str]) -> Entry:
             workplace = online.workplace_for(visitor.runtime, caller, _compact(values["workplace"])).number
         except NotAllowed as refused:
             errors["workplace"] = i18n.gettext(str(refused))
-    first = _day(values["first_day"] or today.isoformat(), "first_day", errors)
-    last = _day(values["last_day"], "last_day", errors) if values["last_day"] else first
+    first = form_day(values["first_day"] or today.isoformat(), "first_day", errors)
+    last = form_day(values["last_day"], "last_day", errors) if values["last_day"] else first
     days: list[date] = []
     if first and last:
         start, end = day_window(channel_of(visitor), today)
@@ -113,14 +113,6 @@ def entry_of(visitor: Visitor, caller: Caller, values: dict[str, str]) -> Entry:
 
 def _compact(text: str) -> str:
     return "".join(c for c in text if c.isalnum()).upper()[:13]
-
-
-def _day(text: str, field: str, errors: dict) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[field] = i18n.gettext("Enter a date, for example 31/12/2027.")
-        return None
 
 
 def form_page(visitor: Visitor, caller: Caller, values: dict, errors: dict, status: int = 200) -> Response:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from io import BytesIO, StringIO
 from typing import Annotated
 
@@ -34,7 +34,19 @@ from ...services.registrations import cancelling, consulting
 from ...services.registrations.consulting import Page, SearchCriteria, Sort, SortKey
 from ...services.registrations.views import PresenceView
 from . import texts
-from .pages import Forbidden, Visitor, channel_of, finished, form_of, lists_of, page, person, redirect, visitor
+from .pages import (
+    Forbidden,
+    Visitor,
+    channel_of,
+    finished,
+    form_day,
+    form_of,
+    lists_of,
+    page,
+    person,
+    redirect,
+    visitor,
+)
 
 VisitorDep = Annotated[Visitor, Depends(visitor)]
 PATH = "/registrations"
@@ -77,14 +89,6 @@ def receipt_numbers(values: list[str]) -> list[int]:
             if number is not None]
 
 
-def _day(text: str, field: str, errors: dict) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[field] = i18n.gettext("Enter a date, for example 31/12/2027.")
-        return None
-
-
 def search_of(visitor: Visitor, query: dict[str, str]) -> Search:
     today = belgian_date(visitor.runtime.clock.now())
     values = {"from": query.get("from") or (today - timedelta(days=7)).isoformat(),
@@ -92,7 +96,7 @@ def search_of(visitor: Visitor, query: dict[str, str]) -> Search:
               **{name: (query.get(name) or "").strip()[:100]
                  for name in ("workplace", "person", "enterprise", "status", "remark")}}
     errors: dict[str, str] = {}
-    first, last = _day(values["from"], "from", errors), _day(values["to"], "to", errors)
+    first, last = form_day(values["from"], "from", errors), form_day(values["to"], "to", errors)
     if first and last and not 0 <= (last - first).days < MAX_PERIOD_DAYS:
         errors["to"] = i18n.gettext("Choose a period of at most a year, its end after its start.")
     inss, limosa = person_number(values["person"], "person", errors) if values["person"] else (None, None)

@@ -369,18 +369,8 @@ def end_subcontractor(runtime: Runtime, caller: Caller, number: str, enterprise:
 
 
 def _under(enterprise: str, contracts) -> set[str]:
-    """The enterprises under `enterprise` in a chain (not itself)."""
-    children: dict[str, list[str]] = {}
-    for contract in contracts:
-        children.setdefault(contract.parent or "", []).append(contract.enterprise)
-    seen: set[str] = set()
-    todo = list(children.get(enterprise, ()))
-    while todo:
-        current = todo.pop()
-        if current not in seen:
-            seen.add(current)
-            todo.extend(children.get(current, ()))
-    return seen
+    """The enterprises under `enterprise` in a declaration's chain (not itself)."""
+    return rules.under(((c.enterprise, c.parent) for c in contracts), enterprise)
 
 
 def cancel_declaration(runtime: Runtime, caller: Caller, number: str) -> None:
@@ -495,16 +485,7 @@ def _branch(caller: Caller, declaration: WorkDeclaration, contracts) -> set[str]
     everyone = {c.enterprise for c in contracts}
     if caller.enterprise in (None, declaration.client, declaration.declaring_contractor):
         return everyone
-    children: dict[str, list[str]] = {}
-    for contract in contracts:
-        children.setdefault(contract.parent or "", []).append(contract.enterprise)
-    seen, todo = set(), [caller.enterprise]
-    while todo:
-        enterprise = todo.pop()
-        if enterprise not in seen:
-            seen.add(enterprise)
-            todo.extend(children.get(enterprise, ()))
-    return seen
+    return {caller.enterprise} | _under(caller.enterprise, contracts)
 
 
 @dataclass(frozen=True)

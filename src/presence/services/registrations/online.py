@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 
 from ...db.models import Registration
 from ...domain.channels import Channel
+from ...domain.declarations import under
 from ...domain.errors import MAX_BATCH
 from ...domain.registration import Submission
 from ...domain.sectors import Regime, Sector
@@ -155,23 +156,8 @@ def candidates(runtime: Runtime, caller: Caller, workplace: Workplace, first: da
 
 def _below(session, workplace: str, enterprise: str) -> set[str]:
     """The enterprises under `enterprise` in the workplace's chain."""
-    return _under(session.execute(select(Contract.enterprise, Contract.parent)
-                                  .where(Contract.declaration_number == workplace)).all(), enterprise)
-
-
-def _under(chain, enterprise: str) -> set[str]:
-    """The enterprises under `enterprise` in a chain of (enterprise, its principal)."""
-    children: dict[str, list[str]] = {}
-    for child, parent in chain:
-        children.setdefault(parent or "", []).append(child)
-    seen: set[str] = set()
-    todo = list(children.get(enterprise, ()))
-    while todo:
-        current = todo.pop()
-        if current not in seen:
-            seen.add(current)
-            todo.extend(children.get(current, ()))
-    return seen
+    return under(session.execute(select(Contract.enterprise, Contract.parent)
+                                 .where(Contract.declaration_number == workplace)).all(), enterprise)
 
 
 def registered_days(runtime: Runtime, workplace: str, people: Iterable[tuple[str, str]], first: date,
@@ -227,7 +213,7 @@ def enterprises_below(runtime: Runtime, caller: Caller, workplaces: Iterable[Wor
             chains.setdefault(number, []).append((child, parent))
         numbers = {caller.enterprise}
         for chain in chains.values():
-            numbers |= _under(chain, caller.enterprise)
+            numbers |= under(chain, caller.enterprise)
         names = dict(session.execute(select(Enterprise.number, Enterprise.name)
                                      .where(Enterprise.number.in_(numbers))).all())
     own = [(caller.enterprise, names.get(caller.enterprise, caller.enterprise))]
