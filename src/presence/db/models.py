@@ -383,3 +383,22 @@ class CorrectionDocument(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class GatewayDevice(Base):
+    """A gateway kiosk enrolled by a declaring contractor for one of its workplaces: its public key (the private
+    key never leaves the kiosk), and where its chain of offline entries stands (`domain.gateway_entries`)."""
+
+    __tablename__ = "gateway_device"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    enterprise: Mapped[str] = mapped_column(String(20), index=True)
+    workplace: Mapped[str] = mapped_column(String(13))
+    name: Mapped[str] = mapped_column(String(100))
+    public_key: Mapped[str] = mapped_column(Text)  # PEM, EC P-256
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    enrolled_by: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_counter: Mapped[int] = mapped_column(BigId, default=0)
+    last_digest: Mapped[str] = mapped_column(String(64))
+    last_made_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,11 +4,12 @@ with the job that will check their content."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ...db.bulk import together
 from ...db.engine import Database
@@ -65,22 +66,27 @@ class Refused:
 
 def register_presences(runtime: Runtime, caller: Caller, channel: Channel, regime: Regime,
                        submissions: list[Submission], message: replays.SignedMessage | None = None,
+                       made_at: datetime | None = None, also: Callable[[Session], None] | None = None,
                        ) -> list[Accepted | Refused]:
     """One outcome per submission, in the same order. Raises `BatchSizeError` for 0 or more than 200 items
     and `NotAllowed` when the caller may not register at all; otherwise stores every acceptable item.
 
     `message`: the signed message that asks for this, recorded with the registrations (`AlreadyReceived`, and
-    nothing stored, when it was before)."""
+    nothing stored, when it was before). `made_at`: when a gateway kiosk made them while the registry could not
+    be reached (the rules judge them, and they are stamped, as of then). `also`: done first in the same
+    transaction (what it raises stores nothing)."""
     check_batch_size(len(submissions))
     if not may_register(caller):
         raise NotAllowed("this account may not register presences")
-    now = runtime.clock.now()
+    now = made_at or runtime.clock.now()
     checked = [check_submission(s, regime, channel, now) for s in submissions]
     runtime.db.ensure_months(c.registration_date for c in checked if isinstance(c, CheckedSubmission))
 
     with runtime.db.writing() as session:
         if message is not None:
             replays.record(session, message, now)
+        if also is not None:
+            also(session)
         known = _known_enterprises(runtime, session, {
             c.enterprise_number for c in checked if isinstance(c, CheckedSubmission) and c.enterprise_number})
 

@@ -1,0 +1,97 @@
+"""What a gateway kiosk sends when the registry could not be reached: each registration it made meanwhile, signed
+with the kiosk's own key (ECDSA P-256, SHA-256), numbered by a counter that only goes up, and chained by the
+SHA-256 of the entry before it. The registry takes an entry only when its signature holds, it comes right after
+the last one taken (no gap, no replay), it follows the chain, and its instant is neither before the last one's
+nor ahead of the registry's clock: `judge` says which of these fails."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from .texts import N_
+
+GENESIS = "0" * 64  # the `previous` of a kiosk's first entry
+MAX_AHEAD = timedelta(minutes=2)  # a kiosk's clock may run a little ahead of the registry's
+
+
+@dataclass(frozen=True)
+class Entry:
+    counter: int  # 1, 2, 3... per kiosk, never reused
+    made_at: str  # the instant the person registered on site, ISO 8601 with its offset
+    workplace: str
+    inss: str | None  # the person: national or BIS number, or
+    limosa_id: str | None  # a posted worker's Limosa number
+    enterprise: str | None  # for whom he works (none with a Limosa number)
+    previous: str  # SHA-256 (hex) of the entry before it, `GENESIS` for the first
+    signature: str = ""  # base64 of the kiosk's signature of `signed_part`
+
+    def signed_part(self) -> bytes:
+        """What is signed: every field but the signature, as canonical JSON."""
+        fields = asdict(self)
+        del fields["signature"]
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+    def digest(self) -> str:
+        """What the next entry names as its `previous`: the signed entry's SHA-256."""
+        return hashlib.sha256(self.signed_part() + self.signature.encode()).hexdigest()
+
+    def instant(self) -> datetime | None:
+        try:
+            made = datetime.fromisoformat(self.made_at)
+        except ValueError:
+            return None
+        return made if made.tzinfo is not None else None
+
+
+def sign(entry: Entry, private_key: ec.EllipticCurvePrivateKey) -> Entry:
+    signature = private_key.sign(entry.signed_part(), ec.ECDSA(hashes.SHA256()))
+    return replace(entry, signature=base64.b64encode(signature).decode())
+
+
+def signature_holds(entry: Entry, public_key_pem: str) -> bool:
+    try:
+        key = serialization.load_pem_public_key(public_key_pem.encode())
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            return False
+        key.verify(base64.b64decode(entry.signature, validate=True), entry.signed_part(), ec.ECDSA(hashes.SHA256()))
+        return True
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Where a kiosk's chain stands at the registry: the last entry taken."""
+
+    counter: int
+    digest: str
+    made_at: datetime | None
+    enrolled_at: datetime
+
+
+def judge(entry: Entry, chain: Chain, public_key_pem: str, now: datetime) -> str | None:
+    """Why the registry refuses this entry (a reason marked for the catalogues), or None to take it."""
+    if not signature_holds(entry, public_key_pem):
+        return N_("forged: the kiosk's signature does not hold")
+    if entry.counter <= chain.counter:
+        return N_("replayed: this entry was received already")
+    if entry.counter != chain.counter + 1:
+        return N_("out of order: an entry before it is missing")
+    if entry.previous != chain.digest:
+        return N_("the chain is broken: it does not follow the last entry received")
+    made = entry.instant()
+    if made is None:
+        return N_("its instant is not a date and time with its offset")
+    if made < chain.enrolled_at or (chain.made_at is not None and made < chain.made_at):
+        return N_("back-dated: made before the entry before it")
+    if made > now + MAX_AHEAD:
+        return N_("in the future: the kiosk's clock is ahead")
+    return None

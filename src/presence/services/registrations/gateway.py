@@ -1,0 +1,168 @@
+"""Gateway kiosks at the registry: a declaring contractor enrols a kiosk for one of its workplaces (its public key;
+the private key never leaves the kiosk), lists and revokes its kiosks; a kiosk's registrations arrive as entries
+(`domain.gateway_entries`), each taken exactly once, in order, with the instant it was made on site, through the
+same service as every channel (channel `GATEWAY`). A revoked kiosk's entries are refused at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...clock import belgian_date
+from ...db.locking import for_update
+from ...db.models import GatewayDevice
+from ...domain.channels import Channel
+from ...domain.gateway_entries import GENESIS, Chain, Entry, judge
+from ...domain.identifiers import is_belgian_enterprise_number
+from ...domain.registration import Submission
+from ...domain.sectors import Regime, Sector
+from ...domain.texts import N_
+from ...domain.visibility import Caller, CallerKind, Role
+from ...sources.models import WorkDeclaration
+from .. import audit
+from ..errors import InvalidRequest, NotAllowed, NotFound
+from ..runtime import Runtime
+from .registering import Accepted, register_presences
+
+ENROLLING_ROLES = frozenset({Role.DECLARANT, Role.REGISTRAR})
+
+
+@dataclass(frozen=True)
+class Device:
+    id: int
+    enterprise: str
+    workplace: str
+    name: str
+    enrolled_at: datetime
+    revoked_at: datetime | None
+    last_counter: int
+
+
+def _view(row: GatewayDevice) -> Device:
+    return Device(row.id, row.enterprise, row.workplace, row.name, row.enrolled_at, row.revoked_at,
+                  row.last_counter)
+
+
+def _declaring_contractor(caller: Caller, enterprise: str) -> bool:
+    return (caller.kind is CallerKind.ENTERPRISE and caller.enterprise == enterprise
+            and bool(caller.roles & ENROLLING_ROLES))
+
+
+def enrol_device(runtime: Runtime, caller: Caller, workplace: str, name: str, public_key_pem: str) -> Device:
+    """Enrol a kiosk for a workplace of the caller's enterprise as declaring contractor (its declarants and
+    registrars)."""
+    try:
+        key = serialization.load_pem_public_key(public_key_pem.encode())
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise InvalidRequest(N_("The kiosk's key is not an EC P-256 public key (PEM)."), "public_key")
+    now = runtime.clock.now()
+    with runtime.db.writing() as session:
+        declaration = session.get(WorkDeclaration, (workplace or "").strip().upper()[:13])
+        if declaration is None or declaration.cancelled_at is not None \
+                or Sector(declaration.sector) is Sector.CLEANING:
+            raise NotFound(N_("No construction or meat workplace in force has this number."))
+        if not _declaring_contractor(caller, declaration.declaring_contractor):
+            raise NotAllowed(N_("Only the declaring contractor's declarants and registrars set up a kiosk for its "
+                                "workplace."))
+        row = GatewayDevice(enterprise=declaration.declaring_contractor, workplace=declaration.number,
+                            name=(name or "").strip()[:100] or declaration.number, public_key=public_key_pem,
+                            enrolled_at=now, enrolled_by=caller.sender_id, last_counter=0, last_digest=GENESIS)
+        session.add(row)
+        session.flush()
+        audit.record(session, caller, Channel.GATEWAY, "gateway.enrolled", "gateway_device", [row.id], now,
+                     {"workplace": declaration.number})
+        return _view(row)
+
+
+def devices_of(runtime: Runtime, caller: Caller) -> list[Device]:
+    if caller.kind is not CallerKind.ENTERPRISE or not caller.enterprise:
+        return []
+    with runtime.db.reading() as session:
+        return [_view(row) for row in session.scalars(select(GatewayDevice).where(
+            GatewayDevice.enterprise == caller.enterprise).order_by(GatewayDevice.id))]
+
+
+def revoke_device(runtime: Runtime, caller: Caller, device_id: int) -> None:
+    now = runtime.clock.now()
+    with runtime.db.writing() as session:
+        row = session.get(GatewayDevice, device_id)
+        if row is None or not _declaring_contractor(caller, row.enterprise):
+            raise NotFound(N_("No kiosk of your enterprise has this number."))
+        if row.revoked_at is None:
+            row.revoked_at = now
+            audit.record(session, caller, Channel.GATEWAY, "gateway.revoked", "gateway_device", [row.id], now)
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of one entry: its receipt number, or why it was refused (marked for the catalogues)."""
+
+    counter: int
+    receipt: int | None
+    refused: str | None
+
+
+class _EntryRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def device_caller(device: Device) -> Caller:
+    """A kiosk registers for its enterprise, as its registrar would."""
+    return Caller.enterprise_account(device.enterprise, (Role.REGISTRAR,), sender_id=f"gateway:{device.id}",
+                                     user_type="GATEWAY")
+
+
+def receive(runtime: Runtime, device_id: int, entries: list[Entry]) -> list[Received]:
+    """Take a kiosk's entries in the order sent: each is judged against the kiosk's chain and registered in the
+    same transaction that moves the chain on, so that it is taken exactly once; one refused does not stop the
+    others from being judged (a gap refuses those after it)."""
+    with runtime.db.reading() as session:
+        row = session.get(GatewayDevice, device_id)
+        if row is None:
+            raise NotFound(N_("No kiosk has this number."))
+        device = _view(row)
+    if device.revoked_at is not None:
+        return [Received(entry.counter, None, N_("the kiosk is revoked")) for entry in entries]
+    results = []
+    for entry in entries:
+        made_at = entry.instant()
+
+        def take(session: Session, entry: Entry = entry) -> None:
+            found = session.scalar(for_update(session, select(GatewayDevice).where(GatewayDevice.id == device_id)))
+            if found.revoked_at is not None:
+                raise _EntryRefused(N_("the kiosk is revoked"))
+            chain = Chain(found.last_counter, found.last_digest, found.last_made_at, found.enrolled_at)
+            reason = judge(entry, chain, found.public_key, runtime.clock.now())
+            if reason is None and entry.workplace != found.workplace:
+                reason = N_("the kiosk is set up for another workplace")
+            if reason is not None:
+                raise _EntryRefused(reason)
+            found.last_counter, found.last_digest, found.last_made_at = entry.counter, entry.digest(), \
+                entry.instant()
+
+        enterprise = entry.enterprise or None
+        belgian = enterprise is not None and is_belgian_enterprise_number(enterprise)
+        submission = Submission(workplace=entry.workplace, inss=entry.inss, limosa_id=entry.limosa_id,
+                                enterprise_number=enterprise if belgian else None,
+                                foreign_vat=enterprise if enterprise and not belgian else None,
+                                registration_date=belgian_date(made_at) if made_at else None)
+        try:
+            [outcome] = register_presences(runtime, device_caller(device), Channel.GATEWAY, Regime.DAY, [submission],
+                                           made_at=made_at, also=take)
+        except _EntryRefused as refused:
+            results.append(Received(entry.counter, None, refused.reason))
+            continue
+        if isinstance(outcome, Accepted):
+            results.append(Received(entry.counter, outcome.presence.id, None))
+        else:  # taken (the chain moved on), but formally wrong: said, as to any channel
+            results.append(Received(entry.counter, None, outcome.errors[0].message))
+    return results
