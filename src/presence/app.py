@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from . import __version__
-from .channels import declarations_api, rest, web
+from .channels import declarations_api, gateway_api, rest, web
 from .channels.http.ratelimit import FailureLimiter, Limits, RateLimiter
 from .channels.http.requests import RequestLog
 from .channels.rest import token_endpoint
@@ -52,6 +52,7 @@ def create_app(runtime: Runtime, check_worker: bool = False, limits: Limits | No
                                     FailureLimiter(limits.token_failures, limits.token_failures_overall)))
     rest.mount(app, runtime, RateLimiter(limits.api))
     declarations_api.mount(app, runtime, RateLimiter(limits.api))
+    app.include_router(gateway_api.router(runtime))
     app.include_router(home.router(runtime))
     web.mount(app, runtime)
     app.add_middleware(RequestLog)
