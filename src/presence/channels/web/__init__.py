@@ -20,6 +20,7 @@ from . import (
     checking_in,
     corrections,
     declarations,
+    kiosks,
     passkeys,
     registering,
     registrations,
@@ -50,6 +51,7 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(checking_in.router())
     app.include_router(shifts.router())
     app.include_router(corrections.router())
+    app.include_router(kiosks.router())
     app.include_router(registrations.router())
 
     app.add_middleware(PageBodies)

@@ -166,3 +166,14 @@ def receive(runtime: Runtime, device_id: int, entries: list[Entry]) -> list[Rece
         else:  # taken (the chain moved on), but formally wrong: said, as to any channel
             results.append(Received(entry.counter, None, outcome.errors[0].message))
     return results
+
+
+def rename_device(runtime: Runtime, caller: Caller, device_id: int, name: str) -> None:
+    name = (name or "").strip()[:100]
+    if not name:
+        raise InvalidRequest(N_("Give the kiosk a name, for example where it stands."), "name")
+    with runtime.db.writing() as session:
+        row = session.get(GatewayDevice, device_id)
+        if row is None or not _declaring_contractor(caller, row.enterprise):
+            raise NotFound(N_("No kiosk of your enterprise has this number."))
+        row.name = name
