@@ -89,3 +89,15 @@ def test_only_the_declaring_contractor_enrols_a_kiosk_with_an_ec_key(runtime):
         gateway.enrol_device(runtime, CONTRACTOR, PUBLIC_WORKPLACE, "hut",
                              pem(rsa.generate_private_key(public_exponent=65537, key_size=2048)))
     assert [d.name for d in gateway.devices_of(runtime, CONTRACTOR)] == []
+
+
+def test_the_green_light_says_before_the_checks_what_covers_a_person_today(runtime):
+    from presence.sources.simulation import PUBLIC_INSS, _scenario_inss
+
+    covered = gateway.coverage(runtime, PUBLIC_WORKPLACE, PUBLIC_INSS, None, PUBLIC_ENTERPRISE)
+    assert covered.covered and covered.declaration and covered.employment
+    without_dimona = gateway.coverage(runtime, PUBLIC_WORKPLACE, _scenario_inss(3), None, PUBLIC_ENTERPRISE)
+    assert (without_dimona.covered, without_dimona.declaration, without_dimona.employment) == (False, True, False)
+    assert [str(code) for code in without_dimona.remarks] == ["CAW_01"]
+    elsewhere = gateway.coverage(runtime, PUBLIC_WORKPLACE, PUBLIC_INSS, None, "0566988259")
+    assert not elsewhere.declaration  # not in the workplace's chain

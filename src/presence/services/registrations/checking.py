@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -223,6 +224,20 @@ def _gather(session: Session, registrations: list, now: datetime, context: list
             pairing=pairing.get(r.id),
         )
     return evidence, {number: d.sector for number, d in declarations.items()}
+
+
+_NOT_YET_STORED = 2**62  # a receipt number later than any: every registration stored counts as earlier
+
+
+def preview_remarks(session: Session, subject: Subject, workplace: str, now: datetime) -> list[RemarkCode]:
+    """What the checks would find of this registration, were it stored now (a day registration): the same
+    sources and rules as `check_registrations`, before the asynchronous checks confirm. A kiosk's green light."""
+    registration = SimpleNamespace(id=_NOT_YET_STORED, regime="day", registration_date=subject.registration_date,
+                                   clocked_at=None, direction=None, inss=subject.inss, limosa_id=subject.limosa_id,
+                                   enterprise_number=subject.enterprise_number, foreign_vat=subject.foreign_vat,
+                                   workplace=workplace)
+    evidence, _ = _gather(session, [registration], now, [])
+    return remarks_for(subject, evidence[registration.id])
 
 
 def _duplicates(session: Session, registrations: list) -> set[int]:

@@ -17,9 +17,11 @@ from ...clock import belgian_date
 from ...db.locking import for_update
 from ...db.models import GatewayDevice
 from ...domain.channels import Channel
+from ...domain.checks import Subject
 from ...domain.gateway_entries import GENESIS, Chain, Entry, judge
 from ...domain.identifiers import is_belgian_enterprise_number
 from ...domain.registration import Submission
+from ...domain.remarks import RemarkCode
 from ...domain.sectors import Regime, Sector
 from ...domain.texts import N_
 from ...domain.visibility import Caller, CallerKind, Role
@@ -27,6 +29,7 @@ from ...sources.models import WorkDeclaration
 from .. import audit
 from ..errors import InvalidRequest, NotAllowed, NotFound
 from ..runtime import Runtime
+from .checking import preview_remarks
 from .registering import Accepted, register_presences
 
 ENROLLING_ROLES = frozenset({Role.DECLARANT, Role.REGISTRAR})
@@ -177,3 +180,43 @@ def rename_device(runtime: Runtime, caller: Caller, device_id: int, name: str) -
         if row is None or not _declaring_contractor(caller, row.enterprise):
             raise NotFound(N_("No kiosk of your enterprise has this number."))
         row.name = name
+
+
+# What covers a person on a workplace today, as a kiosk's lights show it: each remark of the checks says which
+# of the three does not.
+DECLARATION_REMARKS = frozenset({RemarkCode.DECLARATION_UNKNOWN, RemarkCode.DECLARATION_NOT_ACTIVE,
+                                 RemarkCode.COMPANY_NOT_IN_DECLARATION, RemarkCode.SITE_NOT_SUBJECT,
+                                 RemarkCode.CONTRACT_NOT_ACTIVE})
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether the declaration (and the enterprise's place in its chain), the Dimona or Limosa, and the person's
+    own record cover him today; `remarks` says what does not, as the checks will."""
+
+    remarks: tuple[RemarkCode, ...]
+
+    @property
+    def covered(self) -> bool:
+        return not self.remarks
+
+    @property
+    def declaration(self) -> bool:
+        return not DECLARATION_REMARKS & set(self.remarks)
+
+    @property
+    def employment(self) -> bool:
+        """Dimona, a mandate, or Limosa."""
+        return not (set(self.remarks) - DECLARATION_REMARKS - {RemarkCode.DUPLICATE, RemarkCode.INSS_UNKNOWN})
+
+
+def coverage(runtime: Runtime, workplace: str, inss: str | None, limosa_id: str | None,
+             enterprise: str | None) -> Coverage:
+    """What the checks would say now of this person registered today on the workplace (the kiosk's green light,
+    before the asynchronous checks confirm)."""
+    now = runtime.clock.now()
+    belgian = enterprise is not None and is_belgian_enterprise_number(enterprise)
+    subject = Subject(belgian_date(now), inss, limosa_id, enterprise if belgian else None,
+                      enterprise if enterprise and not belgian else None)
+    with runtime.db.reading() as session:
+        return Coverage(tuple(preview_remarks(session, subject, workplace, now)))
