@@ -90,6 +90,10 @@ def test_a_cleaner_checks_in_takes_a_break_and_checks_out_and_his_employer_sees_
     assert row.locator("td[data-label='Gewerkt']").inner_text() == "4:00"
     assert row.locator("td[data-label='Pauzes']").inner_text().count("–") == 1
     look(page, "staff-nl")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Downloaden (CSV)").click()
+    exported = download.value.path().read_text()
+    assert exported.splitlines()[0].startswith("day,person,workplace") and ",4:00," in exported
 
     # The same presence through the REST service, for the employer's software.
     client = make_client(site, people_runtime, clock, "ec", scope=[scopes.REST_ENTERPRISE],

@@ -4,10 +4,8 @@ subcontractor declared, a declaration cancelled. `services.declarations.declarin
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from decimal import Decimal
-from io import StringIO
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -19,7 +17,8 @@ from ...domain.sectors import Sector
 from ...domain.visibility import CallerKind, may_declare
 from ...services.declarations import declaring
 from ...services.errors import InvalidRequest, NotAllowed, NotFound
-from .pages import Forbidden, Visitor, finished, form_day, form_of, page, person, redirect, visitor
+from .downloads import csv_download
+from .pages import Forbidden, Visitor, form_day, form_of, page, person, redirect, visitor
 from .workplaces import SECTOR_NAMES
 
 VisitorDep = Annotated[Visitor, Depends(visitor)]
@@ -98,16 +97,12 @@ def router() -> APIRouter:
     @routes.get(PATH + ".csv")
     def export(visitor: VisitorDep, q: str = "") -> Response:
         caller = _caller(visitor)
-        out = StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["number", "sector", "address", "client", "starts_on", "ends_on", "amount_eur",
-                         "subject_to_registration", "as"])
-        for d in declaring.declarations_of(visitor.runtime, caller, q, limit=100_000):
-            writer.writerow([d.number, int(d.sector), d.address, d.client_name, d.starts_on.isoformat(),
-                             d.ends_on.isoformat() if d.ends_on else "", f"{d.amount_eur:.2f}",
-                             int(d.subject_to_registration), d.as_what])
-        return finished(Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": 'attachment; filename="declarations.csv"'}), visitor)
+        return csv_download(visitor, "declarations.csv", ["number", "sector", "address", "client", "starts_on",
+                                                          "ends_on", "amount_eur", "subject_to_registration", "as"],
+                            ([d.number, int(d.sector), d.address, d.client_name, d.starts_on.isoformat(),
+                              d.ends_on.isoformat() if d.ends_on else "", f"{d.amount_eur:.2f}",
+                              int(d.subject_to_registration), d.as_what]
+                             for d in declaring.declarations_of(visitor.runtime, caller, q, limit=100_000)))
 
     @routes.get(PATH + "/new")
     def new(visitor: VisitorDep) -> Response:

@@ -5,10 +5,8 @@ asks `/registrations/status` until none is being checked). `services.registratio
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import timedelta
-from io import BytesIO, StringIO
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -34,6 +32,7 @@ from ...services.registrations import cancelling, consulting
 from ...services.registrations.consulting import Page, SearchCriteria, Sort, SortKey
 from ...services.registrations.views import PresenceView
 from . import texts
+from .downloads import csv_download, spreadsheet, xlsx_download
 from .pages import (
     Forbidden,
     Visitor,
@@ -127,10 +126,15 @@ class Row:
     remarks: list[texts.RemarkText]
 
 
-def row_of(presence: PresenceView) -> Row:
+def person_label(presence: PresenceView) -> str:
+    """The person of a registration in a list: his name when one may see it, and his number masked."""
     number = mask_inss(presence.inss) if presence.inss else presence.limosa_id or ""
     name = f"{presence.worker.family_name} {presence.worker.given_name}" if presence.worker else ""
-    return Row(presence, f"{name} ({number})" if name else number,
+    return f"{name} ({number})" if name else number
+
+
+def row_of(presence: PresenceView) -> Row:
+    return Row(presence, person_label(presence),
                presence.enterprise_number or presence.foreign_vat or "", texts.status_name(presence.status),
                texts.STATUS_TAGS[presence.status], [texts.remark(code) for code in presence.remarks])
 
@@ -213,12 +217,7 @@ def router() -> APIRouter:
         rows = await run_in_threadpool(_all, visitor, form)
         if isinstance(rows, Search):
             return await run_in_threadpool(_search_page, visitor, form)
-        out = StringIO()
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(_export_row(row) for row in rows)
-        return finished(Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": 'attachment; filename="registrations.csv"'}), visitor)
+        return csv_download(visitor, "registrations.csv", EXPORT_COLUMNS, map(_export_row, rows))
 
     @routes.post(PATH + ".xlsx")
     async def export_xlsx(visitor: VisitorDep) -> Response:
@@ -226,10 +225,9 @@ def router() -> APIRouter:
         rows = await run_in_threadpool(_all, visitor, form)
         if isinstance(rows, Search):
             return await run_in_threadpool(_search_page, visitor, form)
-        return finished(Response(await run_in_threadpool(_spreadsheet, rows),
-                                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                 headers={"Content-Disposition": 'attachment; filename="registrations.xlsx"'}),
-                        visitor)
+        content = await run_in_threadpool(spreadsheet, i18n.gettext("Registrations"), EXPORT_COLUMNS,
+                                          [_export_row(row) for row in rows], True)
+        return xlsx_download(visitor, "registrations.xlsx", content)
 
     @routes.post(PATH + "/receipts.csv")
     async def receipts_csv(visitor: VisitorDep) -> Response:
@@ -237,12 +235,7 @@ def router() -> APIRouter:
         form = await lists_of(visitor, max_fields=consulting.MAX_BY_IDS + 10)
         ids = receipt_numbers(form.get("id", []))
         found = await run_in_threadpool(consulting.presences_by_ids, visitor.runtime, caller, ids)
-        out = StringIO()
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(_export_row(row_of(p)) for p in found)
-        return finished(Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": 'attachment; filename="receipts.csv"'}), visitor)
+        return csv_download(visitor, "receipts.csv", EXPORT_COLUMNS, (_export_row(row_of(p)) for p in found))
 
     @routes.get(PATH + "/receipts")
     def receipts(visitor: VisitorDep, id: Annotated[list[str], Query()] = []) -> Response:  # noqa: B006
@@ -293,21 +286,6 @@ def receipts_page(visitor: Visitor, found: list[PresenceView], refused: list[str
     return page(visitor, "receipts.html", title=i18n.gettext("Registered"), rows=[row_of(p) for p in found],
                 refused=refused, workplace=workplaces.pop() if len(workplaces) == 1 else None,
                 people=len({p.inss or p.limosa_id for p in found}))
-
-
-def _spreadsheet(rows: list[Row]) -> bytes:
-    import xlsxwriter  # only for this export
-
-    out = BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    sheet = book.add_worksheet(i18n.gettext("Registrations")[:31])
-    sheet.write_row(0, 0, EXPORT_COLUMNS, book.add_format({"bold": True}))
-    for index, row in enumerate(rows, start=1):
-        sheet.write_row(index, 0, _export_row(row))
-    sheet.autofilter(0, 0, len(rows), len(EXPORT_COLUMNS) - 1)
-    sheet.freeze_panes(1, 0)
-    book.close()
-    return out.getvalue()
 
 
 def _public(query) -> dict[str, str]:

@@ -5,10 +5,8 @@ requests with their outcome. What each sees is what `services.registrations` let
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from io import BytesIO, StringIO
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -17,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 
 from ... import i18n
 from ...clock import belgian_date
-from ...domain.identifiers import mask_inss
 from ...domain.sectors import Sector
 from ...domain.shifts import Shift
 from ...domain.visibility import CallerKind, Role, may_manage_access
@@ -27,7 +24,9 @@ from ...services.registrations.consulting import Page, SearchCriteria
 from ...services.registrations.views import PresenceView
 from . import texts
 from .checking_in import worker
-from .pages import Forbidden, Visitor, finished, form_of, page, person, redirect, visitor
+from .downloads import csv_download, spreadsheet, xlsx_download
+from .pages import Forbidden, Visitor, form_of, page, person, redirect, visitor
+from .registrations import person_label
 
 VisitorDep = Annotated[Visitor, Depends(visitor)]
 OWN_DAYS = 28
@@ -59,13 +58,6 @@ class ShiftRow:
         return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def _name(presence: PresenceView) -> str:
-    number = mask_inss(presence.inss) if presence.inss else ""
-    if presence.worker:
-        return f"{presence.worker.family_name} {presence.worker.given_name} ({number})"
-    return number
-
-
 def shift_rows(visitor: Visitor, caller, presences: list[PresenceView], first: date | None = None,
                last: date | None = None) -> list[ShiftRow]:
     """The shifts these clockings make, newest first; a clocking outside any shift (cancelled) is left out.
@@ -79,7 +71,7 @@ def shift_rows(visitor: Visitor, caller, presences: list[PresenceView], first: d
             continue
         row = rows.get(id(shift))
         if row is None:
-            row = rows[id(shift)] = ShiftRow(_name(presence), presence.workplace, belgian_date(shift.start),
+            row = rows[id(shift)] = ShiftRow(person_label(presence), presence.workplace, belgian_date(shift.start),
                                              shift.start, shift.end, shift.breaks, shift.worked, shift.open,
                                              shift.forgotten_out)
         row.presences.append(presence)
@@ -184,9 +176,8 @@ def router() -> APIRouter:
         caller = employer(visitor)
         first, last = _week(visitor, day or week, one_day=bool(day))
         place = _workplace(workplace)
-        rows = shift_rows(visitor, caller, _clockings(visitor, caller, first, last + timedelta(days=1),
-                                                      workplace=place), first, last)
-        return page(visitor, "staff.html", title=i18n.gettext("Staff check-ins"), rows=rows, first=first, last=last,
+        return page(visitor, "staff.html", title=i18n.gettext("Staff check-ins"),
+                    rows=_staff_rows(visitor, caller, first, last, place), first=first, last=last,
                     previous=(first - timedelta(days=7)).isoformat(), next=(first + timedelta(days=7)).isoformat(),
                     reports=corrections.reports_for(visitor.runtime, caller),
                     requests=corrections.requests_for(visitor.runtime, caller),
@@ -199,34 +190,15 @@ def router() -> APIRouter:
     def staff_csv(visitor: VisitorDep, week: str = "") -> Response:
         caller = employer(visitor)
         first, last = _week(visitor, week)
-        out = StringIO()
-        writer = csv.writer(out)
-        writer.writerow(EXPORT)
-        writer.writerows(_export_rows(shift_rows(visitor, caller, _clockings(visitor, caller, first,
-                                                                             last + timedelta(days=1)), first, last)))
-        return finished(Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="shifts-{first.isoformat()}.csv"'}), visitor)
+        return csv_download(visitor, f"shifts-{first.isoformat()}.csv", EXPORT,
+                            _export_rows(_staff_rows(visitor, caller, first, last)))
 
     @routes.get("/staff.xlsx")
     def staff_xlsx(visitor: VisitorDep, week: str = "") -> Response:
-        import xlsxwriter  # only for this export
-
         caller = employer(visitor)
         first, last = _week(visitor, week)
-        rows = _export_rows(shift_rows(visitor, caller, _clockings(visitor, caller, first, last + timedelta(days=1)),
-                                       first, last))
-        out = BytesIO()
-        book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-        sheet = book.add_worksheet(first.isoformat())
-        sheet.write_row(0, 0, EXPORT, book.add_format({"bold": True}))
-        for index, row in enumerate(rows, start=1):
-            sheet.write_row(index, 0, row)
-        sheet.freeze_panes(1, 0)
-        book.close()
-        return finished(Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument."
-                                 "spreadsheetml.sheet", headers={
-                                     "Content-Disposition": f'attachment; filename="shifts-{first.isoformat()}.xlsx"'}),
-                        visitor)
+        rows = _export_rows(_staff_rows(visitor, caller, first, last))
+        return xlsx_download(visitor, f"shifts-{first.isoformat()}.xlsx", spreadsheet(first.isoformat(), EXPORT, rows))
 
     @routes.post("/staff/settings")
     async def settings(visitor: VisitorDep) -> Response:
@@ -238,6 +210,12 @@ def router() -> APIRouter:
         return redirect(visitor, "/staff?done=settings")
 
     return routes
+
+
+def _staff_rows(visitor: Visitor, caller, first: date, last: date, workplace: str | None = None) -> list[ShiftRow]:
+    """The shifts that start between `first` and `last` (the day after is read too: a night shift ends then)."""
+    clockings = _clockings(visitor, caller, first, last + timedelta(days=1), workplace=workplace)
+    return shift_rows(visitor, caller, clockings, first, last)
 
 
 def _keeps(visitor: Visitor, enterprise: str) -> bool:
