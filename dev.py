@@ -38,8 +38,9 @@ def shout(message: str) -> None:
 
 # --- the virtual environment ------------------------------------------------------------------------------
 
-def ensure_venv(lock: str) -> None:
-    """Create .venv and install the pinned dependencies of `lock`, unless already done for this lock."""
+def ensure_venv(lock: str, project: bool = True) -> None:
+    """Create .venv and install the pinned dependencies of `lock` (and the project itself), unless already done
+    for this lock."""
     lock_file = ROOT / "requirements" / lock
     stamp = VENV / f".installed-{lock}"
     digest = hashlib.sha256(lock_file.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
@@ -51,7 +52,8 @@ def ensure_venv(lock: str) -> None:
     say(f"installing pinned dependencies from requirements/{lock}")
     pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--require-hashes", "-r", str(lock_file)], check=True)
-    subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
+    if project:
+        subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
     stamp.write_text(digest)
 
 
@@ -146,13 +148,19 @@ class ThrowawayPostgres:
 # --- the system packages of the tests ----------------------------------------------------------------------
 
 CHROMIUM = Path("/usr/bin/chromium")
-# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own), and
-# what WeasyPrint draws the posters with (Pango and a font); each found by a file it installs.
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own), what
+# WeasyPrint draws the posters with (Pango and a font), and for the kiosk's card reader the PC/SC service with a
+# virtual reader (vsmartcard's vpcd) and what pyscard builds with; each found by a file it installs.
 SYSTEM_PACKAGES = {
     "chromium": CHROMIUM,
     "libpango-1.0-0": Path("/usr/share/doc/libpango-1.0-0"),
     "libpangoft2-1.0-0": Path("/usr/share/doc/libpangoft2-1.0-0"),
     "fonts-dejavu-core": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    "pcscd": Path("/usr/sbin/pcscd"),
+    "vsmartcard-vpcd": Path("/etc/reader.conf.d/vpcd"),
+    "libpcsclite-dev": Path("/usr/include/PCSC/winscard.h"),
+    "swig": Path("/usr/bin/swig"),
+    "gcc": Path("/usr/bin/gcc"),
 }
 
 
@@ -210,10 +218,12 @@ def cmd_test(args: list[str]) -> int:
     browser_missing = ensure_system_packages()
     if browser_missing:
         if ci:
-            shout(f"CI: the browser and poster tests need system packages: {browser_missing}")
+            shout(f"CI: the browser, poster and card-reader tests need system packages: {browser_missing}")
             return 2
-        shout(f"Browser and poster tests SKIPPED: {browser_missing}")
+        shout(f"Browser, poster and card-reader tests SKIPPED: {browser_missing}")
         env["PRESENCE_TEST_NO_BROWSER"] = browser_missing
+    else:
+        ensure_venv("gateway.lock", project=False)  # pyscard, built against the pcsc-lite just installed
     try:
         say("lint: ruff check")
         code = subprocess.run([str(BIN / "ruff"), "check", "src", "tests", "bench", "dev.py"], cwd=ROOT).returncode

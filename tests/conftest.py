@@ -15,6 +15,7 @@ import shutil
 import uuid
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -198,3 +199,33 @@ def people_runtime(people_db, clock):
 @pytest.fixture
 def empty_runtime(db, clock):
     return Runtime(db=db, clock=clock)
+
+
+# --- the browser, for the tests of pages (the online service's, the kiosk's screen) ---------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+def _no_browser(reason: str):
+    if IN_CI:
+        pytest.fail(f"CI: the browser tests cannot run: {reason}")
+    pytest.skip(f"browser tests SKIPPED: {reason}")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless chromium per test process (each test gets its own context: its own cookies)."""
+    missing = os.environ.get("PRESENCE_TEST_NO_BROWSER")
+    if missing or not Path(CHROMIUM).exists():
+        _no_browser(missing or f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        try:  # Playwright gives each launch a fresh, temporary profile (--user-data-dir)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        except Exception as error:  # the browser does not start: say why
+            _no_browser(f"chromium does not start: {str(error).splitlines()[0]}")
+        yield browser
+        browser.close()

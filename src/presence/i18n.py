@@ -177,9 +177,10 @@ def messages_in_source():
 
     package = Path(__file__).parent
     catalog = Catalog(project="presence", charset="utf-8")
-    methods = [("channels/web/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
-    options = {"channels/web/templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "True",
-                                                  "lstrip_blocks": "True"}}
+    templates = ("channels/web/templates/**.html", "gateway/templates/**.html")
+    methods = [*((pattern, "jinja2.ext:babel_extract") for pattern in templates), ("**.py", "python")]
+    jinja = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
+    options = {pattern: jinja for pattern in templates}
     for filename, line, message, comments, context in extract_from_dir(package, methods, options, KEYWORDS,
                                                                         strip_comment_tags=True):
         catalog.add(message, None, [(filename, line)], auto_comments=comments, context=context)

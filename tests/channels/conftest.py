@@ -15,13 +15,14 @@ from presence.channels.http.ratelimit import Limits
 
 
 @contextmanager
-def serving(app):
-    """The base URL of `app` served by uvicorn on a loopback port, until the block ends."""
+def serving(app, port: int = 0):
+    """The base URL of `app` served by uvicorn on a loopback port (`port`, or any free one), until the block
+    ends."""
     # The socket is bound here and handed to uvicorn: a port merely found free and released could be
     # taken by another test's client connection before the server binds it (seen on CI).
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
+    listener.bind(("127.0.0.1", port))
     port = listener.getsockname()[1]
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
     instance = uvicorn.Server(config)

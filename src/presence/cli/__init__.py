@@ -3,6 +3,6 @@ order `presence --help` lists them."""
 # isort: skip_file
 
 from .common import app, main
-from . import serving, sources, registrations, database, jobs, accounts, people  # noqa: F401 - they add commands
+from . import serving, sources, registrations, database, jobs, accounts, people, gateway  # noqa: F401 - they add commands
 
 __all__ = ["app", "main"]

@@ -10,6 +10,7 @@ from typing import Annotated, NamedTuple
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 from typer._click import exceptions as usage  # typer carries its own click: its errors are these
@@ -35,7 +36,7 @@ log = logging.getLogger("presence")
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Say what is wrong on one line of stderr; raise the answer, with the README's exit code (1 rejected input,
     2 bad usage or an unusable database)."""
-    err.print(f"[bold red]error:[/] {' '.join(message.split())}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(' '.join(message.split()))}", highlight=False)
     return typer.Exit(code)
 
 

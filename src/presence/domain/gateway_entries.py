@@ -1,8 +1,13 @@
 """What a gateway kiosk sends when the registry could not be reached: each registration it made meanwhile, signed
 with the kiosk's own key (ECDSA P-256, SHA-256), numbered by a counter that only goes up, and chained by the
-SHA-256 of the entry before it. The registry takes an entry only when its signature holds, it comes right after
-the last one taken (no gap, no replay), it follows the chain, and its instant is neither before the last one's
-nor ahead of the registry's clock: `judge` says which of these fails."""
+SHA-256 of the entry before it. The registry takes an entry only when its signature holds, it follows the last
+one taken in the chain (no replay, nothing missing, nothing swapped), and its instant is neither before the last
+one's nor ahead of the registry's clock: `judge` says which of these fails. A kiosk whose entries were refused
+goes on from the last entry the registry took: its counter still only goes up, so that gap is the only one
+allowed, and only the kiosk's key can make such an entry.
+
+The kiosk's other requests (where its chain stands, who a person is) are signed too (`sign_request`): the key is
+the kiosk's only credential."""
 
 from __future__ import annotations
 
@@ -83,9 +88,9 @@ def judge(entry: Entry, chain: Chain, public_key_pem: str, now: datetime) -> str
         return N_("forged: the kiosk's signature does not hold")
     if entry.counter <= chain.counter:
         return N_("replayed: this entry was received already")
-    if entry.counter != chain.counter + 1:
-        return N_("out of order: an entry before it is missing")
     if entry.previous != chain.digest:
+        if entry.counter != chain.counter + 1:
+            return N_("out of order: an entry before it is missing")
         return N_("the chain is broken: it does not follow the last entry received")
     made = entry.instant()
     if made is None:
@@ -95,3 +100,60 @@ def judge(entry: Entry, chain: Chain, public_key_pem: str, now: datetime) -> str
     if made > now + MAX_AHEAD:
         return N_("in the future: the kiosk's clock is ahead")
     return None
+
+
+def request_part(kiosk: int, purpose: str, at: str, fields: dict) -> bytes:
+    """What a kiosk signs for a request that is not an entry: its number, what it asks, when, and what with."""
+    return json.dumps({"kiosk": kiosk, "purpose": purpose, "at": at, **fields}, sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def sign_request(private_key: ec.EllipticCurvePrivateKey, kiosk: int, purpose: str, at: str, fields: dict) -> str:
+    return base64.b64encode(private_key.sign(request_part(kiosk, purpose, at, fields),
+                                             ec.ECDSA(hashes.SHA256()))).decode()
+
+
+def judge_request(public_key_pem: str, signature: str, kiosk: int, purpose: str, at: str, fields: dict,
+                  now: datetime) -> str | None:
+    """Why a kiosk's request is refused (marked for the catalogues), or None: signed by its key, made within two
+    minutes of the registry's clock (an old one is not taken again)."""
+    try:
+        key = serialization.load_pem_public_key(public_key_pem.encode())
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            return N_("forged: the kiosk's signature does not hold")
+        key.verify(base64.b64decode(signature, validate=True), request_part(kiosk, purpose, at, fields),
+                   ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError, TypeError):
+        return N_("forged: the kiosk's signature does not hold")
+    try:
+        made = datetime.fromisoformat(at)
+    except ValueError:
+        made = None
+    if made is None or made.tzinfo is None or abs(made - now) > MAX_AHEAD:
+        return N_("the kiosk's clock is wrong: set it right")
+    return None
+
+
+def key_in_link(public_key: ec.EllipticCurvePublicKey) -> str:
+    """A kiosk's public key as it travels in the address of its enrolment page: base64url of its DER form."""
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.urlsafe_b64encode(der).decode().rstrip("=")
+
+
+def key_from_link(text: str) -> str | None:
+    """The PEM of the public key `key_in_link` wrote, or None when it is none."""
+    try:
+        der = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        key = serialization.load_der_public_key(der)
+    except (ValueError, TypeError):
+        return None
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def fingerprint(public_key_pem: str) -> str:
+    """What the person setting a kiosk up compares between the kiosk's screen and the registry's page: the first
+    64 bits of the SHA-256 of its key, in groups of four."""
+    key = serialization.load_pem_public_key(public_key_pem.encode())
+    digest = hashlib.sha256(key.public_bytes(serialization.Encoding.DER,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)).hexdigest().upper()
+    return " ".join(digest[i:i + 4] for i in range(0, 16, 4))

@@ -7,7 +7,6 @@ Set PRESENCE_SCREENSHOTS to a directory to keep a screenshot of every page a tes
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,37 +14,11 @@ import pytest
 from presence.app import create_app
 from presence.channels.http.ratelimit import Limits
 from tests.channels.conftest import serving
-from tests.conftest import IN_CI
+from tests.conftest import CHROMIUM, FLAGS  # noqa: F401 (the browser, in the root conftest)
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-
-
-def _unavailable(reason: str):
-    if IN_CI:
-        pytest.fail(f"CI: the browser tests cannot run: {reason}")
-    pytest.skip(f"browser tests SKIPPED: {reason}")
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """One headless chromium per test process (each test gets its own context: its own cookies)."""
-    missing = os.environ.get("PRESENCE_TEST_NO_BROWSER")
-    if missing or not Path(CHROMIUM).exists():
-        _unavailable(missing or f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        try:  # Playwright gives each launch a fresh, temporary profile (--user-data-dir)
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        except Exception as error:  # the browser does not start: say why
-            _unavailable(f"chromium does not start: {str(error).splitlines()[0]}")
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

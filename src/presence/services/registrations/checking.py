@@ -229,11 +229,14 @@ def _gather(session: Session, registrations: list, now: datetime, context: list
 _NOT_YET_STORED = 2**62  # a receipt number later than any: every registration stored counts as earlier
 
 
-def preview_remarks(session: Session, subject: Subject, workplace: str, now: datetime) -> list[RemarkCode]:
-    """What the checks would find of this registration, were it stored now (a day registration): the same
-    sources and rules as `check_registrations`, before the asynchronous checks confirm. A kiosk's green light."""
-    registration = SimpleNamespace(id=_NOT_YET_STORED, regime="day", registration_date=subject.registration_date,
-                                   clocked_at=None, direction=None, inss=subject.inss, limosa_id=subject.limosa_id,
+def preview_remarks(session: Session, subject: Subject, workplace: str, now: datetime,
+                    registration_id: int | None = None) -> list[RemarkCode]:
+    """What the checks would find of this registration, were it stored now (a day registration), or of the one
+    just stored as `registration_id`: the same sources and rules as `check_registrations`, before the
+    asynchronous checks confirm. A kiosk's green light."""
+    registration = SimpleNamespace(id=registration_id or _NOT_YET_STORED, regime="day",
+                                   registration_date=subject.registration_date, clocked_at=None, direction=None,
+                                   inss=subject.inss, limosa_id=subject.limosa_id,
                                    enterprise_number=subject.enterprise_number, foreign_vat=subject.foreign_vat,
                                    workplace=workplace)
     evidence, _ = _gather(session, [registration], now, [])

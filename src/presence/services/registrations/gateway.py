@@ -10,7 +10,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ...clock import belgian_date
@@ -18,14 +18,14 @@ from ...db.locking import for_update
 from ...db.models import GatewayDevice
 from ...domain.channels import Channel
 from ...domain.checks import Subject
-from ...domain.gateway_entries import GENESIS, Chain, Entry, judge
+from ...domain.gateway_entries import GENESIS, Chain, Entry, judge, judge_request
 from ...domain.identifiers import is_belgian_enterprise_number
 from ...domain.registration import Submission
 from ...domain.remarks import RemarkCode
 from ...domain.sectors import Regime, Sector
 from ...domain.texts import N_
 from ...domain.visibility import Caller, CallerKind, Role
-from ...sources.models import WorkDeclaration
+from ...sources.models import Contract, DimonaPeriod, Enterprise, LimosaDeclaration, Mandate, Person, WorkDeclaration
 from .. import audit
 from ..errors import InvalidRequest, NotAllowed, NotFound
 from ..runtime import Runtime
@@ -105,11 +105,13 @@ def revoke_device(runtime: Runtime, caller: Caller, device_id: int) -> None:
 
 @dataclass(frozen=True)
 class Received:
-    """What became of one entry: its receipt number, or why it was refused (marked for the catalogues)."""
+    """What became of one entry: its receipt number, or why it was refused (marked for the catalogues); and, when
+    asked, what covers the person (the kiosk's green light)."""
 
     counter: int
     receipt: int | None
     refused: str | None
+    coverage: Coverage | None = None
 
 
 class _EntryRefused(Exception):
@@ -124,10 +126,11 @@ def device_caller(device: Device) -> Caller:
                                      user_type="GATEWAY")
 
 
-def receive(runtime: Runtime, device_id: int, entries: list[Entry]) -> list[Received]:
+def receive(runtime: Runtime, device_id: int, entries: list[Entry], cover: bool = False) -> list[Received]:
     """Take a kiosk's entries in the order sent: each is judged against the kiosk's chain and registered in the
     same transaction that moves the chain on, so that it is taken exactly once; one refused does not stop the
-    others from being judged (a gap refuses those after it)."""
+    others from being judged (those chained to it are refused too). With `cover`, each one taken says what
+    covers its person today (for a registration just made on the kiosk)."""
     with runtime.db.reading() as session:
         row = session.get(GatewayDevice, device_id)
         if row is None:
@@ -165,7 +168,9 @@ def receive(runtime: Runtime, device_id: int, entries: list[Entry]) -> list[Rece
             results.append(Received(entry.counter, None, refused.reason))
             continue
         if isinstance(outcome, Accepted):
-            results.append(Received(entry.counter, outcome.presence.id, None))
+            covered = coverage(runtime, entry.workplace, entry.inss, entry.limosa_id, enterprise,
+                               outcome.presence.id) if cover else None
+            results.append(Received(entry.counter, outcome.presence.id, None, covered))
         else:  # taken (the chain moved on), but formally wrong: said, as to any channel
             results.append(Received(entry.counter, None, outcome.errors[0].message))
     return results
@@ -198,7 +203,13 @@ class Coverage:
 
     @property
     def covered(self) -> bool:
-        return not self.remarks
+        """Registered twice the same day is no lack of cover."""
+        return not set(self.remarks) - {RemarkCode.DUPLICATE}
+
+    @property
+    def already(self) -> bool:
+        """He was registered here today already."""
+        return RemarkCode.DUPLICATE in self.remarks
 
     @property
     def declaration(self) -> bool:
@@ -211,12 +222,97 @@ class Coverage:
 
 
 def coverage(runtime: Runtime, workplace: str, inss: str | None, limosa_id: str | None,
-             enterprise: str | None) -> Coverage:
+             enterprise: str | None, registration_id: int | None = None) -> Coverage:
     """What the checks would say now of this person registered today on the workplace (the kiosk's green light,
-    before the asynchronous checks confirm)."""
+    before the asynchronous checks confirm); of his registration `registration_id`, once stored."""
     now = runtime.clock.now()
     belgian = enterprise is not None and is_belgian_enterprise_number(enterprise)
     subject = Subject(belgian_date(now), inss, limosa_id, enterprise if belgian else None,
                       enterprise if enterprise and not belgian else None)
     with runtime.db.reading() as session:
-        return Coverage(tuple(preview_remarks(session, subject, workplace, now)))
+        return Coverage(tuple(preview_remarks(session, subject, workplace, now, registration_id)))
+
+
+# --- what a kiosk asks besides sending entries: each request signed by its key ----------------------------------
+
+@dataclass(frozen=True)
+class KioskState:
+    """What a kiosk learns of itself at the registry: its workplace (and the chain of enterprises on it, for
+    people to choose from when the link is down), whether it is revoked, and the last entry taken."""
+
+    device: Device
+    address: str
+    chain: tuple[tuple[str, str], ...]  # (number, name) of the enterprises on the workplace
+    last_digest: str
+
+
+def _signed_by(session: Session, device_id: int, purpose: str, at: str, fields: dict, signature: str,
+               now: datetime) -> GatewayDevice:
+    row = session.get(GatewayDevice, device_id)
+    if row is None:
+        raise NotFound(N_("No kiosk has this number."))
+    reason = judge_request(row.public_key, signature, device_id, purpose, at, fields, now)
+    if reason is not None:
+        raise NotAllowed(reason)
+    return row
+
+
+def kiosk_state(runtime: Runtime, device_id: int, at: str, signature: str) -> KioskState:
+    """Where a kiosk stands; asked by the kiosk itself (a signed request), also to learn it is enrolled."""
+    with runtime.db.reading() as session:
+        row = _signed_by(session, device_id, "state", at, {}, signature, runtime.clock.now())
+        declaration = session.get(WorkDeclaration, row.workplace)
+        chain = session.execute(
+            select(Contract.enterprise, Enterprise.name).join(Enterprise, Enterprise.number == Contract.enterprise,
+                                                              isouter=True)
+            .where(Contract.declaration_number == row.workplace).order_by(Contract.level, Contract.id)).all()
+        seen: dict[str, str] = {}
+        for number, name in chain:
+            seen.setdefault(number, name or number)
+        return KioskState(_view(row), declaration.place.address if declaration else "", tuple(seen.items()),
+                          row.last_digest)
+
+
+@dataclass(frozen=True)
+class PersonAtKiosk:
+    """Who a kiosk's user is, as the kiosk shows it: his first name and the initial of his surname (whoever types
+    a number learns no more), and the enterprises he may be registering for today on the kiosk's workplace."""
+
+    found: bool
+    name: str
+    enterprises: tuple[tuple[str, str], ...]  # (number, name)
+
+
+def _short_name(given: str, family: str) -> str:
+    return f"{given} {family[:1]}." if family else given
+
+
+def person_at_kiosk(runtime: Runtime, device_id: int, at: str, signature: str, inss: str | None,
+                    limosa_id: str | None) -> PersonAtKiosk:
+    """For a revoked kiosk: `NotAllowed`. The enterprises: his employers with a Dimona today that are in the
+    workplace's chain, the enterprises he is a founder or mandatary of (a self-employed person), or his Limosa
+    declaration's employer."""
+    now = runtime.clock.now()
+    today = belgian_date(now)
+    fields = {"inss": inss} if inss else {"limosa_id": limosa_id}
+    with runtime.db.reading() as session:
+        row = _signed_by(session, device_id, "person", at, fields, signature, now)
+        if row.revoked_at is not None:
+            raise NotAllowed(N_("the kiosk is revoked"))
+        if limosa_id:
+            posting = session.get(LimosaDeclaration, limosa_id)
+            if posting is None:
+                return PersonAtKiosk(False, "", ())
+            return PersonAtKiosk(True, _short_name(posting.given_name, posting.family_name),
+                                 ((posting.employer, posting.employer_name),))
+        person = session.get(Person, inss)
+        in_chain = select(Contract.enterprise).where(Contract.declaration_number == row.workplace)
+        employers = select(DimonaPeriod.employer).where(
+            DimonaPeriod.inss == inss, DimonaPeriod.employer.in_(in_chain), DimonaPeriod.starts_on <= today,
+            or_(DimonaPeriod.ends_on.is_(None), DimonaPeriod.ends_on >= today))
+        own = select(Mandate.enterprise).where(Mandate.inss == inss, Mandate.starts_on <= today,
+                                               or_(Mandate.ends_on.is_(None), Mandate.ends_on >= today))
+        enterprises = session.execute(select(Enterprise.number, Enterprise.name).where(
+            or_(Enterprise.number.in_(employers), Enterprise.number.in_(own))).order_by(Enterprise.name)).all()
+    return PersonAtKiosk(person is not None, _short_name(person.given_name, person.family_name) if person else "",
+                         tuple((number, name) for number, name in enterprises))
