@@ -157,7 +157,7 @@ SYSTEM_PACKAGES = {
     "libpangoft2-1.0-0": Path("/usr/share/doc/libpangoft2-1.0-0"),
     "fonts-dejavu-core": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     "pcscd": Path("/usr/sbin/pcscd"),
-    "vsmartcard-vpcd": Path("/etc/reader.conf.d/vpcd"),
+    "vsmartcard-vpcd": Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so"),
     "libpcsclite-dev": Path("/usr/include/PCSC/winscard.h"),
     "swig": Path("/usr/bin/swig"),
     "gcc": Path("/usr/bin/gcc"),

@@ -23,6 +23,7 @@ from .cards import NATIONAL_NUMBER, FakeCard, FakeReader, identity_file
 
 VPCD_PORT = 35963  # vpcd's first slot (/etc/reader.conf.d/vpcd: CHANNELID 0x8C7B)
 READER_NAME = "Virtual PCD"
+VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 
 
 def _unavailable(reason: str):
@@ -41,7 +42,7 @@ def pcscd():
     """pcscd with the virtual reader: the one running, or one started for these tests."""
     if importlib.util.find_spec("smartcard") is None:
         _unavailable("pyscard is not installed (python3 dev.py test installs it with Debian's pcsc-lite)")
-    if not shutil.which("pcscd", path="/usr/sbin:/usr/bin") or not Path("/etc/reader.conf.d/vpcd").exists():
+    if not shutil.which("pcscd", path="/usr/sbin:/usr/bin") or not VPCD_DRIVER.exists():
         _unavailable("pcscd and vsmartcard-vpcd are not installed (apt-get install pcscd vsmartcard-vpcd)")
     started = None
     if not _listening(VPCD_PORT):
@@ -50,7 +51,8 @@ def pcscd():
         deadline = time.monotonic() + 15
         while not _listening(VPCD_PORT):
             if started.poll() is not None or time.monotonic() > deadline:
-                _unavailable("pcscd did not start (it needs to run as root)")
+                _unavailable(f"pcscd did not start, or its virtual reader does not listen on port {VPCD_PORT} "
+                             "(pcscd runs as root)")
             time.sleep(0.1)
     yield
     if started is not None:

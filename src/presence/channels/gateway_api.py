@@ -18,7 +18,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from ..domain.gateway_entries import Entry
@@ -62,11 +62,18 @@ class PersonIn(SignedIn):
     inss: str | None = Field(None, pattern=r"^[0-9]{11}$")
     limosa_id: str | None = Field(None, pattern=r"^[0-9]{17}$")
 
+    @model_validator(mode="after")
+    def one_of_them(self) -> PersonIn:
+        if (self.inss is None) == (self.limosa_id is None):
+            raise ValueError("a national number or a Limosa number, one of them")
+        return self
+
 
 def _malformed(error: ValidationError) -> JSONResponse:
     """Named by field only: an entry holds national numbers."""
     return JSONResponse({"error": "the request is malformed",
-                         "fields": sorted({".".join(str(part) for part in e["loc"]) for e in error.errors()})},
+                         "fields": sorted({".".join(str(part) for part in e["loc"])
+                                           or e["msg"].removeprefix("Value error, ") for e in error.errors()})},
                         status_code=400)
 
 
@@ -94,40 +101,37 @@ def router(runtime: Runtime) -> APIRouter:
         return JSONResponse({"results": [{"counter": r.counter, "receipt": r.receipt, "refused": r.refused,
                                           "coverage": _coverage(r.coverage)} for r in results]})
 
-    @routes.post(BASE + "/state")
-    async def state(kiosk: Annotated[int, Path(ge=1, le=2**62)], request: Request) -> JSONResponse:
+    async def signed(request: Request, model: type[SignedIn], ask) -> JSONResponse:
+        """A signed request of a kiosk: parsed, asked of the service, and its refusals said as the others."""
         try:
-            body = SignedIn.model_validate_json(await request.body())
-            found = await run_in_threadpool(gateway.kiosk_state, runtime, kiosk, body.at, body.signature)
+            body = model.model_validate_json(await request.body())
+            return JSONResponse(await run_in_threadpool(ask, body))
         except ValidationError as error:
             return _malformed(error)
         except NotFound:
             return JSONResponse({"error": "no kiosk has this number"}, status_code=404)
         except NotAllowed as refused:
             return JSONResponse({"error": str(refused)}, status_code=403)
-        device = found.device
-        return JSONResponse({"kiosk": device.id, "name": device.name, "workplace": device.workplace,
-                             "address": found.address, "enterprise": device.enterprise,
-                             "revoked": device.revoked_at is not None, "counter": device.last_counter,
-                             "digest": found.last_digest,
-                             "chain": [{"number": n, "name": name} for n, name in found.chain]})
+
+    @routes.post(BASE + "/state")
+    async def state(kiosk: Annotated[int, Path(ge=1, le=2**62)], request: Request) -> JSONResponse:
+        def ask(body: SignedIn) -> dict:
+            found = gateway.kiosk_state(runtime, kiosk, body.at, body.signature)
+            device = found.device
+            return {"kiosk": device.id, "name": device.name, "workplace": device.workplace,
+                    "address": found.address, "enterprise": device.enterprise, "revoked": device.revoked_at is not None,
+                    "counter": device.last_counter, "digest": found.last_digest,
+                    "chain": [{"number": n, "name": name} for n, name in found.chain]}
+
+        return await signed(request, SignedIn, ask)
 
     @routes.post(BASE + "/people")
     async def people(kiosk: Annotated[int, Path(ge=1, le=2**62)], request: Request) -> JSONResponse:
-        try:
-            body = PersonIn.model_validate_json(await request.body())
-            if (body.inss is None) == (body.limosa_id is None):
-                return JSONResponse({"error": "the request is malformed", "fields": ["inss", "limosa_id"]},
-                                    status_code=400)
-            found = await run_in_threadpool(gateway.person_at_kiosk, runtime, kiosk, body.at, body.signature,
-                                            body.inss, body.limosa_id)
-        except ValidationError as error:
-            return _malformed(error)
-        except NotFound:
-            return JSONResponse({"error": "no kiosk has this number"}, status_code=404)
-        except NotAllowed as refused:
-            return JSONResponse({"error": str(refused)}, status_code=403)
-        return JSONResponse({"found": found.found, "name": found.name,
-                             "enterprises": [{"number": n, "name": name} for n, name in found.enterprises]})
+        def ask(body: PersonIn) -> dict:
+            found = gateway.person_at_kiosk(runtime, kiosk, body.at, body.signature, body.inss, body.limosa_id)
+            return {"found": found.found, "name": found.name,
+                    "enterprises": [{"number": n, "name": name} for n, name in found.enterprises]}
+
+        return await signed(request, PersonIn, ask)
 
     return routes

@@ -31,6 +31,7 @@ from ..domain.gateway_entries import key_in_link
 from ..domain.identifiers import InvalidIdentifier, mask_inss, parse_inss, parse_limosa_id
 from ..domain.limosa_documents import NotALimosaDocument, is_limosa_url, parse_limosa_qr
 from ..domain.remarks import CATALOGUE, RemarkCode
+from ..domain.texts import N_
 from .cards import CardSlot
 from .kiosk import Found, Kiosk, Outcome
 from .link import Refused, Unreachable
@@ -277,34 +278,40 @@ def create_kiosk_app(kiosk: Kiosk, slot: CardSlot, language: str = "fr") -> Fast
         form = await request.form(max_files=0, max_fields=10)
         return {key: value for key, value in form.items() if isinstance(value, str) and len(value) <= 2000}
 
-    @app.post("/number")
-    async def number(request: Request) -> Response:
+    def national_number(text: str) -> Visit:
+        return Visit(i18n.language(), inss=parse_inss(text))
+
+    def limosa_number(text: str) -> Visit:
+        text = text.strip()
+        return Visit(i18n.language(), limosa_id=parse_limosa_qr(text).limosa_id if is_limosa_url(text)
+                     else parse_limosa_id(text))
+
+    # What each way of typing a number reads, and says when it is none.
+    WAYS = {"inss": (national_number, N_("This is not a national number: 11 digits, as on the back of your eID "
+                                         "card.")),
+            "limosa": (limosa_number, N_("This is not a Limosa number: 17 digits starting with 249, as on your "
+                                         "Limosa-1 document."))}
+
+    async def typed(request: Request, kind: str) -> Response:
         form = await form_of(request)
         lang = i18n.supported(form.get("lang")) or home_language
         if kiosk.enrolment is None or kiosk.enrolment.revoked:
             return go("/")
+        read, wrong = WAYS[kind]
         with i18n.using(lang):
             try:
-                inss = parse_inss(form.get("number", ""))
-            except InvalidIdentifier:
-                return number_page(request, "inss", lang, i18n.gettext(
-                    "This is not a national number: 11 digits, as on the back of your eID card."), 400)
-        return visit_of(Visit(lang, inss=inss))
+                visit = read(form.get("number", ""))
+            except (InvalidIdentifier, NotALimosaDocument):
+                return number_page(request, kind, lang, i18n.gettext(wrong), 400)
+        return visit_of(visit)
+
+    @app.post("/number")
+    async def number(request: Request) -> Response:
+        return await typed(request, "inss")
 
     @app.post("/limosa")
     async def limosa(request: Request) -> Response:
-        form = await form_of(request)
-        lang = i18n.supported(form.get("lang")) or home_language
-        if kiosk.enrolment is None or kiosk.enrolment.revoked:
-            return go("/")
-        text = form.get("number", "").strip()
-        with i18n.using(lang):
-            try:
-                limosa_id = parse_limosa_qr(text).limosa_id if is_limosa_url(text) else parse_limosa_id(text)
-            except (InvalidIdentifier, NotALimosaDocument):
-                return number_page(request, "limosa", lang, i18n.gettext(
-                    "This is not a Limosa number: 17 digits starting with 249, as on your Limosa-1 document."), 400)
-        return visit_of(Visit(lang, limosa_id=limosa_id))
+        return await typed(request, "limosa")
 
     # --- one person's visit --------------------------------------------------------------------------------------
 
