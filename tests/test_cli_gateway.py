@@ -3,7 +3,6 @@ this machine, and refuses a wrong start in one line with exit code 2."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -16,9 +15,9 @@ import pytest
 from .test_cli import PRESENCE, free_port
 
 
-def gateway(tmp_path, *args):
+def gateway(tmp_path, *args, env: dict | None = None):
     return subprocess.run([PRESENCE, "gateway", "--data", str(tmp_path / "kiosk"), *args], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
+                          text=True, timeout=60, env={**os.environ, "COLUMNS": "200", **(env or {})})
 
 
 @pytest.mark.parametrize(("args", "says"), [
@@ -31,9 +30,11 @@ def test_a_wrong_start_is_one_line_and_exit_2(tmp_path, args, says):
     assert result.returncode == 2 and says in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.skipif(importlib.util.find_spec("smartcard") is not None, reason="pyscard is installed here")
 def test_without_pyscard_it_says_how_to_read_cards_or_to_go_without(tmp_path):
-    result = gateway(tmp_path, "--server", "https://registry.example")
+    hidden = tmp_path / "hidden" / "smartcard"  # pyscard as a PC without it has it: not importable
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("raise ImportError('no pyscard on this PC')\n")
+    result = gateway(tmp_path, "--server", "https://registry.example", env={"PYTHONPATH": str(hidden.parent)})
     assert result.returncode == 2 and "pip install 'presence[gateway]'" in result.stderr
     assert "--no-reader" in result.stderr
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from presence.clock import FrozenClock
 from presence.db.models import Registration
 from presence.domain.remarks import RemarkCode
 from presence.gateway.kiosk import Kiosk
@@ -144,3 +145,11 @@ def test_a_revoked_kiosk_is_refused_and_knows_it(kiosk, registry):
     assert [r.reason for r in kiosk.store.refusals()] == ["the kiosk is revoked"]
     assert kiosk.enrolment.revoked
     assert count(registry.runtime.db, Registration) == before
+
+
+def test_a_kiosk_whose_clock_is_wrong_is_told_so(kiosk, registry, clock):
+    wrong = Kiosk(kiosk.store, registry.url, FrozenClock(clock.now() + timedelta(minutes=5)), timeout=2.0)
+    found = wrong.find(inss=COVERED)
+    assert not found.online and found.name is None
+    assert wrong.status().problem == "the kiosk's clock is wrong: set it right"
+    assert kiosk.find(inss=COVERED).online and kiosk.status().problem is None

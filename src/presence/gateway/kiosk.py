@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..clock import Clock
 from ..domain.gateway_entries import Entry
@@ -52,7 +52,7 @@ class Status:
     online: bool | None = None  # None: not tried yet
     waiting: int = 0
     refused: int = 0
-    counters: dict = field(default_factory=dict)
+    problem: str | None = None  # why the registry refuses the kiosk's requests (its clock, say), marked
 
 
 class Kiosk:
@@ -62,6 +62,7 @@ class Kiosk:
         self.clock = clock
         self.timeout = timeout
         self.online: bool | None = None
+        self.problem: str | None = None
         self._lock = threading.RLock()
 
     @property
@@ -103,8 +104,9 @@ class Kiosk:
         except Refused as refused:
             if refused.status == 404:
                 self._revoked(enrolment)
+            self.problem = refused.reason
             return
-        self.online = True
+        self.online, self.problem = True, None
         enrolment.chain, enrolment.address, enrolment.name = state["chain"], state["address"], state["name"]
         enrolment.revoked = state["revoked"]
         self.store.save_enrolment(enrolment)
@@ -126,8 +128,9 @@ class Kiosk:
         except Refused as refused:
             if refused.reason == REVOKED:
                 self._revoked(enrolment)
+            self.problem = refused.reason
             return Found(None, (), online=False)
-        self.online = True
+        self.online, self.problem = True, None
         return Found(found["name"] or None, tuple((e["number"], e["name"]) for e in found["enterprises"]),
                      online=True, known=found["found"])
 
@@ -190,7 +193,7 @@ class Kiosk:
             return {entry.counter: result for (_, entry), result in zip(queued, results, strict=True)}
 
     def status(self) -> Status:
-        return Status(self.online, self.store.count_waiting(), len(self.store.refusals()))
+        return Status(self.online, self.store.count_waiting(), len(self.store.refusals()), self.problem)
 
 
 class Sender:
