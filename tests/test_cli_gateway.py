@@ -62,6 +62,13 @@ def test_it_serves_the_kiosk_screen_on_this_machine_only(tmp_path):
             urllib.request.urlopen(elsewhere, timeout=5)
         assert refused.value.code == 421
         refused.value.close()
+        for headers in ({"Origin": "https://attacker.example"}, {"Sec-Fetch-Site": "cross-site"}):
+            form = urllib.request.Request(f"http://127.0.0.1:{port}/number", data=b"number=78012340961",
+                                          headers=headers, method="POST")
+            with pytest.raises(urllib.error.HTTPError) as refused:  # another page in the browser, posting
+                urllib.request.urlopen(form, timeout=5)
+            assert refused.value.code == 403
+            refused.value.close()
         assert (tmp_path / "kiosk" / "kiosk-key.pem").stat().st_mode & 0o077 == 0
     finally:
         kiosk.terminate()

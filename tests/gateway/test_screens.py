@@ -75,8 +75,9 @@ def type_on_azerty(page, text: str, enter: bool = False) -> None:
 # --- the kiosk, served as `presence gateway` serves it ------------------------------------------------------------
 
 class Site:
-    def __init__(self, kiosk, reader, url, registry, store) -> None:
-        self.kiosk, self.reader, self.url, self.registry, self.store = kiosk, reader, url, registry, store
+    def __init__(self, kiosk, reader, url, registry, store, app) -> None:
+        self.kiosk, self.reader, self.url, self.registry, self.store, self.app = (kiosk, reader, url, registry,
+                                                                                  store, app)
 
 
 @pytest.fixture
@@ -88,8 +89,9 @@ def site_kiosk(registry, site, tmp_path, clock):
     sender = Sender(kiosk, interval=0.3)
     slot.start()
     sender.start()
-    with serving(create_kiosk_app(kiosk, slot, "en")) as url:
-        yield Site(kiosk, reader, url, registry, store)
+    app = create_kiosk_app(kiosk, slot, "en")
+    with serving(app) as url:
+        yield Site(kiosk, reader, url, registry, store, app)
     sender.stop()
     slot.stop()
     store.close()
@@ -101,6 +103,12 @@ def screen(chromium, site_kiosk):
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
+
+
+def spoil_queue(site_kiosk, how) -> None:
+    """Spoil the kiosk's queue on disk, between two of its sender's batches (one already read is sent as read)."""
+    with site_kiosk.kiosk._lock:
+        spoil(site_kiosk.store.folder, how)
 
 
 def set_up(page, site_kiosk, clock) -> None:
@@ -165,6 +173,11 @@ def test_set_up_then_people_register_by_number_card_and_limosa_with_the_green_li
     page.wait_for_timeout(10_000)  # (the browser's time, not the test's clock)
     assert page.url == f"{site_kiosk.url}/"
     assert name not in page.content() and page.locator(".receipt").count() == 0
+    # Nor in the kiosk's memory, whatever the screen does (its sweeper looks every second).
+    deadline = time.monotonic() + 3
+    while site_kiosk.app.state.visits._visits and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not site_kiosk.app.state.visits._visits
     assert page.locator("h1").inner_text() == "Register your presence on this workplace"
     page.goto(done_at)
     assert page.url == f"{site_kiosk.url}/"
@@ -213,7 +226,7 @@ def test_with_the_registry_stopped_five_register_and_all_arrive_once_with_their_
     page.goto("/")
     assert page.locator("#waiting").inner_text() == "5 registrations wait to be sent."
     kept = []  # what someone with the disk copies of the queue, to put back later
-    spoil(site_kiosk.store.folder, lambda db, rows: kept.append(rows[0][1]))
+    spoil_queue(site_kiosk, lambda db, rows: kept.append(rows[0][1]))
     before = count(registry.runtime.db, Registration)
     clock.advance(timedelta(minutes=30))
     registry.start()
@@ -244,7 +257,7 @@ def test_with_the_registry_stopped_five_register_and_all_arrive_once_with_their_
         db.execute("update queue set entry = ? where position = ?", (text2, third))
         db.execute("insert into queue (counter, entry) values (1, ?)", (kept[0],))  # one sent before, again
 
-    spoil(site_kiosk.store.folder, tamper_and_swap)
+    spoil_queue(site_kiosk, tamper_and_swap)
     registry.start()
     deadline = time.monotonic() + 10
     while site_kiosk.kiosk.status().waiting and time.monotonic() < deadline:
@@ -310,7 +323,7 @@ def test_every_kiosk_screen_in_each_language(screen, site_kiosk, clock, language
     look(page, f"kiosk-person-offline-{language}")
     page.locator("button[name=enterprise]").first.click()
     look(page, f"kiosk-done-offline-{language}")
-    spoil(site_kiosk.store.folder, lambda db, rows: db.execute("update queue set entry = replace(entry, 'inss', "
+    spoil_queue(site_kiosk, lambda db, rows: db.execute("update queue set entry = replace(entry, 'inss', "
                                                                 "'x') where position = ?", (rows[0][0],)))
     site_kiosk.registry.start()
     page.goto(f"/?lang={language}")

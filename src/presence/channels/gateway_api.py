@@ -4,7 +4,8 @@
   when the link was down, all those waiting, in their order. Each entry carries its kiosk's signature
   (`domain.gateway_entries`): that is the kiosk's credential, so no token is needed; an entry that does not
   verify is refused, and nothing else happens. The answer gives each entry's receipt number, or why it was
-  refused, for the kiosk to show and to drop from its queue; with `cover`, what covers the person today.
+  refused, for the kiosk to show and to drop from its queue; with `cover`, what covers the person today; and
+  the last entry taken (`counter`, `digest`), which the kiosk's next entry follows.
 - `state`, with `{"at", "signature"}`: its workplace, the enterprises on it, whether it is revoked, the last
   entry taken.
 - `people`, with `{"at", "inss" or "limosa_id", "signature"}`: the name to show and the enterprises to offer.
@@ -98,8 +99,10 @@ def router(runtime: Runtime) -> APIRouter:
             results = await run_in_threadpool(gateway.receive, runtime, kiosk, entries, body.cover)
         except NotFound:
             return JSONResponse({"error": "no kiosk has this number"}, status_code=404)
+        counter, digest = await run_in_threadpool(gateway.chain_head, runtime, kiosk)
         return JSONResponse({"results": [{"counter": r.counter, "receipt": r.receipt, "refused": r.refused,
-                                          "coverage": _coverage(r.coverage)} for r in results]})
+                                          "coverage": _coverage(r.coverage)} for r in results],
+                             "counter": counter, "digest": digest})
 
     async def signed(request: Request, model: type[SignedIn], ask) -> JSONResponse:
         """A signed request of a kiosk: parsed, asked of the service, and its refusals said as the others."""

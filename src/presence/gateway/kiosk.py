@@ -17,11 +17,14 @@ from ..domain.gateway_entries import Entry
 from ..domain.identifiers import InvalidIdentifier, parse_any_enterprise
 from ..domain.texts import N_
 from .link import Refused, RegistryLink, Unreachable
-from .store import Enrolment, KioskStore
+from .store import Enrolment, KioskStore, Queued
 
 log = logging.getLogger(__name__)
-REVOKED = "the kiosk is revoked"  # the registry's reason, marked there
+REVOKED = "the kiosk is revoked"  # the registry's reasons, marked there
+REPLAYED = "replayed:"
+UNKNOWN_KIOSK = "no kiosk has this number"
 COVER_AT_MOST = 10  # the green light is asked for a registration just made, not for a backlog
+BATCH = 100  # entries a request: a backlog goes in several, a person's registration waits for one at the most
 
 
 @dataclass(frozen=True)
@@ -102,18 +105,21 @@ class Kiosk:
             self.online = False
             return
         except Refused as refused:
-            if refused.status == 404:
+            if refused.reason == UNKNOWN_KIOSK:
                 self._revoked(enrolment)
             self.problem = refused.reason
             return
         self.online, self.problem = True, None
-        enrolment.chain, enrolment.address, enrolment.name = state["chain"], state["address"], state["name"]
-        enrolment.revoked = state["revoked"]
-        self.store.save_enrolment(enrolment)
+        with self._lock:
+            enrolment = self.enrolment
+            enrolment.chain, enrolment.address, enrolment.name = state["chain"], state["address"], state["name"]
+            enrolment.revoked = enrolment.revoked or state["revoked"]
+            self.store.save_enrolment(enrolment)
 
     def _revoked(self, enrolment: Enrolment) -> None:
-        enrolment.revoked = True
-        self.store.save_enrolment(enrolment)
+        with self._lock:
+            enrolment.revoked = True
+            self.store.save_enrolment(enrolment)
 
     # --- people --------------------------------------------------------------------------------------------------
 
@@ -150,9 +156,8 @@ class Kiosk:
         enrolment = self.enrolment
         with self._lock:
             entry = self.store.make(self.clock.now(), enrolment.workplace, inss, limosa_id, enterprise)
-            outcome = Outcome(entry)
-            answers = self.send()
-        answer = answers.get(entry.counter)
+        outcome = Outcome(entry)
+        answer = self.send().get(entry.counter)
         if answer is not None:
             outcome.sent = True
             outcome.receipt, outcome.refused, outcome.coverage = answer["receipt"], answer["refused"], \
@@ -160,37 +165,57 @@ class Kiosk:
         return outcome
 
     def send(self) -> dict[int, dict]:
-        """Send what waits, in its order; the registry's answer for each, by counter ({} when it cannot be
-        reached). Refused entries leave the queue, noted; the chain then goes on from the last entry taken."""
-        enrolment = self.enrolment
-        if enrolment is None or enrolment.revoked:
-            return {}
-        with self._lock:
-            queued = self.store.waiting(self.clock.now())
-            if not queued:
-                return {}
-            try:
-                results = self._link().send([entry for _, entry in queued], cover=len(queued) <= COVER_AT_MOST)
-            except Unreachable:
-                self.online = False
-                return {}
-            except Refused as refused:  # the registry knows no such kiosk any more
-                log.warning("the registry refused the kiosk's entries: %s", refused.reason)
-                if refused.status == 404:
-                    self._revoked(enrolment)
-                return {}
-            self.online = True
-            refusals = {position: result["refused"] for (position, _), result in zip(queued, results, strict=True)
-                        if result["refused"] is not None}
-            self.store.answered(queued, refusals, self.clock.now())
-            if any(reason == REVOKED for reason in refusals.values()):
-                self._revoked(enrolment)
-            elif refusals:
+        """Send what waits, in its order, a batch at a time; the registry's answer for each, by counter (none
+        for what could not be sent). Refused entries leave the queue, noted; the chain then goes on from the last
+        entry the registry took."""
+        answers: dict[int, dict] = {}
+        while self.enrolment is not None:
+            with self._lock:  # a person's registration waits for one batch at the most
+                queued = self.store.waiting(self.clock.now(), BATCH)
+                if not queued:
+                    break
                 try:
-                    self.store.go_on_from(self._link().state()["digest"])
-                except (Unreachable, Refused):
-                    pass  # the next refusal tries again
-            return {entry.counter: result for (_, entry), result in zip(queued, results, strict=True)}
+                    answered = self._send_batch(queued)
+                except Unreachable:
+                    self.online = False
+                    break
+            answers.update(answered)
+            if len(queued) < BATCH:
+                break
+        return answers
+
+    def _send_batch(self, queued: list[Queued]) -> dict[int, dict]:
+        enrolment = self.enrolment
+        self.store.mark_sent(queued)
+        try:
+            answer = self._link().send([q.entry for q in queued], cover=len(queued) <= COVER_AT_MOST)
+        except Refused as refused:
+            if refused.status == 400 and len(queued) > 1:  # one of them the registry cannot read: one by one
+                answers: dict[int, dict] = {}
+                for one in queued:
+                    answers.update(self._send_batch([one]))
+                return answers
+            if refused.status == 400:  # it cannot be read: spoilt on disk
+                self.store.spoilt(queued[0].position, queued[0].entry.counter, self.clock.now())
+                return {}
+            if refused.reason == UNKNOWN_KIOSK:
+                self._revoked(enrolment)
+            log.warning("the registry refused the kiosk's entries: %s", refused.reason)
+            raise Unreachable(refused.reason) from None
+        self.online = True
+        try:
+            results = answer["results"]
+            refusals = {q.position: r["refused"] for q, r in zip(queued, results, strict=True)
+                        if r["refused"] is not None and not (q.sent and r["refused"].startswith(REPLAYED))}
+            head = answer["digest"]
+        except (KeyError, TypeError, ValueError):
+            log.warning("the registry's answer is not one for the kiosk's entries")
+            raise Unreachable("a strange answer") from None
+        # An entry sent before without an answer, now "received already", was taken then: delivered.
+        self.store.answered(queued, refusals, self.clock.now(), go_on_from=head if refusals else None)
+        if any(reason == REVOKED for reason in refusals.values()):
+            self._revoked(enrolment)
+        return {q.entry.counter: r for q, r in zip(queued, results, strict=True)}
 
     def status(self) -> Status:
         return Status(self.online, self.store.count_waiting(), len(self.store.refusals()), self.problem)

@@ -33,9 +33,10 @@ class RegistryLink:
         self.clock = clock
         self.timeout = timeout
 
-    def _post(self, path: str, body: dict) -> dict:
+    def _post(self, path: str, body: dict, read_timeout: float | None = None) -> dict:
+        timeout = httpx.Timeout(self.timeout, read=read_timeout or self.timeout)
         try:
-            answer = httpx.post(f"{self.base}/{path}", json=body, timeout=self.timeout)
+            answer = httpx.post(f"{self.base}/{path}", json=body, timeout=timeout)
         except httpx.HTTPError as error:
             raise Unreachable(type(error).__name__) from None
         if answer.status_code >= 500:
@@ -59,5 +60,7 @@ class RegistryLink:
         fields = {"inss": inss} if inss else {"limosa_id": limosa_id}
         return self._post("people", self._signed("person", fields))
 
-    def send(self, entries: list[Entry], cover: bool = False) -> list[dict]:
-        return self._post("entries", {"entries": [asdict(e) for e in entries], "cover": cover})["results"]
+    def send(self, entries: list[Entry], cover: bool = False) -> dict:
+        """The registry's answer: `results`, one per entry, and the last entry it took (`counter`, `digest`).
+        A batch takes a while at the registry (each entry is its own transaction): its answer is waited for."""
+        return self._post("entries", {"entries": [asdict(e) for e in entries], "cover": cover}, read_timeout=60)

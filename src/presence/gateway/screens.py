@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 
 from .. import i18n
 from ..domain.gateway_entries import key_in_link
@@ -60,14 +61,36 @@ class Visit:
     from_card: bool = False
     found: Found | None = None
     outcome: Outcome | None = None
+    registering: bool = False  # a second touch on the button registers nobody twice
     done_at: float | None = None
     touched: float = field(default_factory=time.monotonic)
 
 
 class Visits:
-    def __init__(self) -> None:
+    """The visit of the person at the kiosk, forgotten `FORGET_AFTER` seconds after his registration, or
+    `IDLE_AFTER` seconds after he walked away half-way, whatever the screen does (a thread sweeps them)."""
+
+    def __init__(self, sweep_every: float = 1.0) -> None:
         self._lock = threading.Lock()
         self._visits: dict[str, Visit] = {}
+        self._sweeper = threading.Thread(target=self._sweep_now_and_then, args=(sweep_every,), name="visits",
+                                         daemon=True)
+        self._sweeper.start()
+
+    def _sweep_now_and_then(self, every: float) -> None:
+        while True:
+            time.sleep(every)
+            self.sweep()
+
+    def claim(self, token: str) -> Visit | None:
+        """The visit, for registering him: once."""
+        with self._lock:
+            self._sweep()
+            visit = self._visits.get(token)
+            if visit is None or visit.registering or visit.outcome is not None:
+                return None
+            visit.registering = True
+            return visit
 
     def open(self, visit: Visit) -> str:
         token = secrets.token_urlsafe(18)
@@ -166,12 +189,16 @@ def create_kiosk_app(kiosk: Kiosk, slot: CardSlot, language: str = "fr") -> Fast
             return visit.language
         return chosen or home_language
 
-    def show(request: Request, template: str, lang: str, status: int = 200, **context) -> HTMLResponse:
+    def show(request: Request, template: str, lang: str, status: int = 200, here: str | None = None,
+             **context) -> HTMLResponse:
+        """A screen in `lang`; `here`: the address that shows it again (in another language), when it is not
+        the request's own (the answer to a form)."""
         status_now = kiosk.status()
+        here = here or request.url.path
         with i18n.using(lang):
             html = templates().get_template(template).render(
-                lang=lang, enrolment=kiosk.enrolment, status=status_now, path=request.url.path,
-                clear_after=CLEAR_AFTER, idle_after=IDLE_AFTER, **context)
+                lang=lang, enrolment=kiosk.enrolment, status=status_now, here=here,
+                joiner="&" if "?" in here else "?", clear_after=CLEAR_AFTER, idle_after=IDLE_AFTER, **context)
         response = HTMLResponse(html, status_code=status)
         response.headers.update(SECURITY_HEADERS)
         response.headers["Content-Language"] = lang
@@ -238,7 +265,7 @@ def create_kiosk_app(kiosk: Kiosk, slot: CardSlot, language: str = "fr") -> Fast
     def start_again(request: Request) -> Response:
         enrolment = kiosk.enrolment
         if enrolment is not None and enrolment.revoked:
-            kiosk.store.start_again()
+            kiosk.store.start_again(kiosk.clock.now())
         return go("/")
 
     # --- identifying ---------------------------------------------------------------------------------------------
@@ -325,9 +352,9 @@ def create_kiosk_app(kiosk: Kiosk, slot: CardSlot, language: str = "fr") -> Fast
         found = visit.found
         chain = [(e["number"], e["name"]) for e in kiosk.enrolment.chain]
         offered = list(found.enterprises) or ([] if typing else chain)
-        return show(request, "kiosk_person.html", lang, status, token=token, visit=visit, found=found,
-                    offered=offered, typing=typing or not offered, error=error,
-                    masked=mask_inss(visit.inss) if visit.inss else None)
+        return show(request, "kiosk_person.html", lang, status, here=f"/visit/{token}" + ("?other=1" if typing else ""),
+                    token=token, visit=visit, found=found, offered=offered, typing=typing or not offered,
+                    error=error, masked=mask_inss(visit.inss) if visit.inss else None)
 
     def visit_or_home(token: str) -> Visit | None:
         visit = visits.get(token)
@@ -356,9 +383,12 @@ def create_kiosk_app(kiosk: Kiosk, slot: CardSlot, language: str = "fr") -> Fast
                 try:
                     enterprise = kiosk.enterprise_number(form.get("enterprise", ""))
                 except ValueError as wrong:
-                    return person_page(request, token, visit, i18n.gettext(str(wrong)), 400,
-                                       typing=form.get("typed") == "1")
-        visit.outcome = kiosk.register(visit.inss, visit.limosa_id, enterprise)
+                    return await run_in_threadpool(person_page, request, token, visit, i18n.gettext(str(wrong)),
+                                                   400, form.get("typed") == "1")
+        visit = visits.claim(token)
+        if visit is None:  # registered already (a second touch), or forgotten meanwhile
+            return go(f"/visit/{token}/done")
+        visit.outcome = await run_in_threadpool(kiosk.register, visit.inss, visit.limosa_id, enterprise)
         visit.done_at = time.monotonic()
         return go(f"/visit/{token}/done")
 

@@ -30,12 +30,13 @@ from ..domain.texts import N_
 SCHEMA = """
 create table if not exists head (id integer primary key check (id = 1), counter integer not null, digest text not null);
 create table if not exists queue (position integer primary key autoincrement, counter integer not null,
-                                  entry text not null);
+                                  entry text not null, sent integer not null default 0);
 create table if not exists refusal (id integer primary key autoincrement, counter integer not null,
                                     made_at text not null, reason text not null, noticed_at text not null);
 """
 KEEP_REFUSALS = 100
 SPOILT = N_("spoilt on this kiosk's disk: it is no entry any more")
+NOT_SENT = N_("not sent: the kiosk was set up anew")
 
 
 @dataclass
@@ -53,6 +54,15 @@ class Enrolment:
 
 
 @dataclass(frozen=True)
+class Queued:
+    """An entry that waits, with its place in the queue, and whether it was sent before without an answer."""
+
+    position: int
+    entry: Entry
+    sent: bool
+
+
+@dataclass(frozen=True)
 class Refusal:
     counter: int
     made_at: str
@@ -63,9 +73,12 @@ class Refusal:
 class KioskStore:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)  # the queue holds national numbers: its owner's only
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.folder / "kiosk.db", check_same_thread=False, isolation_level=None)
+        database = self.folder / "kiosk.db"
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+        self._db = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
         self._db.execute("pragma secure_delete = on")
         self._db.executescript(SCHEMA)
         self._db.execute("insert or ignore into head values (1, 0, ?)", (GENESIS,))
@@ -102,16 +115,21 @@ class KioskStore:
 
     def save_enrolment(self, enrolment: Enrolment) -> None:
         path = self.folder / "kiosk.json"
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(asdict(enrolment), indent=1))
-        temporary.replace(path)
+        with self._lock:
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(asdict(enrolment), indent=1))
+            temporary.replace(path)
 
-    def start_again(self) -> None:
-        """After the kiosk was revoked: a new key, no enrolment, an empty chain (to be set up anew)."""
+    def start_again(self, now: datetime) -> None:
+        """After the kiosk was revoked: a new key, no enrolment, an empty chain (to be set up anew). What still
+        waits is noted as not sent."""
         with self._lock:
             for name in ("kiosk.json", "kiosk-key.pem"):
                 (self.folder / name).unlink(missing_ok=True)
             self._db.execute("begin immediate")
+            self._db.execute("insert into refusal (counter, made_at, reason, noticed_at) select counter, "
+                             "coalesce(json_extract(entry, '$.made_at'), ''), ?, ? from queue order by position",
+                             (NOT_SENT, now.isoformat()))
             self._db.execute("delete from queue")
             self._db.execute("update head set counter = 0, digest = ?", (GENESIS,))
             self._db.execute("commit")
@@ -138,41 +156,57 @@ class KioskStore:
                 raise
             return entry
 
-    def waiting(self, now: datetime, limit: int = 500) -> list[tuple[int, Entry]]:
-        """The entries to send (with their place in the queue), in the order they are stored. One that is not
-        even an entry any more (spoilt on disk) leaves the queue, noted as refused."""
+    def waiting(self, now: datetime, limit: int = 100) -> list[Queued]:
+        """The first entries to send, in the order they are stored. One that is not even an entry any more
+        (spoilt on disk) leaves the queue, noted as refused."""
         with self._lock:
-            rows = self._db.execute("select position, counter, entry from queue order by position limit ?",
+            rows = self._db.execute("select position, counter, entry, sent from queue order by position limit ?",
                                     (limit,)).fetchall()
             found = []
-            for position, counter, text in rows:
+            for position, counter, text, sent in rows:
                 try:
-                    found.append((position, Entry(**json.loads(text))))
+                    found.append(Queued(position, Entry(**json.loads(text)), bool(sent)))
                 except (ValueError, TypeError):
-                    self._db.execute("delete from queue where position = ?", (position,))
-                    self._db.execute("insert into refusal (counter, made_at, reason, noticed_at) values (?, '', ?, ?)",
-                                     (counter, SPOILT, now.isoformat()))
+                    self.spoilt(position, counter, now)
             return found
+
+    def spoilt(self, position: int, counter: int, now: datetime) -> None:
+        with self._lock:
+            self._db.execute("begin immediate")
+            self._db.execute("delete from queue where position = ?", (position,))
+            self._db.execute("insert into refusal (counter, made_at, reason, noticed_at) values (?, '', ?, ?)",
+                             (counter, SPOILT, now.isoformat()))
+            self._db.execute("commit")
+
+    def mark_sent(self, queued: list[Queued]) -> None:
+        """About to be sent: if no answer comes, the registry may have taken them all the same."""
+        with self._lock:
+            self._db.executemany("update queue set sent = 1 where position = ?", [(q.position,) for q in queued])
 
     def count_waiting(self) -> int:
         with self._lock:
             return self._db.execute("select count(*) from queue").fetchone()[0]
 
-    def answered(self, sent: list[tuple[int, Entry]], refusals: dict[int, str], now: datetime) -> None:
-        """The registry answered for these entries (by place in the queue): they leave it; those it refused are
-        noted (what it said, never who)."""
+    def answered(self, sent: list[Queued], refusals: dict[int, str], now: datetime,
+                 go_on_from: str | None = None) -> None:
+        """The registry answered for these entries (`refusals` by place in the queue): they leave the queue;
+        those it refused are noted (what it said, never who). `go_on_from`: the digest of the last entry the
+        registry took, to chain the next one to, in the same transaction (after refusals)."""
         with self._lock:
             self._db.execute("begin immediate")
-            for position, entry in sent:
-                self._db.execute("delete from queue where position = ?", (position,))
-                if position in refusals:
+            for queued in sent:
+                self._db.execute("delete from queue where position = ?", (queued.position,))
+                if queued.position in refusals:
                     self._db.execute("insert into refusal (counter, made_at, reason, noticed_at) values (?, ?, ?, ?)",
-                                     (entry.counter, entry.made_at, refusals[position], now.isoformat()))
+                                     (queued.entry.counter, queued.entry.made_at, refusals[queued.position],
+                                      now.isoformat()))
             self._db.execute("delete from refusal where id <= (select max(id) from refusal) - ?", (KEEP_REFUSALS,))
+            if go_on_from is not None:
+                self._db.execute("update head set digest = ?", (go_on_from,))
             self._db.execute("commit")
 
     def go_on_from(self, digest: str) -> None:
-        """Chain the next entry to the last one the registry took (after it refused some): the counter goes on."""
+        """Chain the next entry to the last one the registry took (when set up, or taken back)."""
         with self._lock:
             self._db.execute("update head set digest = ?", (digest,))
 

@@ -176,6 +176,13 @@ def receive(runtime: Runtime, device_id: int, entries: list[Entry], cover: bool 
     return results
 
 
+def chain_head(runtime: Runtime, device_id: int) -> tuple[int, str]:
+    """The counter and digest of the last entry taken from a kiosk: what its next entry follows."""
+    with runtime.db.reading() as session:
+        row = session.get(GatewayDevice, device_id)
+        return row.last_counter, row.last_digest
+
+
 def rename_device(runtime: Runtime, caller: Caller, device_id: int, name: str) -> None:
     name = (name or "").strip()[:100]
     if not name:
@@ -284,7 +291,8 @@ class PersonAtKiosk:
 
 
 def _short_name(given: str, family: str) -> str:
-    return f"{given} {family[:1]}." if family else given
+    first = given.split()[0] if given.strip() else ""
+    return f"{first} {family[:1]}.".strip() if family else first
 
 
 def person_at_kiosk(runtime: Runtime, device_id: int, at: str, signature: str, inss: str | None,
