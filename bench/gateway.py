@@ -75,10 +75,10 @@ def run(backend: str, url: str, postgres, directory) -> list[str]:
     try:
         for round_ in range(ROUNDS):
             entries = []
-            made = runtime.clock.now() - timedelta(seconds=BACKLOG)
+            made = runtime.clock.now()  # after the enrolment, as a kiosk's entries are
             for inss in people(round_, 0):
                 counter += 1
-                made += timedelta(milliseconds=900)
+                made += timedelta(milliseconds=1)
                 entry = sign(Entry(counter, made.isoformat(), simulation.PUBLIC_WORKPLACE, inss, None,
                                    simulation.PUBLIC_ENTERPRISE, previous), key)
                 previous = entry.digest()

@@ -48,7 +48,7 @@ def test_setting_a_kiosk_up_refuses_a_wrong_link_or_choice_and_enrols_nothing(pa
     registrar = Caller.enterprise_account(PUBLIC_ENTERPRISE, (Role.REGISTRAR,))
     sign_in(page, persona("registrar"), clock, language="fr")
     for query in ({"key": key, "back": "https://attacker.example/enrolled"}, {"key": "bm90IGEga2V5", "back": back},
-                  {"key": key}):
+                  {"key": key}, {"key": key, "back": "http://127.0.0.1:8470/anything-else"}):
         answer = page.goto("/enterprise/kiosks/new?" + urlencode(query))
         assert answer.status == 400 and page.locator("h1").inner_text() == "Ce lien ne configure pas de borne"
     page.goto("/enterprise/kiosks/new?" + urlencode({"key": key, "back": back}))

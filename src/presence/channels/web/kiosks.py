@@ -45,12 +45,12 @@ def _page(visitor: Visitor, errors: dict | None = None, status: int = 200) -> Re
 
 
 def kiosk_address(back: str | None) -> str | None:
-    """Where the kiosk's own screen waits: only a page served by the kiosk program on the machine itself."""
+    """Where the kiosk's own screen waits: only the page of the kiosk program, on the machine itself."""
     if not back or len(back) > 200:
         return None
     parts = urlsplit(back)
-    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost") or parts.username \
-            or parts.password or parts.query or parts.fragment:
+    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost") or parts.path != "/enrolled" \
+            or parts.username or parts.password or parts.query or parts.fragment:
         return None
     return back
 
