@@ -113,10 +113,6 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     ROUNDS = args.rounds
-    rows, notes = harness.on_each_backend(args, run)
-    print(harness.machine())
-    print(f"a kiosk's backlog of {BACKLOG} entries, ms")
-    print(harness.format_table(["backend", "kiosk p50", "kiosk max", "kiosk per entry", "service p50",
-                                "kiosk / service"], rows))
-    for note in notes:
-        print(note)
+    harness.table_of_each_backend(args, run, f"a kiosk's backlog of {BACKLOG} entries, ms",
+                                  ["backend", "kiosk p50", "kiosk max", "kiosk per entry", "service p50",
+                                   "kiosk / service"])

@@ -50,6 +50,17 @@ def arguments(description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def table_of_each_backend(args, run: Callable[[str, str, FreshPostgres | None, Path], list[str]], title: str,
+                          headers: list[str]) -> None:
+    """`run` on each backend (a row of the table each), then the machine, `title`, the table and the notes."""
+    rows, notes = on_each_backend(args, run)
+    print(machine())
+    print(title)
+    print(format_table(headers, rows))
+    for note in notes:
+        print(note)
+
+
 def on_each_backend(args, run: Callable[[str, str, FreshPostgres | None, Path], object]) -> tuple[list, list[str]]:
     """`each_backend` in a temporary directory, removed afterwards: `run(backend, url, postgres, directory)`."""
     directory = Path(tempfile.mkdtemp(prefix="presence-bench-"))

@@ -135,10 +135,6 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     ROUNDS = args.rounds
-    rows, notes = harness.on_each_backend(args, run)
-    print(harness.machine())
-    print(f"one submission of {PEOPLE} people x {DAYS} days ({PEOPLE * DAYS} registrations), ms")
-    print(harness.format_table(["backend", "web p50", "web max", "service p50", "service max", "web / service"],
-                               rows))
-    for note in notes:
-        print(note)
+    harness.table_of_each_backend(
+        args, run, f"one submission of {PEOPLE} people x {DAYS} days ({PEOPLE * DAYS} registrations), ms",
+        ["backend", "web p50", "web max", "service p50", "service max", "web / service"])

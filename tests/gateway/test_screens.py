@@ -52,11 +52,13 @@ def key_event(cdp, kind: str, code: str, key: str, shift: bool) -> None:
                                         **({"text": key} if kind == "keyDown" and len(key) == 1 else {})})
 
 
-def type_on_azerty(page, text: str, enter: bool = False) -> None:
-    """Type `text` as a badge reader (or a person) on a Belgian AZERTY keyboard: the keys of the US layout,
-    which the layout turns into other characters."""
+def type_on_azerty(page, text: str, enter: bool = False, pause: int = 0) -> None:
+    """Type `text` as a badge reader (or a person, `pause` ms between keys) on a Belgian AZERTY keyboard: the
+    keys of the US layout, which the layout turns into other characters."""
     cdp = page.context.new_cdp_session(page)
     for character in text:
+        if pause:
+            page.wait_for_timeout(pause)
         code, shift = US_KEYS[character]
         if code.startswith("Key") and code not in AZERTY:
             key = character
@@ -210,6 +212,11 @@ def test_set_up_then_people_register_by_number_card_and_limosa_with_the_green_li
     assert page.locator(".light--green").is_visible()
     posted = stored(runtime, receipt(page))
     assert (posted.channel, posted.limosa_id) == ("GATEWAY", POSTED_LIMOSA)
+    # A person typing it on the same keyboard, key by key, gets its digits too.
+    page.goto("/limosa")
+    page.locator("#number").click()
+    type_on_azerty(page, POSTED_LIMOSA, pause=120)
+    assert page.locator("#number").input_value() == POSTED_LIMOSA
 
 
 def test_with_the_registry_stopped_five_register_and_all_arrive_once_with_their_instants(screen, site_kiosk,

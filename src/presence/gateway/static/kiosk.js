@@ -52,7 +52,8 @@
 
   // Key codes name the key pressed, whatever the keyboard's layout: a Belgian AZERTY keyboard types "&" with the
   // key a badge reader presses for "1". The digits of a number are read by their codes; so is everything a
-  // badge reader types (a burst of keys ended by Enter), as the US layout those readers emulate.
+  // badge reader types (a burst of keys ended by Enter, such as a Limosa-1 QR code), as the US layout those
+  // readers emulate.
   var US = {Minus: "-_", Equal: "=+", BracketLeft: "[{", BracketRight: "]}", Backslash: "\\|", Semicolon: ";:",
             Quote: "'\"", Backquote: "`~", Comma: ",<", Period: ".>", Slash: "/?", Space: "  ",
             Digit1: "1!", Digit2: "2@", Digit3: "3#", Digit4: "4$", Digit5: "5%", Digit6: "6^", Digit7: "7&",
@@ -92,6 +93,9 @@
       }
       var character = usCharacter(event);
       if (character !== null) { burst.push(character); }
+      // A person typing the number: its digits by their codes too (a burst is replaced as a whole at Enter).
+      var typed = digitOf(event.code);
+      if (typed !== null) { event.preventDefault(); insert(input, typed); }
     });
   });
 })();
