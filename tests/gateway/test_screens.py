@@ -271,6 +271,7 @@ def test_with_the_registry_stopped_five_register_and_all_arrive_once_with_their_
         time.sleep(0.1)
     page.goto("/")
     page.get_by_role("link", name=re.compile("4 registrations were refused")).click()
+    page.wait_for_load_state()
     reasons = page.locator("tbody td:nth-child(3)").all_inner_texts()
     assert sorted(reason.split(":")[0] for reason in reasons) == ["forged", "out of order", "out of order",
                                                                   "replayed"]
@@ -282,6 +283,7 @@ def test_with_the_registry_stopped_five_register_and_all_arrive_once_with_their_
     page.goto("/number")
     page.locator("#number").fill(COVERED)
     page.locator("button.key--ok").click()
+    page.wait_for_url(f"{site_kiosk.url}/")
     assert page.locator("h1").inner_text() == "This kiosk is revoked"
     assert count(registry.runtime.db, Registration) == before + 5
 
@@ -303,7 +305,7 @@ def test_every_kiosk_screen_in_each_language(screen, site_kiosk, clock, language
     look(page, f"kiosk-home-{language}")
     page.goto(f"/number?lang={language}")
     page.locator("button.key--ok").click()  # nothing typed: the error
-    assert page.locator(".error-message").is_visible()
+    page.locator(".error-message").wait_for()
     look(page, f"kiosk-number-error-{language}")
     page.goto(f"/limosa?lang={language}")
     look(page, f"kiosk-limosa-{language}")

@@ -31,7 +31,7 @@ def test_a_reported_error_is_corrected_by_the_back_office_and_history_keeps_both
     page.locator("#should_be").fill("Entrée à 8 h 55")
     look(page, "report-error-fr")
     page.locator("main form button").click()
-    assert page.locator(".notice").is_visible()
+    page.locator(".notice").wait_for()  # the answer's page may still be loading
 
     page.context.clear_cookies()
     sign_in(page, persona("registrar"), clock, language="nl")
@@ -61,7 +61,7 @@ def test_a_reported_error_is_corrected_by_the_back_office_and_history_keeps_both
                                                 "buffer": a_pdf()})
     look(page, "correction-new-nl")
     page.locator("main form button[type=submit]").click()
-    assert page.locator(".notice").is_visible()
+    page.locator(".notice").wait_for()  # the answer's page may still be loading
     request = page.url.split("/corrections/")[1].split("?")[0]
     look(page, "correction-nl")
 
@@ -75,7 +75,7 @@ def test_a_reported_error_is_corrected_by_the_back_office_and_history_keeps_both
         page.locator(f"a[href^='/corrections/{request}/documents/']").click()
     assert download.value.path().read_bytes().startswith(b"%PDF-")
     page.get_by_role("button", name="Genehmigen und berichtigen").click()
-    assert page.locator(".notice").is_visible()
+    page.locator(".notice").wait_for()  # the answer's page may still be loading
     run_checks(people_runtime)
     corrected = get_presence(people_runtime, Caller.back_office(), check_in)
     assert corrected.lifecycle is Lifecycle.EDITED

@@ -34,9 +34,11 @@ def test_a_kiosk_is_renamed_and_revoked(page, people_runtime, clock, language):
     look(page, f"kiosks-{language}")
     page.locator(f"#name-{device.id}").fill("Site hut, Rue de la Loi")
     page.locator(f"form[action$='/{device.id}/rename'] button").click()
+    page.wait_for_load_state()
     assert page.locator("h2", has_text="Site hut, Rue de la Loi").count() == 1
     page.locator(f"form[action$='/{device.id}/revoke'] button").click()
-    assert page.locator(".notice").is_visible() and page.locator(".tag--red").count() == 1
+    page.locator(".notice").wait_for()
+    assert page.locator(".tag--red").count() == 1
     look(page, f"kiosks-revoked-{language}")
     assert gateway.devices_of(people_runtime, Caller.enterprise_account(PUBLIC_ENTERPRISE, (Role.REGISTRAR,)))[
         0].revoked_at is not None
