@@ -36,6 +36,7 @@ def test_every_page_of_the_online_service_in_each_language(page, clock, language
     page.goto("/register")
     assert heading(page) == HEADINGS["register"][language]
     page.locator("form[action='/register'] button[type=submit]").click()  # nothing filled in: the errors
+    page.wait_for_load_state()  # the answer's page, whole
     assert page.locator(".error-summary li").count() == 2
     look(page, f"online-register-errors-{language}")
     page.locator("#person").fill(PUBLIC_INSS)

@@ -65,6 +65,7 @@ def test_every_page_in_each_language(page, people_runtime, clock, language):
     page.goto("/enterprise/access")
     assert heading(page) == HEADINGS["access"][language]
     page.locator("form[action='/enterprise/access/grant'] button").click()  # nothing filled in: the errors
+    page.wait_for_load_state()  # the answer's page, whole
     assert page.locator(".error-summary li").count() == 1
     look(page, f"access-errors-{language}")
 

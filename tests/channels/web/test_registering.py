@@ -149,6 +149,7 @@ def test_a_registration_is_cancelled_with_a_reason_until_the_cut_off(page, peopl
     assert len(error_summary(page)) == 1
     page.locator("input[name=reason][value=PLANNING]").check()
     page.locator("form[action$='/cancel'] button").click()
+    page.wait_for_load_state()  # the answer's page, whole
     assert page.locator(".notice").is_visible() and page.locator("main .tag").first.inner_text() == "Geannuleerd"
     look(page, "registration-cancelled-nl")
     register(page, PUBLIC_INSS, first_day=(TODAY + timedelta(days=1)).isoformat())

@@ -79,6 +79,7 @@ def test_a_wrong_password_says_so_and_signs_nobody_in(page, people_runtime, cloc
     page.get_by_label("Password").fill("not the password at all")
     page.get_by_label("One-time code").fill(manager.code(clock.now()))
     page.locator("form[action='/sign-in'] button[type=submit]").click()
+    page.wait_for_load_state()  # the answer's page, whole
     assert page.locator(".error-summary").is_visible()
     assert error_summary(page) == ["The national number or e-mail, the password or the one-time code is wrong. Check "
                                    "them and try again."]
