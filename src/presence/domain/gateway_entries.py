@@ -61,15 +61,20 @@ def sign(entry: Entry, private_key: ec.EllipticCurvePrivateKey) -> Entry:
     return replace(entry, signature=base64.b64encode(signature).decode())
 
 
-def signature_holds(entry: Entry, public_key_pem: str) -> bool:
+def _signed_by(public_key_pem: str, signature: str, data: bytes) -> bool:
+    """Whether `signature` (base64) is the kiosk's ECDSA signature of `data` with the key of `public_key_pem`."""
     try:
         key = serialization.load_pem_public_key(public_key_pem.encode())
         if not isinstance(key, ec.EllipticCurvePublicKey):
             return False
-        key.verify(base64.b64decode(entry.signature, validate=True), entry.signed_part(), ec.ECDSA(hashes.SHA256()))
+        key.verify(base64.b64decode(signature, validate=True), data, ec.ECDSA(hashes.SHA256()))
         return True
     except (InvalidSignature, ValueError, TypeError):
         return False
+
+
+def signature_holds(entry: Entry, public_key_pem: str) -> bool:
+    return _signed_by(public_key_pem, entry.signature, entry.signed_part())
 
 
 @dataclass(frozen=True)
@@ -117,13 +122,7 @@ def judge_request(public_key_pem: str, signature: str, kiosk: int, purpose: str,
                   now: datetime) -> str | None:
     """Why a kiosk's request is refused (marked for the catalogues), or None: signed by its key, made within two
     minutes of the registry's clock (an old one is not taken again)."""
-    try:
-        key = serialization.load_pem_public_key(public_key_pem.encode())
-        if not isinstance(key, ec.EllipticCurvePublicKey):
-            return N_("forged: the kiosk's signature does not hold")
-        key.verify(base64.b64decode(signature, validate=True), request_part(kiosk, purpose, at, fields),
-                   ec.ECDSA(hashes.SHA256()))
-    except (InvalidSignature, ValueError, TypeError):
+    if not _signed_by(public_key_pem, signature, request_part(kiosk, purpose, at, fields)):
         return N_("forged: the kiosk's signature does not hold")
     try:
         made = datetime.fromisoformat(at)
