@@ -75,6 +75,11 @@ class FakeReader:
             self._card = FakeCard({IDENTITY_FILE: identity_file(national_number, first_names, surname)})
             return self._card
 
+    def insert_unreadable(self) -> None:
+        """A card that is no Belgian eID (no identity file)."""
+        with self._lock:
+            self._card = FakeCard({})
+
     def pull(self) -> None:
         with self._lock:
             self._card = None

@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from presence import i18n
 from presence.db.models import Registration
 from presence.gateway.cards import CardSlot
 from presence.gateway.kiosk import Kiosk, Sender
@@ -303,6 +304,13 @@ def test_every_kiosk_screen_in_each_language(screen, site_kiosk, clock, language
     page.goto(f"/?lang={language}")
     assert page.locator("h1").inner_text() == SCREENS_HEADING[language]
     look(page, f"kiosk-home-{language}")
+    site_kiosk.reader.insert_unreadable()  # a card that is no eID: said in the screen's language
+    page.locator("#card-notice").wait_for()
+    with i18n.using(language):
+        assert page.locator("#card-notice").inner_text() == i18n.gettext(
+            "This card could not be read. Type your national number instead.")
+    look(page, f"kiosk-card-unreadable-{language}")
+    site_kiosk.reader.pull()
     page.goto(f"/number?lang={language}")
     page.locator("button.key--ok").click()  # nothing typed: the error
     page.locator(".error-message").wait_for()

@@ -73,10 +73,8 @@ class Kiosk:
         return self.store.enrolment()
 
     def _link(self, kiosk: int | None = None) -> RegistryLink:
-        enrolment = self.enrolment
-        number = kiosk if kiosk is not None else enrolment.kiosk
-        return RegistryLink(enrolment.server if enrolment and kiosk is None else self.server, number, self.store.key,
-                            self.clock, self.timeout)
+        """To the registry, as kiosk number `kiosk` (setting up), else as the one it is set up as."""
+        return RegistryLink(self.server, kiosk or self.enrolment.kiosk, self.store.key, self.clock, self.timeout)
 
     # --- setting up ----------------------------------------------------------------------------------------------
 
@@ -218,7 +216,7 @@ class Kiosk:
         return {q.entry.counter: r for q, r in zip(queued, results, strict=True)}
 
     def status(self) -> Status:
-        return Status(self.online, self.store.count_waiting(), len(self.store.refusals()), self.problem)
+        return Status(self.online, self.store.count_waiting(), self.store.count_refusals(), self.problem)
 
 
 class Sender:

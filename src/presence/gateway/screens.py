@@ -58,7 +58,6 @@ class Visit:
     inss: str | None = None
     limosa_id: str | None = None
     name: str | None = None
-    from_card: bool = False
     found: Found | None = None
     outcome: Outcome | None = None
     registering: bool = False  # a second touch on the button registers nobody twice
@@ -120,11 +119,6 @@ class Visits:
     def sweep(self) -> None:
         with self._lock:
             self._sweep()
-
-    def __len__(self) -> int:
-        with self._lock:
-            self._sweep()
-            return len(self._visits)
 
 
 def _instant(text: str) -> str:
@@ -198,7 +192,7 @@ def create_kiosk_app(kiosk: Kiosk, slot: CardSlot, language: str = "fr") -> Fast
         with i18n.using(lang):
             html = templates().get_template(template).render(
                 lang=lang, enrolment=kiosk.enrolment, status=status_now, here=here,
-                joiner="&" if "?" in here else "?", clear_after=CLEAR_AFTER, idle_after=IDLE_AFTER, **context)
+                joiner="&" if "?" in here else "?", idle_after=IDLE_AFTER, **context)
         response = HTMLResponse(html, status_code=status)
         response.headers.update(SECURITY_HEADERS)
         response.headers["Content-Language"] = lang
@@ -238,10 +232,7 @@ def create_kiosk_app(kiosk: Kiosk, slot: CardSlot, language: str = "fr") -> Fast
                         server=kiosk.server)
         if enrolment.revoked:
             return show(request, "kiosk_revoked.html", lang)
-        notice = None
-        if slot.unreadable():
-            notice = i18n.gettext("This card could not be read. Type your national number instead.")
-        return show(request, "kiosk_home.html", lang, notice=notice, reader=slot.reader is not None)
+        return show(request, "kiosk_home.html", lang, unreadable=slot.unreadable(), reader=slot.reader is not None)
 
     @app.get("/enrolled")
     def enrolled(request: Request) -> Response:
@@ -254,11 +245,11 @@ def create_kiosk_app(kiosk: Kiosk, slot: CardSlot, language: str = "fr") -> Fast
         except Unreachable:
             return show(request, "kiosk_message.html", lang, 502,
                         title=i18n.gettext("The registry cannot be reached"),
-                        message=i18n.gettext("Check the connection, then set the kiosk up again."), again=True)
+                        message=i18n.gettext("Check the connection, then set the kiosk up again."))
         except Refused:
             return show(request, "kiosk_message.html", lang, 403,
                         title=i18n.gettext("The registry did not set this kiosk up"),
-                        message=i18n.gettext("Set the kiosk up again."), again=True)
+                        message=i18n.gettext("Set the kiosk up again."))
         return go("/")
 
     @app.post("/start-again")
@@ -279,7 +270,7 @@ def create_kiosk_app(kiosk: Kiosk, slot: CardSlot, language: str = "fr") -> Fast
         """Asked by the start page a few times a second: a card just read opens a visit."""
         holder = slot.take()
         if holder is not None and kiosk.enrolment is not None and not kiosk.enrolment.revoked:
-            token = visits.open(Visit(home_language, inss=holder.national_number, from_card=True,
+            token = visits.open(Visit(home_language, inss=holder.national_number,
                                       name=short_name(holder.first_names, holder.surname)))
             return JSONResponse({"visit": f"/visit/{token}"}, headers={"Cache-Control": "no-store"})
         return JSONResponse({"visit": None, "unreadable": slot.unreadable()}, headers={"Cache-Control": "no-store"})

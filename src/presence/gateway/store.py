@@ -83,6 +83,7 @@ class KioskStore:
         self._db.executescript(SCHEMA)
         self._db.execute("insert or ignore into head values (1, 0, ?)", (GENESIS,))
         self.key = self._key()
+        self._enrolment = self._read_enrolment()
 
     # --- the key and the enrolment -------------------------------------------------------------------------------
 
@@ -107,11 +108,13 @@ class KioskStore:
     def fingerprint(self) -> str:
         return fingerprint(self.public_pem)
 
-    def enrolment(self) -> Enrolment | None:
+    def _read_enrolment(self) -> Enrolment | None:
         path = self.folder / "kiosk.json"
-        if not path.exists():
-            return None
-        return Enrolment(**json.loads(path.read_text()))
+        return Enrolment(**json.loads(path.read_text())) if path.exists() else None
+
+    def enrolment(self) -> Enrolment | None:
+        """The kiosk's set-up, read from disk once (every screen asks for it); changed through `save_enrolment`."""
+        return self._enrolment
 
     def save_enrolment(self, enrolment: Enrolment) -> None:
         path = self.folder / "kiosk.json"
@@ -119,6 +122,7 @@ class KioskStore:
             temporary = path.with_suffix(".tmp")
             temporary.write_text(json.dumps(asdict(enrolment), indent=1))
             temporary.replace(path)
+            self._enrolment = enrolment
 
     def start_again(self, now: datetime) -> None:
         """After the kiosk was revoked: a new key, no enrolment, an empty chain (to be set up anew). What still
@@ -126,6 +130,7 @@ class KioskStore:
         with self._lock:
             for name in ("kiosk.json", "kiosk-key.pem"):
                 (self.folder / name).unlink(missing_ok=True)
+            self._enrolment = None
             self._db.execute("begin immediate")
             self._db.execute("insert into refusal (counter, made_at, reason, noticed_at) select counter, "
                              "coalesce(json_extract(entry, '$.made_at'), ''), ?, ? from queue order by position",
@@ -218,6 +223,10 @@ class KioskStore:
         with self._lock:
             return [Refusal(*row) for row in self._db.execute(
                 "select counter, made_at, reason, noticed_at from refusal order by id desc")]
+
+    def count_refusals(self) -> int:
+        with self._lock:
+            return self._db.execute("select count(*) from refusal").fetchone()[0]
 
     def clear_refusals(self) -> None:
         with self._lock:
