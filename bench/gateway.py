@@ -22,7 +22,7 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import timedelta
 
 import harness
 import httpx
@@ -33,10 +33,6 @@ from online import serve
 
 from presence.app import create_app
 from presence.channels.http.ratelimit import Limits
-from presence.clock import SystemClock, belgian_today
-from presence.config import Environment
-from presence.db import migrate
-from presence.db.engine import Database
 from presence.domain.channels import Channel
 from presence.domain.errors import MAX_BATCH
 from presence.domain.gateway_entries import GENESIS, Entry, sign
@@ -45,24 +41,13 @@ from presence.domain.sectors import Regime
 from presence.domain.visibility import Caller, Role
 from presence.services.registrations import gateway
 from presence.services.registrations.registering import register_presences
-from presence.services.runtime import Runtime
 from presence.sources import simulation
 
 BACKLOG = 500
 
 
-def people(round_: int, kind: int) -> list[str]:
-    return [simulation.make_inss(date(1950 + kind, 1, 1) + timedelta(days=n), 101 + 2 * round_)
-            for n in range(BACKLOG)]
-
-
 def run(backend: str, url: str, postgres, directory) -> list[str]:
-    db = Database(url)
-    runtime = Runtime(db=db, environment=Environment.SIMULATION)
-    migrate.upgrade(db)
-    today = belgian_today(SystemClock())
-    simulation.generate(db, "small", today)
-    harness.tidy(db)
+    db, runtime, today = harness.simulation_runtime(url)
     caller = Caller.enterprise_account(simulation.PUBLIC_ENTERPRISE, (Role.REGISTRAR,), sender_id="bench")
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.public_key().public_bytes(serialization.Encoding.PEM,
@@ -76,7 +61,7 @@ def run(backend: str, url: str, postgres, directory) -> list[str]:
         for round_ in range(ROUNDS):
             entries = []
             made = runtime.clock.now()  # after the enrolment, as a kiosk's entries are
-            for inss in people(round_, 0):
+            for inss in harness.new_people(BACKLOG, round_, 0):
                 counter += 1
                 made += timedelta(milliseconds=1)
                 entry = sign(Entry(counter, made.isoformat(), simulation.PUBLIC_WORKPLACE, inss, None,
@@ -92,7 +77,7 @@ def run(backend: str, url: str, postgres, directory) -> list[str]:
                 raise SystemExit(f"{backend}: {taken} of {BACKLOG} entries taken: {answer.text[:300]}")
             submissions = [Submission(workplace=simulation.PUBLIC_WORKPLACE, inss=inss,
                                       enterprise_number=simulation.PUBLIC_ENTERPRISE, registration_date=today)
-                           for inss in people(round_, 1)]
+                           for inss in harness.new_people(BACKLOG, round_, 1)]
             harness.settle()
             started = time.perf_counter()
             for start in range(0, BACKLOG, MAX_BATCH):

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,12 @@ import psycopg  # noqa: E402
 import sqlalchemy  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from presence.clock import SystemClock, belgian_today  # noqa: E402
+from presence.config import Environment  # noqa: E402
+from presence.db import migrate  # noqa: E402
 from presence.db.engine import Database, normalise_url  # noqa: E402
+from presence.services.runtime import Runtime  # noqa: E402
+from presence.sources import simulation  # noqa: E402
 
 
 def say(message: str) -> None:
@@ -48,6 +54,23 @@ def arguments(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     return parser
+
+
+def simulation_runtime(url: str, size: str = "small"):
+    """A migrated database at `url` holding the simulation dataset of `size` for today, tidied: (db, runtime,
+    today)."""
+    db = Database(url)
+    runtime = Runtime(db=db, environment=Environment.SIMULATION)
+    migrate.upgrade(db)
+    today = belgian_today(SystemClock())
+    simulation.generate(db, size, today)
+    tidy(db)
+    return db, runtime, today
+
+
+def new_people(count: int, round_: int, kind: int) -> list[str]:
+    """`count` valid national numbers, new for each round and each kind of measure (so nothing is skipped)."""
+    return [simulation.make_inss(date(1950 + kind, 1, 1) + timedelta(days=n), 101 + 2 * round_) for n in range(count)]
 
 
 def table_of_each_backend(args, run: Callable[[str, str, FreshPostgres | None, Path], list[str]], title: str,

@@ -34,15 +34,10 @@ from harness import say
 
 from presence.app import create_app
 from presence.channels.http.ratelimit import Limits
-from presence.clock import SystemClock, belgian_today
-from presence.config import Environment
-from presence.db import migrate
-from presence.db.engine import Database
 from presence.domain.channels import Channel
 from presence.domain.registration import Submission
 from presence.domain.visibility import Caller, Role
 from presence.services.registrations import online
-from presence.services.runtime import Runtime
 from presence.sources import simulation
 from presence.sources.personas import create_personas, persona
 
@@ -56,12 +51,6 @@ def working_days(today: date) -> list[date]:
             days.append(day)
         day += timedelta(days=1)
     return days
-
-
-def people(round_: int, kind: int) -> list[str]:
-    """200 valid national numbers, new for each round and kind (web, service)."""
-    return [simulation.make_inss(date(1950 + kind, 1, 1) + timedelta(days=n), 101 + 2 * round_)
-            for n in range(PEOPLE)]
 
 
 def serve(app) -> tuple[str, uvicorn.Server]:
@@ -89,13 +78,8 @@ def signed_in(base: str, clock) -> tuple[httpx.Client, str]:
 
 
 def run(backend: str, url: str, postgres, directory) -> list[str]:
-    db = Database(url)
-    runtime = Runtime(db=db, environment=Environment.SIMULATION)
-    migrate.upgrade(db)
-    today = belgian_today(SystemClock())
-    simulation.generate(db, "small", today)
+    db, runtime, today = harness.simulation_runtime(url)
     create_personas(runtime)
-    harness.tidy(db)
     base, server = serve(create_app(runtime, limits=Limits.none()))
     client, csrf = signed_in(base, runtime.clock)
     days = working_days(today)
@@ -105,7 +89,8 @@ def run(backend: str, url: str, postgres, directory) -> list[str]:
         for round_ in range(ROUNDS):
             form = urlencode([("csrf", csrf), ("first", days[0].isoformat()), ("last", days[-1].isoformat()),
                               ("skip_weekends", "on"),
-                              *(("person", f"{inss}|{simulation.PUBLIC_ENTERPRISE}") for inss in people(round_, 0))])
+                              *(("person", f"{inss}|{simulation.PUBLIC_ENTERPRISE}")
+                                for inss in harness.new_people(PEOPLE, round_, 0))])
             harness.settle()
             started = time.perf_counter()
             answer = client.post(f"/assistant/{simulation.PUBLIC_WORKPLACE}/register", content=form,
@@ -116,7 +101,7 @@ def run(backend: str, url: str, postgres, directory) -> list[str]:
                 raise SystemExit(f"{backend}: the page answered {answer.status_code} with {receipts} receipts")
             submissions = [Submission(workplace=simulation.PUBLIC_WORKPLACE, inss=inss,
                                       enterprise_number=simulation.PUBLIC_ENTERPRISE, registration_date=day)
-                           for inss in people(round_, 1) for day in days]
+                           for inss in harness.new_people(PEOPLE, round_, 1) for day in days]
             harness.settle()
             started = time.perf_counter()
             online.register_many(runtime, caller, Channel.ONLINE, submissions)
