@@ -163,6 +163,7 @@ def test_a_queue_spoilt_on_disk_is_refused_and_reported_and_the_kiosk_goes_on(ki
                    (sent.entry.counter, json.dumps(sent.entry.__dict__)))
 
     spoil(kiosk.store.folder, tamper_and_swap)
+    assert kiosk.send() == {}  # tried while the registry is still away: nothing reached it, nothing is "sent"
     registry.start()
     kiosk.send()
     reasons = sorted(r.reason.split(":")[0] for r in kiosk.store.refusals())

@@ -184,9 +184,12 @@ class Kiosk:
 
     def _send_batch(self, queued: list[Queued]) -> dict[int, dict]:
         enrolment = self.enrolment
-        self.store.mark_sent(queued)
         try:
             answer = self._link().send([q.entry for q in queued], cover=len(queued) <= COVER_AT_MOST)
+        except Unreachable as lost:
+            if lost.maybe_received:  # the registry may have taken them: "received already" next time is no refusal
+                self.store.mark_sent(queued)
+            raise
         except Refused as refused:
             if refused.status == 400 and len(queued) > 1:  # one of them the registry cannot read: one by one
                 answers: dict[int, dict] = {}
@@ -199,7 +202,7 @@ class Kiosk:
             if refused.reason == UNKNOWN_KIOSK:
                 self._revoked(enrolment)
             log.warning("the registry refused the kiosk's entries: %s", refused.reason)
-            raise Unreachable(refused.reason) from None
+            raise Unreachable(refused.reason, maybe_received=False) from None
         self.online = True
         try:
             results = answer["results"]
@@ -208,6 +211,7 @@ class Kiosk:
             head = answer["digest"]
         except (KeyError, TypeError, ValueError):
             log.warning("the registry's answer is not one for the kiosk's entries")
+            self.store.mark_sent(queued)
             raise Unreachable("a strange answer") from None
         # An entry sent before without an answer, now "received already", was taken then: delivered.
         self.store.answered(queued, refusals, self.clock.now(), go_on_from=head if refusals else None)

@@ -14,7 +14,12 @@ from ..domain.gateway_entries import Entry, sign_request
 
 
 class Unreachable(Exception):
-    """The registry could not be reached, or failed: try again later."""
+    """The registry could not be reached, or failed: try again later. `maybe_received`: the request reached it
+    (only its answer is missing), so what it carried may have been taken."""
+
+    def __init__(self, reason: str, maybe_received: bool = True) -> None:
+        super().__init__(reason)
+        self.maybe_received = maybe_received
 
 
 class Refused(Exception):
@@ -37,6 +42,8 @@ class RegistryLink:
         timeout = httpx.Timeout(self.timeout, read=read_timeout or self.timeout)
         try:
             answer = httpx.post(f"{self.base}/{path}", json=body, timeout=timeout)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:  # nothing left the kiosk
+            raise Unreachable(type(error).__name__, maybe_received=False) from None
         except httpx.HTTPError as error:
             raise Unreachable(type(error).__name__) from None
         if answer.status_code >= 500:

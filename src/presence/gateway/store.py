@@ -184,7 +184,7 @@ class KioskStore:
             self._db.execute("commit")
 
     def mark_sent(self, queued: list[Queued]) -> None:
-        """About to be sent: if no answer comes, the registry may have taken them all the same."""
+        """Sent, without an answer: the registry may have taken them all the same."""
         with self._lock:
             self._db.executemany("update queue set sent = 1 where position = ?", [(q.position,) for q in queued])
 
